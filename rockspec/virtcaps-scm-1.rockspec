@@ -1,0 +1,45 @@
+rockspec_format = "3.0"
+package = "virtcaps"
+version = "scm-1"
+source = {
+   url = "git+file:///dev/null",
+}
+description = {
+   summary = "What a host can virtualize, in libvirt's capabilities format",
+   detailed = [[
+      Probes the host (CPU, NUMA topology, memory, caches, hypervisors and
+      their guests), reads and writes libvirt's capabilities XML byte for
+      byte as libvirt does, and hands the model to Lua as plain tables.
+   ]],
+   license = "MIT",
+}
+dependencies = {
+   "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+   LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },
+   JSONC = { header = "json-c/json.h", library = "json-c" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["virtcaps.core"] = {
+         sources = {
+            "src/binding.c",
+            "src/model.c",
+            "src/probe.c",
+            "src/table.c",
+            "src/xml_read.c",
+            "src/xml_write.c",
+         },
+         libraries = { "xml2", "json-c" },
+         incdirs = { "$(LIBXML2_INCDIR)/libxml2", "$(JSONC_INCDIR)/json-c" },
+         libdirs = { "$(LIBXML2_LIBDIR)", "$(JSONC_LIBDIR)" },
+         defines = { "_GNU_SOURCE" },
+      },
+      ["virtcaps"] = "lua/virtcaps/init.lua",
+   },
+   install = {
+      bin = { virtcaps = "bin/virtcaps" },
+   },
+}

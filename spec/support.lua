@@ -1,0 +1,55 @@
+-- Shared by the specs: where the conformance data is, and small file helpers.
+local M = {}
+
+--- The reference's outputs; `make conformance CONFORMANCE=dir` points elsewhere.
+function M.conformance_dir()
+   return os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+end
+
+function M.read(path)
+   local f = assert(io.open(path, "rb"))
+   local data = f:read("a")
+   f:close()
+   return data
+end
+
+function M.write(path, data)
+   local f = assert(io.open(path, "wb"))
+   f:write(data)
+   f:close()
+end
+
+--- Sorted file names in dir matching a Lua pattern; fails loudly when the
+-- directory is missing, so that no data never passes as success.
+function M.list(dir, pattern)
+   local p = assert(io.popen("ls -1 '" .. dir .. "' 2>/dev/null"))
+   local names = {}
+   for name in p:lines() do
+      if name:match(pattern) then
+         names[#names + 1] = name
+      end
+   end
+   p:close()
+   table.sort(names)
+   return names
+end
+
+function M.require_files(dir, pattern)
+   local names = M.list(dir, pattern)
+   assert(#names > 0, "no files matching " .. pattern .. " in " .. dir .. " (is the conformance data there?)")
+   return names
+end
+
+function M.tmpname()
+   return os.tmpname()
+end
+
+--- Runs a shell command; returns ok, combined output.
+function M.sh(cmd)
+   local p = assert(io.popen(cmd .. " 2>&1"))
+   local out = p:read("a")
+   local ok = p:close()
+   return ok == true, out
+end
+
+return M

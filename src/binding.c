@@ -1,0 +1,296 @@
+/* virtcaps.core: the Lua face of the C core. Expected failures return
+ * nil, message; misuse raises with the argument number. */
+#include "probe.h"
+#include "vc_lua.h"
+
+#include <libxml/parser.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VC_BUFFER_TYPE "virtcaps.Buffer"
+
+/* ---- owners: userdata that free C memory when Lua drops them ---- */
+
+typedef struct arena_box {
+    vc_arena *arena;
+} arena_box;
+
+static int arena_gc(lua_State *L)
+{
+    arena_box *box = luaL_checkudata(L, 1, VC_ARENA_TYPE);
+    vc_arena_free(box->arena);
+    box->arena = NULL;
+    return 0;
+}
+
+static arena_box *new_box(lua_State *L)
+{
+    arena_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->arena = NULL;
+    luaL_setmetatable(L, VC_ARENA_TYPE);
+    return box;
+}
+
+vc_arena *vc_lua_arena(lua_State *L)
+{
+    arena_box *box = new_box(L);
+    if (!(box->arena = vc_arena_new()))
+        luaL_error(L, "out of memory");
+    return box->arena;
+}
+
+void vc_lua_own_caps(lua_State *L, vc_caps *caps)
+{
+    /* lua_newuserdatauv may raise; free caps rather than leak them then. */
+    if (!lua_checkstack(L, 2)) {
+        vc_caps_free(caps);
+        luaL_error(L, "out of memory");
+    }
+    arena_box *box = new_box(L);
+    box->arena = caps->arena;
+}
+
+void vc_lua_release(lua_State *L, int idx)
+{
+    arena_box *box = luaL_checkudata(L, idx, VC_ARENA_TYPE);
+    vc_arena_free(box->arena);
+    box->arena = NULL;
+}
+
+static int buffer_gc(lua_State *L)
+{
+    vc_buf_free(luaL_checkudata(L, 1, VC_BUFFER_TYPE));
+    return 0;
+}
+
+static vc_buf *new_buffer(lua_State *L)
+{
+    vc_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
+    vc_buf_init(b);
+    luaL_setmetatable(L, VC_BUFFER_TYPE);
+    return b;
+}
+
+void vc_lua_register_arena(lua_State *L)
+{
+    static const luaL_Reg meta[] = {{"__gc", arena_gc}, {"__close", arena_gc}, {NULL, NULL}};
+    static const luaL_Reg bmeta[] = {{"__gc", buffer_gc}, {"__close", buffer_gc}, {NULL, NULL}};
+    if (luaL_newmetatable(L, VC_ARENA_TYPE))
+        luaL_setfuncs(L, meta, 0);
+    lua_pop(L, 1);
+    if (luaL_newmetatable(L, VC_BUFFER_TYPE))
+        luaL_setfuncs(L, bmeta, 0);
+    lua_pop(L, 1);
+}
+
+int vc_lua_fail(lua_State *L, const vc_error *err)
+{
+    if (err->code == VC_ENOMEM)
+        return luaL_error(L, "%s", err->msg);
+    luaL_pushfail(L);
+    lua_pushstring(L, err->msg);
+    return 2;
+}
+
+static void check_nargs(lua_State *L, int max)
+{
+    int n = lua_gettop(L);
+    if (n > max)
+        luaL_argerror(L, max + 1,
+                      lua_pushfstring(L, "no more than %d argument%s expected, got %d", max, max == 1 ? "" : "s", n));
+}
+
+/* ---- documents ---- */
+
+static int push_caps_result(lua_State *L, vc_caps *caps, const vc_error *err)
+{
+    if (!caps)
+        return vc_lua_fail(L, err);
+    vc_lua_own_caps(L, caps);
+    vc_push_caps(L, caps);
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+/***
+ * Parses a capabilities document.
+ * @function parse
+ * @tparam string xml the document
+ * @treturn[1] table the capabilities
+ * @treturn[2] nil
+ * @treturn[2] string "line N: what is wrong"
+ */
+static int l_parse(lua_State *L)
+{
+    size_t len;
+    const char *xml = luaL_checklstring(L, 1, &len);
+    check_nargs(L, 1);
+    vc_error err;
+    return push_caps_result(L, vc_xml_read(xml, len, &err), &err);
+}
+
+/***
+ * Reads and parses a capabilities document from a file.
+ * @function load
+ * @tparam string path
+ * @treturn[1] table the capabilities
+ * @treturn[2] nil
+ * @treturn[2] string "PATH: line N: what is wrong"
+ */
+static int l_load(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    check_nargs(L, 1);
+    vc_error err;
+    return push_caps_result(L, vc_xml_read_file(path, &err), &err);
+}
+
+/***
+ * Formats a capabilities table in the reference's exact layout.
+ * Raises "path: what is wrong" for a table that is not capabilities.
+ * @function format
+ * @tparam table caps
+ * @treturn string the document
+ */
+static int l_format(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_nargs(L, 1);
+    vc_caps *caps = vc_check_caps(L, 1);
+    vc_error err;
+    if (vc_caps_validate(caps, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    vc_buf *out = new_buffer(L);
+    if (vc_xml_write(caps, out, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    lua_pushlstring(L, out->data, out->len);
+    vc_buf_free(out);
+    vc_lua_release(L, 2);
+    return 1;
+}
+
+/***
+ * Formats a cpu table as a standalone <cpu> element.
+ * @function format_cpu
+ * @tparam table cpu
+ * @treturn string
+ */
+static int l_format_cpu(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_nargs(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    vc_cpu *cpu = vc_check_cpu(L, 1, a, "cpu");
+    vc_error err;
+    if (vc_cpu_validate(cpu, "cpu", &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    vc_buf *out = new_buffer(L);
+    vc_xml_write_cpu(out, cpu, 0);
+    if (out->oom)
+        return luaL_error(L, "out of memory");
+    lua_pushlstring(L, out->data, out->len);
+    vc_buf_free(out);
+    vc_lua_release(L, 2);
+    return 1;
+}
+
+/* ---- probe ---- */
+
+static const char *opt_string(lua_State *L, int opts, const char *key)
+{
+    lua_getfield(L, opts, key);
+    const char *v = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "bad argument #1 (option '%s': string expected, got %s)", key, luaL_typename(L, -1));
+        v = lua_tostring(L, -1);
+    }
+    lua_pop(L, 1); /* the string stays alive: the options table holds it */
+    return v;
+}
+
+static void check_options(lua_State *L, int opts, const char *const *known)
+{
+    lua_pushnil(L);
+    while (lua_next(L, opts)) {
+        lua_pop(L, 1);
+        bool ok = false;
+        if (lua_type(L, -1) == LUA_TSTRING)
+            for (const char *const *k = known; *k && !ok; k++)
+                ok = strcmp(*k, lua_tostring(L, -1)) == 0;
+        if (!ok)
+            luaL_error(L, "bad argument #1 (unknown option '%s')", luaL_tolstring(L, -1, NULL));
+    }
+}
+
+static vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
+{
+    *n = 0;
+    lua_getfield(L, opts, "paths");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "bad argument #1 (option 'paths': table expected, got %s)", luaL_typename(L, -1));
+    int tbl = lua_gettop(L);
+    size_t count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, tbl)) {
+        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+            luaL_error(L, "bad argument #1 (option 'paths': string keys and values expected)");
+        if (lua_tostring(L, -2)[0] != '/')
+            luaL_error(L, "bad argument #1 (option 'paths': '%s' is not an absolute path)", lua_tostring(L, -2));
+        count++;
+        lua_pop(L, 1);
+    }
+    vc_path_map *maps = lua_newuserdatauv(L, (count ? count : 1) * sizeof *maps, 0);
+    lua_replace(L, tbl); /* keeps the maps alive; the strings live in opts.paths */
+    lua_getfield(L, opts, "paths");
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        maps[*n].prefix = lua_tostring(L, -2);
+        maps[*n].replacement = lua_tostring(L, -1);
+        (*n)++;
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return maps;
+}
+
+/***
+ * Probes this host.
+ * @function probe
+ * @tparam[opt] table opts root, paths, arch
+ * @treturn table capabilities (with warnings)
+ */
+static int l_probe(lua_State *L)
+{
+    static const char *const known[] = {"root", "paths", "arch", NULL};
+    vc_probe_opts opts = {0};
+    check_nargs(L, 1);
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        check_options(L, 1, known);
+        opts.root = opt_string(L, 1, "root");
+        opts.arch = opt_string(L, 1, "arch");
+        opts.paths = read_path_maps(L, 1, &opts.npaths);
+    }
+    vc_error err;
+    return push_caps_result(L, vc_probe(&opts, &err), &err);
+}
+
+static const luaL_Reg functions[] = {
+    {"parse", l_parse},   {"load", l_load},   {"format", l_format},
+    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {NULL, NULL},
+};
+
+int luaopen_virtcaps_core(lua_State *L)
+{
+    LIBXML_TEST_VERSION
+    vc_lua_register_arena(L);
+    luaL_newlib(L, functions);
+    lua_pushliteral(L, "virtcaps.core 0.1.0");
+    lua_setfield(L, -2, "_VERSION");
+    return 1;
+}

@@ -1,0 +1,27 @@
+/* The host probe's options and shared helpers. */
+#ifndef VC_PROBE_H
+#define VC_PROBE_H
+
+#include "vc.h"
+
+typedef struct vc_path_map {
+    const char *prefix;         /* absolute host path prefix, e.g. /sys/devices/system */
+    const char *replacement;    /* where to read it instead */
+} vc_path_map;
+
+typedef struct vc_probe_opts {
+    const char *root;           /* stands in for / (NULL: the real root) */
+    const vc_path_map *paths;   /* longest matching prefix wins over root */
+    size_t npaths;
+    const char *arch;           /* NULL: from uname, normalised */
+} vc_probe_opts;
+
+/* Maps a host path through opts; -1 when it does not fit in out. */
+int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size);
+/* uname machine names to the reference's architecture names. */
+const char *vc_arch_normalize(const char *machine);
+int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);
+
+vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err);
+
+#endif

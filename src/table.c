@@ -1,0 +1,1142 @@
+/* The model as plain Lua tables, both ways. Element and attribute names are
+ * keys, repeated elements are arrays under the plural key, integers are Lua
+ * integers, yes/no and on/off are booleans, presence-only elements are true. */
+#include "vc_lua.h"
+
+#include <string.h>
+
+/* ==== model -> tables ==== */
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (v) {
+        lua_pushstring(L, v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void set_int(lua_State *L, const char *k, int64_t v)
+{
+    if (v != VC_UNSET) {
+        lua_pushinteger(L, (lua_Integer)v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void set_bool(lua_State *L, const char *k, int8_t v)
+{
+    if (v != VC_UNSET_B) {
+        lua_pushboolean(L, v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void set_true(lua_State *L, const char *k, bool v)
+{
+    if (v) {
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void push_strings(lua_State *L, char *const *list, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushstring(L, list[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void set_strings(lua_State *L, const char *k, char *const *list, size_t n, bool always)
+{
+    if (n || always) {
+        push_strings(L, list, n);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void push_scaled(lua_State *L, const vc_scaled *s)
+{
+    lua_createtable(L, 0, 2);
+    set_int(L, "value", s->value);
+    set_str(L, "unit", s->unit);
+}
+
+void vc_push_cpu(lua_State *L, const vc_cpu *c)
+{
+    lua_createtable(L, 0, 12);
+    set_str(L, "mode", c->mode);
+    set_str(L, "match", c->match);
+    set_str(L, "check", c->check);
+    set_str(L, "migratable", c->migratable);
+    set_str(L, "arch", c->arch);
+    set_strings(L, "legacy_features", c->legacy_features, c->nlegacy_features, false);
+    set_str(L, "model", c->model);
+    set_str(L, "fallback", c->fallback);
+    set_str(L, "vendor_id", c->vendor_id);
+    set_str(L, "vendor", c->vendor);
+    if (c->microcode != VC_UNSET) {
+        lua_createtable(L, 0, 1);
+        set_int(L, "version", c->microcode);
+        lua_setfield(L, -2, "microcode");
+    }
+    if (c->has_signature) {
+        lua_createtable(L, 0, 3);
+        set_int(L, "family", c->sig_family);
+        set_int(L, "model", c->sig_model);
+        set_int(L, "stepping", c->sig_stepping);
+        lua_setfield(L, -2, "signature");
+    }
+    if (c->has_counter) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "name", c->counter_name);
+        set_int(L, "frequency", c->counter_frequency);
+        set_bool(L, "scaling", c->counter_scaling);
+        lua_setfield(L, -2, "counter");
+    }
+    if (c->has_topology) {
+        lua_createtable(L, 0, 5);
+        set_int(L, "sockets", c->sockets);
+        set_int(L, "dies", c->dies);
+        set_int(L, "clusters", c->clusters);
+        set_int(L, "cores", c->cores);
+        set_int(L, "threads", c->threads);
+        lua_setfield(L, -2, "topology");
+    }
+    if (c->has_maxphysaddr) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "mode", c->addr_mode);
+        set_int(L, "bits", c->addr_bits);
+        set_int(L, "limit", c->addr_limit);
+        lua_setfield(L, -2, "maxphysaddr");
+    }
+    lua_createtable(L, (int)c->nfeatures, 0);
+    for (size_t i = 0; i < c->nfeatures; i++) {
+        if (c->features[i].policy) {
+            lua_createtable(L, 0, 2);
+            set_str(L, "name", c->features[i].name);
+            set_str(L, "policy", c->features[i].policy);
+        } else {
+            lua_pushstring(L, c->features[i].name);
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "features");
+    if (c->npages) {
+        lua_createtable(L, (int)c->npages, 0);
+        for (size_t i = 0; i < c->npages; i++) {
+            lua_createtable(L, 0, 2);
+            set_str(L, "unit", c->pages[i].unit);
+            set_int(L, "size", c->pages[i].size);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "pages");
+    }
+}
+
+static void push_cell(lua_State *L, const vc_cell *c)
+{
+    lua_createtable(L, 0, 6);
+    set_int(L, "id", c->id);
+    if (c->has_memory) {
+        push_scaled(L, &c->memory);
+        lua_setfield(L, -2, "memory");
+    }
+    if (c->npages) {
+        lua_createtable(L, (int)c->npages, 0);
+        for (size_t i = 0; i < c->npages; i++) {
+            lua_createtable(L, 0, 3);
+            set_str(L, "unit", c->pages[i].unit);
+            set_int(L, "size", c->pages[i].size);
+            set_int(L, "count", c->pages[i].count);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "pages");
+    }
+    if (c->has_distances) {
+        lua_createtable(L, (int)c->ndistances, 0);
+        for (size_t i = 0; i < c->ndistances; i++) {
+            lua_createtable(L, 0, 2);
+            set_int(L, "id", c->distances[i].id);
+            set_int(L, "value", c->distances[i].value);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "distances");
+    }
+    if (c->ncaches) {
+        lua_createtable(L, (int)c->ncaches, 0);
+        for (size_t i = 0; i < c->ncaches; i++) {
+            const vc_numa_cache *k = &c->caches[i];
+            lua_createtable(L, 0, 5);
+            set_int(L, "level", k->level);
+            set_str(L, "associativity", k->associativity);
+            set_str(L, "policy", k->policy);
+            if (k->has_size) {
+                push_scaled(L, &k->size);
+                lua_setfield(L, -2, "size");
+            }
+            if (k->has_line) {
+                push_scaled(L, &k->linesize);
+                lua_setfield(L, -2, "line");
+            }
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "caches");
+    }
+    if (c->has_cpus) {
+        lua_createtable(L, (int)c->ncpus, 0);
+        for (size_t i = 0; i < c->ncpus; i++) {
+            const vc_cell_cpu *p = &c->cpus[i];
+            lua_createtable(L, 0, 6);
+            set_int(L, "id", p->id);
+            set_int(L, "socket_id", p->socket_id);
+            set_int(L, "die_id", p->die_id);
+            set_int(L, "cluster_id", p->cluster_id);
+            set_int(L, "core_id", p->core_id);
+            set_str(L, "siblings", p->siblings);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "cpus");
+    }
+}
+
+static void push_interconnects(lua_State *L, const vc_interconnect *list, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 6);
+        set_int(L, "initiator", list[i].initiator);
+        set_int(L, "target", list[i].target);
+        set_int(L, "cache", list[i].cache);
+        set_str(L, "type", list[i].type);
+        set_int(L, "value", list[i].value);
+        set_str(L, "unit", list[i].unit);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void push_topology(lua_State *L, const vc_topology *t)
+{
+    lua_createtable(L, 0, 2);
+    lua_createtable(L, (int)t->ncells, 0);
+    for (size_t i = 0; i < t->ncells; i++) {
+        push_cell(L, &t->cells[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "cells");
+    if (t->has_interconnects) {
+        lua_createtable(L, 0, 2);
+        if (t->nlatencies) {
+            push_interconnects(L, t->latencies, t->nlatencies);
+            lua_setfield(L, -2, "latencies");
+        }
+        if (t->nbandwidths) {
+            push_interconnects(L, t->bandwidths, t->nbandwidths);
+            lua_setfield(L, -2, "bandwidths");
+        }
+        lua_setfield(L, -2, "interconnects");
+    }
+}
+
+static void push_controls(lua_State *L, const vc_control *c, size_t n)
+{
+    if (!n)
+        return;
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 5);
+        set_int(L, "granularity", c[i].granularity);
+        set_int(L, "min", c[i].min);
+        set_str(L, "unit", c[i].unit);
+        set_str(L, "type", c[i].type);
+        set_int(L, "maxAllocs", c[i].max_allocs);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "controls");
+}
+
+static void push_monitor(lua_State *L, const vc_monitor *m)
+{
+    if (!m)
+        return;
+    lua_createtable(L, 0, 4);
+    set_int(L, "level", m->level);
+    set_int(L, "reuseThreshold", m->reuse_threshold);
+    set_int(L, "maxMonitors", m->max_monitors);
+    set_strings(L, "features", m->features, m->nfeatures, true);
+    lua_setfield(L, -2, "monitor");
+}
+
+static void push_host(lua_State *L, const vc_host *h)
+{
+    lua_createtable(L, 0, 10);
+    set_str(L, "uuid", h->uuid);
+    if (h->cpu) {
+        vc_push_cpu(L, h->cpu);
+        lua_setfield(L, -2, "cpu");
+    }
+    if (h->has_power_management) {
+        lua_createtable(L, 0, 3);
+        set_true(L, "suspend_mem", h->suspend_mem);
+        set_true(L, "suspend_disk", h->suspend_disk);
+        set_true(L, "suspend_hybrid", h->suspend_hybrid);
+        lua_setfield(L, -2, "power_management");
+    }
+    if (h->iommu != VC_UNSET_B) {
+        lua_createtable(L, 0, 1);
+        set_bool(L, "support", h->iommu);
+        lua_setfield(L, -2, "iommu");
+    }
+    if (h->has_migration) {
+        lua_createtable(L, 0, 2);
+        set_true(L, "live", h->live_migration);
+        set_strings(L, "uri_transports", h->uri_transports, h->nuri_transports, false);
+        lua_setfield(L, -2, "migration_features");
+    }
+    set_str(L, "netprefix", h->netprefix);
+    if (h->topology) {
+        push_topology(L, h->topology);
+        lua_setfield(L, -2, "topology");
+    }
+    if (h->cache) {
+        lua_createtable(L, 0, 2);
+        if (h->cache->nbanks) {
+            lua_createtable(L, (int)h->cache->nbanks, 0);
+            for (size_t i = 0; i < h->cache->nbanks; i++) {
+                const vc_bank *b = &h->cache->banks[i];
+                lua_createtable(L, 0, 7);
+                set_int(L, "id", b->id);
+                set_int(L, "level", b->level);
+                set_str(L, "type", b->type);
+                set_int(L, "size", b->size);
+                set_str(L, "unit", b->unit);
+                set_str(L, "cpus", b->cpus);
+                push_controls(L, b->controls, b->ncontrols);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            lua_setfield(L, -2, "banks");
+        }
+        push_monitor(L, h->cache->monitor);
+        lua_setfield(L, -2, "cache");
+    }
+    if (h->memory_bandwidth) {
+        const vc_membw *m = h->memory_bandwidth;
+        lua_createtable(L, 0, 2);
+        if (m->nnodes) {
+            lua_createtable(L, (int)m->nnodes, 0);
+            for (size_t i = 0; i < m->nnodes; i++) {
+                lua_createtable(L, 0, 3);
+                set_int(L, "id", m->nodes[i].id);
+                set_str(L, "cpus", m->nodes[i].cpus);
+                push_controls(L, m->nodes[i].controls, m->nodes[i].ncontrols);
+                lua_rawseti(L, -2, (lua_Integer)i + 1);
+            }
+            lua_setfield(L, -2, "nodes");
+        }
+        push_monitor(L, m->monitor);
+        lua_setfield(L, -2, "memory_bandwidth");
+    }
+    lua_createtable(L, (int)h->nsecmodels, 0);
+    for (size_t i = 0; i < h->nsecmodels; i++) {
+        const vc_secmodel *m = &h->secmodels[i];
+        lua_createtable(L, 0, 3);
+        set_str(L, "model", m->model);
+        set_str(L, "doi", m->doi);
+        if (m->nlabels) {
+            lua_createtable(L, (int)m->nlabels, 0);
+            for (size_t j = 0; j < m->nlabels; j++) {
+                lua_createtable(L, 0, 2);
+                set_str(L, "type", m->labels[j].type);
+                set_str(L, "label", m->labels[j].label);
+                lua_rawseti(L, -2, (lua_Integer)j + 1);
+            }
+            lua_setfield(L, -2, "baselabels");
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "secmodels");
+}
+
+static void push_machines(lua_State *L, const vc_machine *m, size_t n)
+{
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_createtable(L, 0, 4);
+        set_str(L, "name", m[i].name);
+        set_str(L, "canonical", m[i].canonical);
+        set_int(L, "maxCpus", m[i].max_cpus);
+        set_bool(L, "deprecated", m[i].deprecated);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+}
+
+static void push_guest(lua_State *L, const vc_guest *g)
+{
+    lua_createtable(L, 0, 3);
+    set_str(L, "os_type", g->os_type);
+    lua_createtable(L, 0, 6);
+    set_str(L, "name", g->arch);
+    set_int(L, "wordsize", g->wordsize);
+    set_str(L, "emulator", g->emulator);
+    set_str(L, "loader", g->loader);
+    push_machines(L, g->machines, g->nmachines);
+    lua_setfield(L, -2, "machines");
+    lua_createtable(L, (int)g->ndomains, 0);
+    for (size_t i = 0; i < g->ndomains; i++) {
+        const vc_domain *d = &g->domains[i];
+        lua_createtable(L, 0, 4);
+        set_str(L, "type", d->type);
+        set_str(L, "emulator", d->emulator);
+        set_str(L, "loader", d->loader);
+        if (d->nmachines) {
+            push_machines(L, d->machines, d->nmachines);
+            lua_setfield(L, -2, "machines");
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "domains");
+    lua_setfield(L, -2, "arch");
+    if (g->has_features) {
+        lua_createtable(L, 0, VC_GF_COUNT);
+        for (int i = 0; i < VC_GF_COUNT; i++) {
+            const vc_guest_feature *f = &g->features[i];
+            if (!f->present)
+                continue;
+            if (f->default_on == VC_UNSET_B && f->toggle == VC_UNSET_B) {
+                lua_pushboolean(L, 1);
+            } else {
+                lua_createtable(L, 0, 2);
+                set_bool(L, "default", f->default_on);
+                set_bool(L, "toggle", f->toggle);
+            }
+            lua_setfield(L, -2, vc_guest_feature_names[i]);
+        }
+        lua_setfield(L, -2, "features");
+    }
+}
+
+void vc_push_caps(lua_State *L, const vc_caps *caps)
+{
+    lua_createtable(L, 0, 3);
+    push_host(L, &caps->host);
+    lua_setfield(L, -2, "host");
+    lua_createtable(L, (int)caps->nguests, 0);
+    for (size_t i = 0; i < caps->nguests; i++) {
+        push_guest(L, &caps->guests[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "guests");
+    set_strings(L, "warnings", caps->warnings, caps->nwarnings, true);
+    set_str(L, "trailer", caps->trailer);
+}
+
+/* ==== tables -> model ==== */
+
+typedef struct tctx {
+    lua_State *L;
+    vc_arena *a;
+    char path[384];
+    size_t len;
+} tctx;
+
+static size_t enter(tctx *t, const char *fmt, ...) VC_PRINTF(2, 3);
+static size_t enter(tctx *t, const char *fmt, ...)
+{
+    size_t saved = t->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(t->path + t->len, sizeof t->path - t->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        t->len += (size_t)n < sizeof t->path - t->len ? (size_t)n : sizeof t->path - t->len - 1;
+    return saved;
+}
+
+static void leave(tctx *t, size_t saved)
+{
+    t->len = saved;
+    t->path[saved] = '\0';
+}
+
+static const char *sep(const tctx *t)
+{
+    return t->len ? "." : "";
+}
+
+static int tfail(tctx *t, const char *key, const char *fmt, ...) VC_PRINTF(3, 4);
+static int tfail(tctx *t, const char *key, const char *fmt, ...)
+{
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (key)
+        return luaL_error(t->L, "%s%s%s: %s", t->path, sep(t), key, what);
+    return luaL_error(t->L, "%s: %s", t->len ? t->path : "value", what);
+}
+
+static void *need(tctx *t, void *p)
+{
+    if (!p)
+        luaL_error(t->L, "out of memory");
+    return p;
+}
+
+/* Pushes t[key] without metamethods and returns its type. */
+static int field(tctx *t, int tbl, const char *key)
+{
+    lua_pushstring(t->L, key);
+    return lua_rawget(t->L, tbl);
+}
+
+static int type_error(tctx *t, const char *key, const char *expected, int idx)
+{
+    return tfail(t, key, "expected %s, got %s", expected, luaL_typename(t->L, idx));
+}
+
+static char *to_str(tctx *t, const char *key, int idx)
+{
+    if (lua_type(t->L, idx) != LUA_TSTRING)
+        type_error(t, key, "string", idx);
+    size_t n;
+    const char *s = lua_tolstring(t->L, idx, &n);
+    if (strlen(s) != n)
+        tfail(t, key, "string contains a NUL byte");
+    return need(t, vc_strndup(t->a, s, n));
+}
+
+static char *opt_str(tctx *t, int tbl, const char *key)
+{
+    char *out = NULL;
+    if (field(t, tbl, key) != LUA_TNIL)
+        out = to_str(t, key, -1);
+    lua_pop(t->L, 1);
+    return out;
+}
+
+static int64_t to_int(tctx *t, const char *key, int idx)
+{
+    int ok;
+    lua_Integer v = lua_tointegerx(t->L, idx, &ok);
+    if (!ok || lua_type(t->L, idx) != LUA_TNUMBER) {
+        if (lua_type(t->L, idx) == LUA_TNUMBER)
+            tfail(t, key, "expected an integer, got %s", lua_tostring(t->L, idx));
+        type_error(t, key, "integer", idx);
+    }
+    if (v < 0)
+        tfail(t, key, "expected a non-negative integer, got %lld", (long long)v);
+    return v;
+}
+
+static int64_t opt_int(tctx *t, int tbl, const char *key)
+{
+    int64_t out = VC_UNSET;
+    if (field(t, tbl, key) != LUA_TNIL)
+        out = to_int(t, key, -1);
+    lua_pop(t->L, 1);
+    return out;
+}
+
+static int8_t opt_bool(tctx *t, int tbl, const char *key)
+{
+    int8_t out = VC_UNSET_B;
+    int ty = field(t, tbl, key);
+    if (ty == LUA_TBOOLEAN)
+        out = (int8_t)lua_toboolean(t->L, -1);
+    else if (ty != LUA_TNIL)
+        type_error(t, key, "boolean", -1);
+    lua_pop(t->L, 1);
+    return out;
+}
+
+/* Presence-only elements: true present, nil or false absent. */
+static bool opt_flag(tctx *t, int tbl, const char *key)
+{
+    return opt_bool(t, tbl, key) == 1;
+}
+
+/* Pushes t[key] when it is a table and returns its index, 0 (nothing pushed) when nil. */
+static int opt_table(tctx *t, int tbl, const char *key)
+{
+    int ty = field(t, tbl, key);
+    if (ty == LUA_TNIL) {
+        lua_pop(t->L, 1);
+        return 0;
+    }
+    if (ty != LUA_TTABLE)
+        type_error(t, key, "table", -1);
+    return lua_gettop(t->L);
+}
+
+static void check_keys(tctx *t, int tbl, const char *const *known)
+{
+    lua_State *L = t->L;
+    lua_pushnil(L);
+    while (lua_next(L, tbl)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            lua_pop(L, 1);
+            tfail(t, NULL, "unexpected non-string key in a record");
+        }
+        const char *k = lua_tostring(L, -1);
+        bool ok = false;
+        for (const char *const *p = known; *p && !ok; p++)
+            ok = strcmp(*p, k) == 0;
+        if (!ok)
+            tfail(t, k, "unknown field");
+    }
+}
+
+static size_t array_len(tctx *t, int tbl)
+{
+    return (size_t)lua_rawlen(t->L, tbl);
+}
+
+/* Runs each(t, idx, i) for t[key][1..n] (tables only unless any_type) and
+ * returns n; the array lives under path.key[i]. */
+typedef void (*each_fn)(tctx *t, int idx, size_t i, void *ud);
+
+static size_t for_array(tctx *t, int tbl, const char *key, bool need_tables, each_fn fn, void *ud)
+{
+    int arr = opt_table(t, tbl, key);
+    if (!arr)
+        return 0;
+    size_t n = array_len(t, arr);
+    for (size_t i = 0; i < n; i++) {
+        size_t saved = enter(t, "%s%s[%zu]", sep(t), key, i + 1);
+        int ty = lua_rawgeti(t->L, arr, (lua_Integer)i + 1);
+        if (need_tables && ty != LUA_TTABLE)
+            type_error(t, NULL, "table", -1);
+        fn(t, lua_gettop(t->L), i, ud);
+        lua_pop(t->L, 1);
+        leave(t, saved);
+    }
+    lua_pop(t->L, 1);
+    return n;
+}
+
+/* Sizes an array field before for_array fills it. */
+static void *alloc_for(tctx *t, int tbl, const char *key, size_t elem, size_t *n)
+{
+    *n = 0;
+    int arr = opt_table(t, tbl, key);
+    if (!arr)
+        return NULL;
+    size_t len = array_len(t, arr);
+    lua_pop(t->L, 1);
+    return len ? need(t, vc_array(t->a, len, elem)) : NULL;
+}
+
+#define ARRAY(t, tbl, key, arr, count, need_tables, fn) \
+    do { \
+        size_t n_; \
+        (arr) = alloc_for((t), (tbl), (key), sizeof *(arr), &n_); \
+        (count) = for_array((t), (tbl), (key), (need_tables), (fn), (arr)); \
+    } while (0)
+
+static void str_item(tctx *t, int idx, size_t i, void *ud)
+{
+    ((char **)ud)[i] = to_str(t, NULL, idx);
+}
+
+static void strings(tctx *t, int tbl, const char *key, char ***arr, size_t *n)
+{
+    ARRAY(t, tbl, key, *arr, *n, false, str_item);
+}
+
+/* ---- cpu ---- */
+
+static void feature_item(tctx *t, int idx, size_t i, void *ud)
+{
+    vc_feature *f = &((vc_feature *)ud)[i];
+    if (lua_type(t->L, idx) == LUA_TSTRING) {
+        f->name = to_str(t, NULL, idx);
+        return;
+    }
+    if (lua_type(t->L, idx) != LUA_TTABLE)
+        type_error(t, NULL, "string or table", idx);
+    static const char *const known[] = {"name", "policy", NULL};
+    check_keys(t, idx, known);
+    f->name = opt_str(t, idx, "name");
+    f->policy = opt_str(t, idx, "policy");
+}
+
+static void pagesize_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"unit", "size", NULL};
+    vc_pagesize *p = &((vc_pagesize *)ud)[i];
+    check_keys(t, idx, known);
+    p->unit = opt_str(t, idx, "unit");
+    p->size = opt_int(t, idx, "size");
+}
+
+static void check_cpu(tctx *t, int tbl, vc_cpu *c)
+{
+    static const char *const known[] = {"mode", "match", "check", "migratable", "arch", "legacy_features",
+                                        "model", "fallback", "vendor_id", "vendor", "microcode", "signature",
+                                        "counter", "topology", "maxphysaddr", "features", "pages", NULL};
+    check_keys(t, tbl, known);
+    c->mode = opt_str(t, tbl, "mode");
+    c->match = opt_str(t, tbl, "match");
+    c->check = opt_str(t, tbl, "check");
+    c->migratable = opt_str(t, tbl, "migratable");
+    c->arch = opt_str(t, tbl, "arch");
+    strings(t, tbl, "legacy_features", &c->legacy_features, &c->nlegacy_features);
+    c->model = opt_str(t, tbl, "model");
+    c->fallback = opt_str(t, tbl, "fallback");
+    c->vendor_id = opt_str(t, tbl, "vendor_id");
+    c->vendor = opt_str(t, tbl, "vendor");
+    int sub;
+    size_t s;
+    if ((sub = opt_table(t, tbl, "microcode"))) {
+        static const char *const k[] = {"version", NULL};
+        s = enter(t, "%smicrocode", sep(t));
+        check_keys(t, sub, k);
+        c->microcode = opt_int(t, sub, "version");
+        if (c->microcode == VC_UNSET)
+            tfail(t, "version", "missing");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "signature"))) {
+        static const char *const k[] = {"family", "model", "stepping", NULL};
+        s = enter(t, "%ssignature", sep(t));
+        check_keys(t, sub, k);
+        c->has_signature = true;
+        c->sig_family = opt_int(t, sub, "family");
+        c->sig_model = opt_int(t, sub, "model");
+        c->sig_stepping = opt_int(t, sub, "stepping");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "counter"))) {
+        static const char *const k[] = {"name", "frequency", "scaling", NULL};
+        s = enter(t, "%scounter", sep(t));
+        check_keys(t, sub, k);
+        c->has_counter = true;
+        c->counter_name = opt_str(t, sub, "name");
+        c->counter_frequency = opt_int(t, sub, "frequency");
+        c->counter_scaling = opt_bool(t, sub, "scaling");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "topology"))) {
+        static const char *const k[] = {"sockets", "dies", "clusters", "cores", "threads", NULL};
+        s = enter(t, "%stopology", sep(t));
+        check_keys(t, sub, k);
+        c->has_topology = true;
+        c->sockets = opt_int(t, sub, "sockets");
+        c->dies = opt_int(t, sub, "dies");
+        c->clusters = opt_int(t, sub, "clusters");
+        c->cores = opt_int(t, sub, "cores");
+        c->threads = opt_int(t, sub, "threads");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "maxphysaddr"))) {
+        static const char *const k[] = {"mode", "bits", "limit", NULL};
+        s = enter(t, "%smaxphysaddr", sep(t));
+        check_keys(t, sub, k);
+        c->has_maxphysaddr = true;
+        c->addr_mode = opt_str(t, sub, "mode");
+        c->addr_bits = opt_int(t, sub, "bits");
+        c->addr_limit = opt_int(t, sub, "limit");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    ARRAY(t, tbl, "features", c->features, c->nfeatures, false, feature_item);
+    ARRAY(t, tbl, "pages", c->pages, c->npages, true, pagesize_item);
+}
+
+vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path)
+{
+    idx = lua_absindex(L, idx);
+    tctx t = {.L = L, .a = a};
+    enter(&t, "%s", path);
+    if (lua_type(L, idx) != LUA_TTABLE)
+        type_error(&t, NULL, "table", idx);
+    vc_cpu *cpu = need(&t, vc_cpu_new(a));
+    check_cpu(&t, idx, cpu);
+    return cpu;
+}
+
+/* ---- topology ---- */
+
+static void scaled(tctx *t, int tbl, const char *key, bool *has, vc_scaled *out, const char *const *known)
+{
+    int sub = opt_table(t, tbl, key);
+    out->value = VC_UNSET;
+    if (!sub)
+        return;
+    size_t s = enter(t, "%s%s", sep(t), key);
+    check_keys(t, sub, known);
+    *has = true;
+    out->value = opt_int(t, sub, "value");
+    out->unit = opt_str(t, sub, "unit");
+    if (out->value == VC_UNSET)
+        tfail(t, "value", "missing");
+    leave(t, s);
+    lua_pop(t->L, 1);
+}
+
+static void cell_pages_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"unit", "size", "count", NULL};
+    vc_cell_pages *p = &((vc_cell_pages *)ud)[i];
+    check_keys(t, idx, known);
+    p->unit = opt_str(t, idx, "unit");
+    p->size = opt_int(t, idx, "size");
+    p->count = opt_int(t, idx, "count");
+}
+
+static void distance_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"id", "value", NULL};
+    vc_distance *d = &((vc_distance *)ud)[i];
+    check_keys(t, idx, known);
+    d->id = opt_int(t, idx, "id");
+    d->value = opt_int(t, idx, "value");
+}
+
+static void numa_cache_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"level", "associativity", "policy", "size", "line", NULL};
+    static const char *const sknown[] = {"value", "unit", NULL};
+    vc_numa_cache *k = &((vc_numa_cache *)ud)[i];
+    check_keys(t, idx, known);
+    k->level = opt_int(t, idx, "level");
+    k->associativity = opt_str(t, idx, "associativity");
+    k->policy = opt_str(t, idx, "policy");
+    scaled(t, idx, "size", &k->has_size, &k->size, sknown);
+    scaled(t, idx, "line", &k->has_line, &k->linesize, sknown);
+}
+
+static void cell_cpu_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"id", "socket_id", "die_id", "cluster_id", "core_id", "siblings", NULL};
+    vc_cell_cpu *p = &((vc_cell_cpu *)ud)[i];
+    check_keys(t, idx, known);
+    p->id = opt_int(t, idx, "id");
+    p->socket_id = opt_int(t, idx, "socket_id");
+    p->die_id = opt_int(t, idx, "die_id");
+    p->cluster_id = opt_int(t, idx, "cluster_id");
+    p->core_id = opt_int(t, idx, "core_id");
+    p->siblings = opt_str(t, idx, "siblings");
+}
+
+static bool has_field(tctx *t, int tbl, const char *key)
+{
+    bool has = field(t, tbl, key) != LUA_TNIL;
+    lua_pop(t->L, 1);
+    return has;
+}
+
+static void cell_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"id", "memory", "pages", "distances", "caches", "cpus", NULL};
+    static const char *const mknown[] = {"value", "unit", NULL};
+    vc_cell *c = &((vc_cell *)ud)[i];
+    check_keys(t, idx, known);
+    c->id = opt_int(t, idx, "id");
+    scaled(t, idx, "memory", &c->has_memory, &c->memory, mknown);
+    ARRAY(t, idx, "pages", c->pages, c->npages, true, cell_pages_item);
+    c->has_distances = has_field(t, idx, "distances");
+    ARRAY(t, idx, "distances", c->distances, c->ndistances, true, distance_item);
+    ARRAY(t, idx, "caches", c->caches, c->ncaches, true, numa_cache_item);
+    c->has_cpus = has_field(t, idx, "cpus");
+    ARRAY(t, idx, "cpus", c->cpus, c->ncpus, true, cell_cpu_item);
+}
+
+static void interconnect_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"initiator", "target", "cache", "type", "value", "unit", NULL};
+    vc_interconnect *ic = &((vc_interconnect *)ud)[i];
+    check_keys(t, idx, known);
+    ic->initiator = opt_int(t, idx, "initiator");
+    ic->target = opt_int(t, idx, "target");
+    ic->cache = opt_int(t, idx, "cache");
+    ic->type = opt_str(t, idx, "type");
+    ic->value = opt_int(t, idx, "value");
+    ic->unit = opt_str(t, idx, "unit");
+}
+
+static vc_topology *check_topology(tctx *t, int tbl)
+{
+    static const char *const known[] = {"cells", "interconnects", NULL};
+    static const char *const iknown[] = {"latencies", "bandwidths", NULL};
+    vc_topology *top = need(t, vc_alloc(t->a, sizeof *top));
+    check_keys(t, tbl, known);
+    ARRAY(t, tbl, "cells", top->cells, top->ncells, true, cell_item);
+    int ic = opt_table(t, tbl, "interconnects");
+    if (ic) {
+        size_t s = enter(t, ".interconnects");
+        check_keys(t, ic, iknown);
+        top->has_interconnects = true;
+        ARRAY(t, ic, "latencies", top->latencies, top->nlatencies, true, interconnect_item);
+        ARRAY(t, ic, "bandwidths", top->bandwidths, top->nbandwidths, true, interconnect_item);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    return top;
+}
+
+/* ---- resource control ---- */
+
+static void control_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"granularity", "min", "unit", "type", "maxAllocs", NULL};
+    vc_control *c = &((vc_control *)ud)[i];
+    check_keys(t, idx, known);
+    c->granularity = opt_int(t, idx, "granularity");
+    c->min = opt_int(t, idx, "min");
+    c->unit = opt_str(t, idx, "unit");
+    c->type = opt_str(t, idx, "type");
+    c->max_allocs = opt_int(t, idx, "maxAllocs");
+}
+
+static vc_monitor *check_monitor(tctx *t, int tbl)
+{
+    static const char *const known[] = {"level", "reuseThreshold", "maxMonitors", "features", NULL};
+    int sub = opt_table(t, tbl, "monitor");
+    if (!sub)
+        return NULL;
+    size_t s = enter(t, ".monitor");
+    vc_monitor *m = need(t, vc_alloc(t->a, sizeof *m));
+    check_keys(t, sub, known);
+    m->level = opt_int(t, sub, "level");
+    m->reuse_threshold = opt_int(t, sub, "reuseThreshold");
+    m->max_monitors = opt_int(t, sub, "maxMonitors");
+    strings(t, sub, "features", &m->features, &m->nfeatures);
+    leave(t, s);
+    lua_pop(t->L, 1);
+    return m;
+}
+
+static void bank_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"id", "level", "type", "size", "unit", "cpus", "controls", NULL};
+    vc_bank *b = &((vc_bank *)ud)[i];
+    check_keys(t, idx, known);
+    b->id = opt_int(t, idx, "id");
+    b->level = opt_int(t, idx, "level");
+    b->type = opt_str(t, idx, "type");
+    b->size = opt_int(t, idx, "size");
+    b->unit = opt_str(t, idx, "unit");
+    b->cpus = opt_str(t, idx, "cpus");
+    ARRAY(t, idx, "controls", b->controls, b->ncontrols, true, control_item);
+}
+
+static void membw_node_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"id", "cpus", "controls", NULL};
+    vc_membw_node *n = &((vc_membw_node *)ud)[i];
+    check_keys(t, idx, known);
+    n->id = opt_int(t, idx, "id");
+    n->cpus = opt_str(t, idx, "cpus");
+    ARRAY(t, idx, "controls", n->controls, n->ncontrols, true, control_item);
+}
+
+/* ---- host ---- */
+
+static void baselabel_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"type", "label", NULL};
+    vc_baselabel *l = &((vc_baselabel *)ud)[i];
+    check_keys(t, idx, known);
+    l->type = opt_str(t, idx, "type");
+    l->label = opt_str(t, idx, "label");
+}
+
+static void secmodel_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"model", "doi", "baselabels", NULL};
+    vc_secmodel *m = &((vc_secmodel *)ud)[i];
+    check_keys(t, idx, known);
+    m->model = opt_str(t, idx, "model");
+    m->doi = opt_str(t, idx, "doi");
+    ARRAY(t, idx, "baselabels", m->labels, m->nlabels, true, baselabel_item);
+}
+
+static void check_host(tctx *t, int tbl, vc_host *h)
+{
+    static const char *const known[] = {"uuid", "cpu", "power_management", "iommu", "migration_features",
+                                        "netprefix", "topology", "cache", "memory_bandwidth", "secmodels", NULL};
+    check_keys(t, tbl, known);
+    h->uuid = opt_str(t, tbl, "uuid");
+    int sub;
+    size_t s;
+    if ((sub = opt_table(t, tbl, "cpu"))) {
+        s = enter(t, ".cpu");
+        h->cpu = need(t, vc_cpu_new(t->a));
+        check_cpu(t, sub, h->cpu);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "power_management"))) {
+        static const char *const k[] = {"suspend_mem", "suspend_disk", "suspend_hybrid", NULL};
+        s = enter(t, ".power_management");
+        check_keys(t, sub, k);
+        h->has_power_management = true;
+        h->suspend_mem = opt_flag(t, sub, "suspend_mem");
+        h->suspend_disk = opt_flag(t, sub, "suspend_disk");
+        h->suspend_hybrid = opt_flag(t, sub, "suspend_hybrid");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "iommu"))) {
+        static const char *const k[] = {"support", NULL};
+        s = enter(t, ".iommu");
+        check_keys(t, sub, k);
+        h->iommu = opt_bool(t, sub, "support");
+        if (h->iommu == VC_UNSET_B)
+            tfail(t, "support", "missing");
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "migration_features"))) {
+        static const char *const k[] = {"live", "uri_transports", NULL};
+        s = enter(t, ".migration_features");
+        check_keys(t, sub, k);
+        h->has_migration = true;
+        h->live_migration = opt_flag(t, sub, "live");
+        strings(t, sub, "uri_transports", &h->uri_transports, &h->nuri_transports);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    h->netprefix = opt_str(t, tbl, "netprefix");
+    if ((sub = opt_table(t, tbl, "topology"))) {
+        s = enter(t, ".topology");
+        h->topology = check_topology(t, sub);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "cache"))) {
+        static const char *const k[] = {"banks", "monitor", NULL};
+        s = enter(t, ".cache");
+        check_keys(t, sub, k);
+        h->cache = need(t, vc_alloc(t->a, sizeof *h->cache));
+        ARRAY(t, sub, "banks", h->cache->banks, h->cache->nbanks, true, bank_item);
+        h->cache->monitor = check_monitor(t, sub);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    if ((sub = opt_table(t, tbl, "memory_bandwidth"))) {
+        static const char *const k[] = {"nodes", "monitor", NULL};
+        s = enter(t, ".memory_bandwidth");
+        check_keys(t, sub, k);
+        vc_membw *m = need(t, vc_alloc(t->a, sizeof *m));
+        h->memory_bandwidth = m;
+        ARRAY(t, sub, "nodes", m->nodes, m->nnodes, true, membw_node_item);
+        m->monitor = check_monitor(t, sub);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+    ARRAY(t, tbl, "secmodels", h->secmodels, h->nsecmodels, true, secmodel_item);
+}
+
+/* ---- guests ---- */
+
+static void machine_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"name", "canonical", "maxCpus", "deprecated", NULL};
+    vc_machine *m = &((vc_machine *)ud)[i];
+    check_keys(t, idx, known);
+    m->name = opt_str(t, idx, "name");
+    m->canonical = opt_str(t, idx, "canonical");
+    m->max_cpus = opt_int(t, idx, "maxCpus");
+    m->deprecated = opt_bool(t, idx, "deprecated");
+}
+
+static void domain_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"type", "emulator", "loader", "machines", NULL};
+    vc_domain *d = &((vc_domain *)ud)[i];
+    check_keys(t, idx, known);
+    d->type = opt_str(t, idx, "type");
+    d->emulator = opt_str(t, idx, "emulator");
+    d->loader = opt_str(t, idx, "loader");
+    ARRAY(t, idx, "machines", d->machines, d->nmachines, true, machine_item);
+}
+
+static void guest_features(tctx *t, int tbl, vc_guest *g)
+{
+    static const char *const toggles[] = {"default", "toggle", NULL};
+    check_keys(t, tbl, vc_guest_feature_names);
+    g->has_features = true;
+    for (int i = 0; i < VC_GF_COUNT; i++) {
+        vc_guest_feature *f = &g->features[i];
+        const char *name = vc_guest_feature_names[i];
+        int ty = field(t, tbl, name);
+        if (ty == LUA_TBOOLEAN) {
+            f->present = lua_toboolean(t->L, -1);
+        } else if (ty == LUA_TTABLE) {
+            int sub = lua_gettop(t->L);
+            size_t s = enter(t, ".%s", name);
+            check_keys(t, sub, toggles);
+            f->present = true;
+            f->default_on = opt_bool(t, sub, "default");
+            f->toggle = opt_bool(t, sub, "toggle");
+            leave(t, s);
+        } else if (ty != LUA_TNIL) {
+            type_error(t, name, "boolean or table", -1);
+        }
+        lua_pop(t->L, 1);
+    }
+}
+
+static void guest_item(tctx *t, int idx, size_t i, void *ud)
+{
+    static const char *const known[] = {"os_type", "arch", "features", NULL};
+    static const char *const aknown[] = {"name", "wordsize", "emulator", "loader", "machines", "domains", NULL};
+    vc_guest *g = &((vc_guest *)ud)[i];
+    g->wordsize = VC_UNSET;
+    for (int k = 0; k < VC_GF_COUNT; k++)
+        g->features[k].default_on = g->features[k].toggle = VC_UNSET_B;
+    check_keys(t, idx, known);
+    g->os_type = opt_str(t, idx, "os_type");
+    int arch = opt_table(t, idx, "arch");
+    if (!arch)
+        tfail(t, "arch", "missing");
+    size_t s = enter(t, ".arch");
+    check_keys(t, arch, aknown);
+    g->arch = opt_str(t, arch, "name");
+    g->wordsize = opt_int(t, arch, "wordsize");
+    g->emulator = opt_str(t, arch, "emulator");
+    g->loader = opt_str(t, arch, "loader");
+    ARRAY(t, arch, "machines", g->machines, g->nmachines, true, machine_item);
+    ARRAY(t, arch, "domains", g->domains, g->ndomains, true, domain_item);
+    leave(t, s);
+    lua_pop(t->L, 1);
+    int feats = opt_table(t, idx, "features");
+    if (feats) {
+        s = enter(t, ".features");
+        guest_features(t, feats, g);
+        leave(t, s);
+        lua_pop(t->L, 1);
+    }
+}
+
+vc_caps *vc_check_caps(lua_State *L, int idx)
+{
+    static const char *const known[] = {"host", "guests", "warnings", "trailer", NULL};
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    vc_caps *caps = vc_caps_new();
+    if (!caps)
+        luaL_error(L, "out of memory");
+    vc_lua_own_caps(L, caps);
+    tctx t = {.L = L, .a = caps->arena};
+    check_keys(&t, idx, known);
+    int host = opt_table(&t, idx, "host");
+    if (!host)
+        tfail(&t, "host", "missing");
+    size_t s = enter(&t, "host");
+    check_host(&t, host, &caps->host);
+    leave(&t, s);
+    lua_pop(L, 1);
+    ARRAY(&t, idx, "guests", caps->guests, caps->nguests, true, guest_item);
+    caps->trailer = opt_str(&t, idx, "trailer");
+    return caps;
+}

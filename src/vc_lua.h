@@ -1,0 +1,40 @@
+/* Shared by the binding's C files: the model as Lua tables, and arenas owned
+ * by Lua userdata so that a raised error frees them. */
+#ifndef VC_LUA_H
+#define VC_LUA_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "vc.h"
+
+#if LUA_VERSION_NUM < 504
+#error "virtcaps needs Lua 5.4"
+__attribute__((visibility("default"))) int luaopen_virtcaps_core(lua_State *L);
+
+#endif
+
+#define VC_ARENA_TYPE "virtcaps.Arena"
+
+/* Pushes a userdata owning a fresh arena; raises on OOM. */
+vc_arena *vc_lua_arena(lua_State *L);
+/* Pushes a userdata owning caps (takes ownership, frees on error paths). */
+void vc_lua_own_caps(lua_State *L, vc_caps *caps);
+/* Frees the arena owned by the userdata at idx now (idempotent). */
+void vc_lua_release(lua_State *L, int idx);
+void vc_lua_register_arena(lua_State *L);
+
+/* table.c: model -> tables */
+void vc_push_caps(lua_State *L, const vc_caps *caps);
+void vc_push_cpu(lua_State *L, const vc_cpu *cpu);
+/* table.c: tables -> model; raise "path: what is wrong" on misuse. The caps
+ * are owned by a userdata left on the stack. */
+vc_caps *vc_check_caps(lua_State *L, int idx);
+vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
+
+/* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
+int vc_lua_fail(lua_State *L, const vc_error *err);
+
+__attribute__((visibility("default"))) int luaopen_virtcaps_core(lua_State *L);
+
+#endif
