@@ -27,9 +27,9 @@ CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks clang libclang-rt-14-dev
 
-.PHONY: all deps run test conformance asan-test rock-check install uninstall clean
+.PHONY: all deps reference-deps run test conformance reference asan-test rock-check fuzz bench install uninstall clean
 
 all: $(CORE)
 
@@ -54,6 +54,17 @@ deps:
 		fi; \
 	fi
 
+# The reference implementation, for side-by-side checks: libvirt 9.0.0 and
+# QEMU from Debian, and the user its QEMU driver expects.
+REFERENCE_PACKAGES := libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-system-arm
+reference-deps:
+	@missing=$$(for p in $(REFERENCE_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+		echo "installing the reference:" $$missing; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi; \
+	if [ "$$(id -u)" = 0 ] && ! id libvirt-qemu >/dev/null 2>&1; then useradd --system --no-create-home libvirt-qemu; fi
+
 run: deps all
 	@$(LUA) bin/virtcaps
 
@@ -64,12 +75,35 @@ test: deps all
 conformance: deps all
 	VIRTCAPS_CONFORMANCE=$(abspath $(CONFORMANCE)) $(BUSTED) --run=conformance
 
+# Side by side with the reference on this machine; the specs fail, loudly,
+# when the reference cannot be run.
+reference: deps reference-deps all
+	$(BUSTED) --run=reference
+
 asan-test: deps
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
 		LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 		VIRTCAPS_BUILD=build-asan VIRTCAPS_CONFORMANCE=$(abspath $(CONFORMANCE)) $(BUSTED) --cpath=build-asan/?.so
+
+# libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(filter-out src/binding%.c src/table.c,$(SRC))
+FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(XML_CFLAGS) $(JSONC_CFLAGS) \
+		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS)
+
+fuzz: deps $(FUZZERS)
+	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done
+
+# Benchmarks print medians and ratios to the reference measured in the same run.
+bench: deps all
+	bench/run
 
 install: all
 	install -D -m 0755 $(CORE) $(DESTDIR)$(LUA_LIBDIR)/virtcaps/core.so

@@ -26,6 +26,7 @@ build = {
       ["virtcaps.core"] = {
          sources = {
             "src/binding.c",
+            "src/drivers.c",
             "src/model.c",
             "src/probe.c",
             "src/table.c",

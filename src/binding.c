@@ -258,24 +258,100 @@ static vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
     return maps;
 }
 
+static bool opt_boolean(lua_State *L, int opts, const char *key, bool dflt)
+{
+    lua_getfield(L, opts, key);
+    bool v = dflt;
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isboolean(L, -1))
+            luaL_error(L, "bad argument #1 (option '%s': boolean expected, got %s)", key, luaL_typename(L, -1));
+        v = lua_toboolean(L, -1);
+    }
+    lua_pop(L, 1);
+    return v;
+}
+
+/* A list of strings; the array lives in a userdata left on the stack. */
+static const char *const *opt_strings(lua_State *L, int opts, const char *key, size_t *n, bool *given)
+{
+    *n = 0;
+    lua_getfield(L, opts, key);
+    if (given)
+        *given = !lua_isnil(L, -1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return NULL;
+    }
+    if (!lua_istable(L, -1))
+        luaL_error(L, "bad argument #1 (option '%s': table expected, got %s)", key, luaL_typename(L, -1));
+    int tbl = lua_gettop(L);
+    size_t len = (size_t)lua_rawlen(L, tbl);
+    const char **list = lua_newuserdatauv(L, (len ? len : 1) * sizeof *list, 1);
+    lua_pushvalue(L, tbl);
+    lua_setiuservalue(L, -2, 1); /* keeps the strings alive with the array */
+    for (size_t i = 0; i < len; i++) {
+        if (lua_rawgeti(L, tbl, (lua_Integer)i + 1) != LUA_TSTRING)
+            luaL_error(L, "bad argument #1 (option '%s': strings expected, got %s at [%d])", key,
+                       luaL_typename(L, -1), (int)i + 1);
+        list[i] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    lua_replace(L, tbl);
+    *n = len;
+    return list;
+}
+
+static int opt_timeout_ms(lua_State *L, int opts)
+{
+    lua_getfield(L, opts, "timeout");
+    int ms = 0;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) > 0) || lua_tonumber(L, -1) > 3600)
+            luaL_error(L, "bad argument #1 (option 'timeout': seconds between 0 and 3600 expected)");
+        ms = (int)(lua_tonumber(L, -1) * 1000);
+        if (ms < 1)
+            ms = 1;
+    }
+    lua_pop(L, 1);
+    return ms;
+}
+
+/* Reads the probe options of argument 1 (absent or nil: defaults). Values
+ * stay anchored on the stack for the duration of the call. */
+static void read_probe_options(lua_State *L, vc_probe_opts *opts)
+{
+    static const char *const known[] = {"root", "paths", "arch", "clusters", "drivers", "qemu_dirs",
+                                        "cache_dir", "cache", "timeout", "cpu_map", NULL};
+    memset(opts, 0, sizeof *opts);
+    if (lua_isnoneornil(L, 1))
+        return;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_options(L, 1, known);
+    opts->root = opt_string(L, 1, "root");
+    opts->arch = opt_string(L, 1, "arch");
+    opts->paths = read_path_maps(L, 1, &opts->npaths);
+    opts->clusters = opt_boolean(L, 1, "clusters", false);
+    opts->drivers = opt_strings(L, 1, "drivers", &opts->ndrivers, &opts->drivers_given);
+    opts->qemu_dirs = opt_strings(L, 1, "qemu_dirs", &opts->nqemu_dirs, NULL);
+    opts->cache_dir = opt_string(L, 1, "cache_dir");
+    opts->no_cache = !opt_boolean(L, 1, "cache", true);
+    opts->timeout_ms = opt_timeout_ms(L, 1);
+    opts->cpu_map = opt_string(L, 1, "cpu_map");
+}
+
 /***
  * Probes this host.
  * @function probe
- * @tparam[opt] table opts root, paths, arch
- * @treturn table capabilities (with warnings)
+ * @tparam[opt] table opts root, paths, arch, clusters, drivers, qemu_dirs, cache_dir, cache, timeout, cpu_map
+ * @treturn[1] table capabilities (with warnings)
+ * @treturn[2] nil
+ * @treturn[2] string
  */
 static int l_probe(lua_State *L)
 {
-    static const char *const known[] = {"root", "paths", "arch", NULL};
-    vc_probe_opts opts = {0};
+    vc_probe_opts opts;
     check_nargs(L, 1);
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        check_options(L, 1, known);
-        opts.root = opt_string(L, 1, "root");
-        opts.arch = opt_string(L, 1, "arch");
-        opts.paths = read_path_maps(L, 1, &opts.npaths);
-    }
+    read_probe_options(L, &opts);
     vc_error err;
     return push_caps_result(L, vc_probe(&opts, &err), &err);
 }

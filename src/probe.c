@@ -56,6 +56,20 @@ int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size)
     return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
+int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+{
+    char arch[64];
+    vc_cpu *cpu = vc_cpu_new(caps->arena);
+    if (!cpu)
+        return vc_oom(err);
+    caps->host.cpu = cpu;
+    if (vc_probe_arch(opts, arch, sizeof arch) < 0)
+        return vc_fail(err, VC_EINPUT, "cannot tell the host architecture");
+    if (!(cpu->arch = vc_strdup(caps->arena, arch)))
+        return vc_oom(err);
+    return 0;
+}
+
 vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
 {
     vc_caps *caps = vc_caps_new();
@@ -63,17 +77,8 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
         vc_oom(err);
         return NULL;
     }
-    char arch[64];
-    vc_cpu *cpu = vc_cpu_new(caps->arena);
-    if (!cpu) {
+    if (vc_probe_host(opts, caps, err) < 0 || vc_probe_guests(opts, caps, err) < 0) {
         vc_caps_free(caps);
-        vc_oom(err);
-        return NULL;
-    }
-    caps->host.cpu = cpu;
-    if (vc_probe_arch(opts, arch, sizeof arch) < 0 || !(cpu->arch = vc_strdup(caps->arena, arch))) {
-        vc_caps_free(caps);
-        vc_fail(err, VC_EINPUT, "cannot tell the host architecture");
         return NULL;
     }
     return caps;

@@ -14,6 +14,18 @@ typedef struct vc_probe_opts {
     const vc_path_map *paths;   /* longest matching prefix wins over root */
     size_t npaths;
     const char *arch;           /* NULL: from uname, normalised */
+    bool clusters;              /* also report CPU clusters (libvirt 9.0.0 does not) */
+    /* guest drivers */
+    bool drivers_given;         /* false: every driver whose hypervisor is present */
+    const char *const *drivers;
+    size_t ndrivers;
+    const char *const *qemu_dirs; /* NULL: $PATH */
+    size_t nqemu_dirs;
+    const char *cache_dir;      /* NULL: $XDG_CACHE_HOME/virtcaps */
+    bool no_cache;
+    int timeout_ms;             /* per emulator; 0: the default */
+    /* CPU model */
+    const char *cpu_map;        /* NULL: /usr/share/libvirt/cpu_map */
 } vc_probe_opts;
 
 /* Maps a host path through opts; -1 when it does not fit in out. */
@@ -22,6 +34,10 @@ int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t 
 const char *vc_arch_normalize(const char *machine);
 int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);
 
+/* The host section (probe*.c) and the guests with what their drivers add
+ * to the host (drivers.c). */
+int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
+int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err);
 
 #endif
