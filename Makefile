@@ -27,9 +27,9 @@ CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks clang libclang-rt-14-dev
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck
 
-.PHONY: all deps reference-deps run test conformance reference asan-test rock-check fuzz bench install uninstall clean
+.PHONY: all deps reference-deps run test conformance reference asan-test lint rock-check fuzz bench install uninstall clean
 
 all: $(CORE)
 
@@ -115,6 +115,12 @@ uninstall:
 
 clean:
 	rm -rf build build-asan
+
+# Static analysis: cppcheck, then clang-tidy with .clang-tidy's checks.
+lint: deps
+	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
+		--std=c11 -Isrc -I$(LUA_INCDIR) src/
+	clang-tidy --quiet src/*.c -- -std=gnu11 -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
 # Builds and installs through Debian's luarocks into a scratch tree, then loads it.
 rock-check: deps

@@ -363,7 +363,7 @@ static const luaL_Reg functions[] = {
 
 int luaopen_virtcaps_core(lua_State *L)
 {
-    LIBXML_TEST_VERSION
+    xmlCheckVersion(LIBXML_VERSION);
     vc_lua_register_arena(L);
     luaL_newlib(L, functions);
     lua_pushliteral(L, "virtcaps.core 0.1.0");

@@ -35,8 +35,8 @@ int vc_oom(vc_error *err)
 
 /* ---- arena ---- */
 
-#define ARENA_CHUNK (64u * 1024u)
-#define ARENA_ALIGN 16u
+#define ARENA_CHUNK ((size_t)64 * 1024)
+#define ARENA_ALIGN ((size_t)16)
 
 typedef struct chunk {
     struct chunk *next;
@@ -288,9 +288,9 @@ static bool read_cpu(const char **pp, int64_t *out)
 static int cpuset_scan(const char *s, unsigned char *bits, int64_t *max, vc_error *err)
 {
     const char *p = skip_spaces(s);
+    *max = -1;
     if (*p == '\0')
         return vc_fail(err, VC_EINPUT, "empty cpuset");
-    *max = -1;
     while (*p) {
         bool neg = false;
         int64_t first, last;
@@ -832,7 +832,7 @@ static int validate_topology(vctx *v, const vc_topology *t)
         }
         path_pop(v, s);
     }
-    int64_t dup;
+    int64_t dup = 0;
     int d = find_duplicate(cell_ids, t->ncells, &dup, v->err);
     if (d < 0)
         goto out;

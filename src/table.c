@@ -589,52 +589,35 @@ static void check_keys(tctx *t, int tbl, const char *const *known)
     }
 }
 
-static size_t array_len(tctx *t, int tbl)
-{
-    return (size_t)lua_rawlen(t->L, tbl);
-}
+/* Fills a fresh array from t[key][1..n] with fn (each item's path is
+ * path.key[i]); returns it, NULL with *count 0 when the field is nil. */
+typedef void (*each_fn)(tctx *t, int idx, size_t i, void *array);
 
-/* Runs each(t, idx, i) for t[key][1..n] (tables only unless any_type) and
- * returns n; the array lives under path.key[i]. */
-typedef void (*each_fn)(tctx *t, int idx, size_t i, void *ud);
-
-static size_t for_array(tctx *t, int tbl, const char *key, bool need_tables, each_fn fn, void *ud)
+static void *check_array(tctx *t, int tbl, const char *key, size_t elem, bool need_tables, each_fn fn,
+                         size_t *count)
 {
+    *count = 0;
     int arr = opt_table(t, tbl, key);
     if (!arr)
-        return 0;
-    size_t n = array_len(t, arr);
+        return NULL;
+    size_t n = (size_t)lua_rawlen(t->L, arr);
+    void *array = n ? need(t, vc_array(t->a, n, elem)) : NULL;
     for (size_t i = 0; i < n; i++) {
         size_t saved = enter(t, "%s%s[%zu]", sep(t), key, i + 1);
         int ty = lua_rawgeti(t->L, arr, (lua_Integer)i + 1);
         if (need_tables && ty != LUA_TTABLE)
             type_error(t, NULL, "table", -1);
-        fn(t, lua_gettop(t->L), i, ud);
+        fn(t, lua_gettop(t->L), i, array);
         lua_pop(t->L, 1);
         leave(t, saved);
     }
     lua_pop(t->L, 1);
-    return n;
-}
-
-/* Sizes an array field before for_array fills it. */
-static void *alloc_for(tctx *t, int tbl, const char *key, size_t elem, size_t *n)
-{
-    *n = 0;
-    int arr = opt_table(t, tbl, key);
-    if (!arr)
-        return NULL;
-    size_t len = array_len(t, arr);
-    lua_pop(t->L, 1);
-    return len ? need(t, vc_array(t->a, len, elem)) : NULL;
+    *count = n;
+    return array;
 }
 
 #define ARRAY(t, tbl, key, arr, count, need_tables, fn) \
-    do { \
-        size_t n_; \
-        (arr) = alloc_for((t), (tbl), (key), sizeof *(arr), &n_); \
-        (count) = for_array((t), (tbl), (key), (need_tables), (fn), (arr)); \
-    } while (0)
+    ((arr) = check_array((t), (tbl), (key), sizeof *(arr), (need_tables), (fn), &(count)))
 
 static void str_item(tctx *t, int idx, size_t i, void *ud)
 {
@@ -1124,8 +1107,10 @@ vc_caps *vc_check_caps(lua_State *L, int idx)
     idx = lua_absindex(L, idx);
     luaL_checktype(L, idx, LUA_TTABLE);
     vc_caps *caps = vc_caps_new();
-    if (!caps)
+    if (!caps) {
         luaL_error(L, "out of memory");
+        return NULL;
+    }
     vc_lua_own_caps(L, caps);
     tctx t = {.L = L, .a = caps->arena};
     check_keys(&t, idx, known);

@@ -311,7 +311,7 @@ int vc_caps_validate(const vc_caps *caps, vc_error *err);
 int vc_cpu_validate(const vc_cpu *cpu, const char *path, vc_error *err);
 
 /* xml_read.c: untrusted bytes in, a validated model out (NULL + err). */
-#define VC_XML_MAX_BYTES (64u * 1024u * 1024u)
+#define VC_XML_MAX_BYTES ((size_t)64 * 1024 * 1024)
 vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err);
 vc_caps *vc_xml_read_file(const char *path, vc_error *err);
 /* A <cpu> document, or a root holding <cpu> children; the CPUs live in a. */

@@ -246,10 +246,12 @@ static int stray_text(rctx *r, const xmlNode *c)
     return 0;
 }
 
+/* Loops over the element children of n as c; stray text fails the caller.
+ * (c names a variable, so it cannot be parenthesised.) */
 #define FOR_CHILDREN(c, n) \
-    for (xmlNode *c = (n)->children; c; c = c->next) \
-        if (stray_text(r, c) < 0) return -1; \
-        else if (c->type == XML_ELEMENT_NODE)
+    for (xmlNode *c = (n)->children; (c); (c) = (c)->next) /* NOLINT(bugprone-macro-parentheses) */ \
+        if (stray_text(r, (c)) < 0) return -1; \
+        else if ((c)->type == XML_ELEMENT_NODE)
 
 static size_t count_children(const xmlNode *n, const char *name)
 {
@@ -923,7 +925,7 @@ static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const
 static xmlDocPtr parse_doc(const char *data, size_t len, vc_error *err)
 {
     if (len > VC_XML_MAX_BYTES) {
-        vc_fail(err, VC_ELIMIT, "document is %zu bytes, over the limit of %u", len, VC_XML_MAX_BYTES);
+        vc_fail(err, VC_ELIMIT, "document is %zu bytes, over the limit of %zu", len, VC_XML_MAX_BYTES);
         return NULL;
     }
     const char *nul = memchr(data, '\0', len);
@@ -1129,13 +1131,13 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
     if (!root) {
         rc = vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
     } else if (is(root, "cpu")) {
-        vc_cpu **slot = VC_PUSH(a, out, n);
+        vc_cpu **slot = VC_PUSH(a, out, n); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
         rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, root, *slot);
     } else {
         for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
             if (c->type != XML_ELEMENT_NODE || !is(c, "cpu"))
                 continue;
-            vc_cpu **slot = VC_PUSH(a, out, n);
+            vc_cpu **slot = VC_PUSH(a, out, n); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
             rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, c, *slot);
         }
         if (rc == 0 && n == 0)
