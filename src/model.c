@@ -448,43 +448,58 @@ int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
 
 /* ---- validation ---- */
 
+/* The path of what is being checked, rendered only when something is wrong. */
 typedef struct vctx {
     vc_error *err;
-    char path[384];
-    size_t len;
+    struct {
+        const char *name;   /* ".cells", "host", or a whole prefix given by a caller */
+        size_t index;       /* 1-based array position, 0 for none */
+    } seg[32];
+    size_t depth;
 } vctx;
 
-static size_t path_push(vctx *v, const char *fmt, ...) VC_PRINTF(2, 3);
-static size_t path_push(vctx *v, const char *fmt, ...)
+static size_t path_push(vctx *v, const char *name, size_t index)
 {
-    size_t saved = v->len;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(v->path + v->len, sizeof v->path - v->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        v->len += (size_t)n < sizeof v->path - v->len ? (size_t)n : sizeof v->path - v->len - 1;
+    size_t saved = v->depth;
+    if (v->depth < sizeof v->seg / sizeof v->seg[0]) {
+        v->seg[v->depth].name = name;
+        v->seg[v->depth].index = index;
+    }
+    v->depth++;
     return saved;
 }
 
 static void path_pop(vctx *v, size_t saved)
 {
-    v->len = saved;
-    v->path[saved] = '\0';
+    v->depth = saved;
+}
+
+static void path_render(const vctx *v, char *out, size_t size)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < v->depth && i < sizeof v->seg / sizeof v->seg[0] && len < size; i++) {
+        int n = v->seg[i].index ? snprintf(out + len, size - len, "%s[%zu]", v->seg[i].name, v->seg[i].index)
+                                : snprintf(out + len, size - len, "%s", v->seg[i].name);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
 }
 
 static int vfail(vctx *v, int line, const char *field, const char *fmt, ...) VC_PRINTF(4, 5);
 static int vfail(vctx *v, int line, const char *field, const char *fmt, ...)
 {
-    char what[384];
+    char what[384], path[384];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    const char *sep = field && v->len ? "." : "";
+    path_render(v, path, sizeof path);
+    const char *sep = field && path[0] ? "." : "";
     if (line > 0)
-        return vc_fail(v->err, VC_EINPUT, "line %d: %s%s%s: %s", line, v->path, sep, field ? field : "", what);
-    return vc_fail(v->err, VC_EINPUT, "%s%s%s: %s", v->path, sep, field ? field : "", what);
+        return vc_fail(v->err, VC_EINPUT, "line %d: %s%s%s: %s", line, path, sep, field ? field : "", what);
+    return vc_fail(v->err, VC_EINPUT, "%s%s%s: %s", path, sep, field ? field : "", what);
 }
 
 static int need_str(vctx *v, int line, const char *field, const char *s)
@@ -582,19 +597,10 @@ static int check_cpuset(vctx *v, int line, const char *field, const char *s, boo
 {
     if (!s)
         return required ? vfail(v, line, field, "missing") : 0;
-    vc_arena *a = vc_arena_new();
-    if (!a)
-        return vc_oom(v->err);
-    int64_t *ids;
-    size_t n;
+    int64_t max;
     vc_error e;
-    int rc = vc_cpuset_parse(a, s, &ids, &n, &e);
-    vc_arena_free(a);
-    if (rc < 0) {
-        if (e.code == VC_ENOMEM)
-            return vc_oom(v->err);
+    if (cpuset_scan(s, NULL, &max, &e) < 0)
         return vfail(v, line, field, "%s", e.msg);
-    }
     return 0;
 }
 
@@ -632,7 +638,7 @@ static int validate_cpu(vctx *v, const vc_cpu *c, bool host)
         check_enum(v, ln, "fallback", c->fallback, false, fallbacks) < 0)
         return -1;
     for (size_t i = 0; i < c->nlegacy_features; i++) {
-        size_t s = path_push(v, ".legacy_features[%zu]", i + 1);
+        size_t s = path_push(v, ".legacy_features", i + 1);
         if (check_token(v, ln, NULL, c->legacy_features[i], true) < 0)
             return -1;
         path_pop(v, s);
@@ -665,14 +671,14 @@ static int validate_cpu(vctx *v, const vc_cpu *c, bool host)
          check_uint(v, ln, "maxphysaddr.limit", c->addr_limit, false, 255) < 0))
         return -1;
     for (size_t i = 0; i < c->nfeatures; i++) {
-        size_t s = path_push(v, ".features[%zu]", i + 1);
+        size_t s = path_push(v, ".features", i + 1);
         if (check_token(v, ln, NULL, c->features[i].name, true) < 0 ||
             check_enum(v, ln, "policy", c->features[i].policy, false, policies) < 0)
             return -1;
         path_pop(v, s);
     }
     for (size_t i = 0; i < c->npages; i++) {
-        size_t s = path_push(v, ".pages[%zu]", i + 1);
+        size_t s = path_push(v, ".pages", i + 1);
         if (check_uint(v, ln, "size", c->pages[i].size, true, U32) < 0 ||
             check_unit(v, ln, "unit", c->pages[i].unit, false) < 0)
             return -1;
@@ -684,7 +690,7 @@ static int validate_cpu(vctx *v, const vc_cpu *c, bool host)
 int vc_cpu_validate(const vc_cpu *cpu, const char *path, vc_error *err)
 {
     vctx v = {.err = err};
-    path_push(&v, "%s", path);
+    path_push(&v, path, 0);
     return validate_cpu(&v, cpu, false);
 }
 
@@ -794,7 +800,7 @@ static int validate_topology(vctx *v, const vc_topology *t)
     size_t k = 0;
     for (size_t i = 0; i < t->ncells; i++) {
         const vc_cell *c = &t->cells[i];
-        size_t s = path_push(v, ".cells[%zu]", i + 1);
+        size_t s = path_push(v, ".cells", i + 1);
         int ln = c->line;
         if (check_uint(v, ln, "id", c->id, true, I32) < 0)
             goto out;
@@ -803,7 +809,7 @@ static int validate_topology(vctx *v, const vc_topology *t)
                               check_unit(v, ln, "memory.unit", c->memory.unit, false) < 0))
             goto out;
         for (size_t j = 0; j < c->npages; j++) {
-            size_t s2 = path_push(v, ".pages[%zu]", j + 1);
+            size_t s2 = path_push(v, ".pages", j + 1);
             if (check_uint(v, ln, "size", c->pages[j].size, true, U32) < 0 ||
                 check_unit(v, ln, "unit", c->pages[j].unit, false) < 0 ||
                 check_uint(v, ln, "count", c->pages[j].count, true, I64) < 0)
@@ -811,20 +817,20 @@ static int validate_topology(vctx *v, const vc_topology *t)
             path_pop(v, s2);
         }
         for (size_t j = 0; j < c->ndistances; j++) {
-            size_t s2 = path_push(v, ".distances[%zu]", j + 1);
+            size_t s2 = path_push(v, ".distances", j + 1);
             if (check_uint(v, ln, "id", c->distances[j].id, true, I32) < 0 ||
                 check_uint(v, ln, "value", c->distances[j].value, true, 255) < 0)
                 goto out;
             path_pop(v, s2);
         }
         for (size_t j = 0; j < c->ncaches; j++) {
-            size_t s2 = path_push(v, ".caches[%zu]", j + 1);
+            size_t s2 = path_push(v, ".caches", j + 1);
             if (validate_numa_cache(v, &c->caches[j]) < 0)
                 goto out;
             path_pop(v, s2);
         }
         for (size_t j = 0; j < c->ncpus; j++) {
-            size_t s2 = path_push(v, ".cpus[%zu]", j + 1);
+            size_t s2 = path_push(v, ".cpus", j + 1);
             if (validate_cell_cpu(v, &c->cpus[j]) < 0)
                 goto out;
             cpu_ids[k++] = c->cpus[j].id;
@@ -854,7 +860,8 @@ static int validate_topology(vctx *v, const vc_topology *t)
         const vc_cell *c = &t->cells[i];
         for (size_t j = 0; j < c->ndistances; j++) {
             if (!sorted_has(cell_ids, t->ncells, c->distances[j].id)) {
-                size_t s = path_push(v, ".cells[%zu].distances[%zu]", i + 1, j + 1);
+                size_t s = path_push(v, ".cells", i + 1);
+                path_push(v, ".distances", j + 1);
                 vfail(v, c->line, "id", "no cell has id %lld", (long long)c->distances[j].id);
                 path_pop(v, s);
                 goto out;
@@ -870,7 +877,8 @@ static int validate_topology(vctx *v, const vc_topology *t)
                 goto out;
             for (size_t q = 0; q < nsib; q++) {
                 if (!sorted_has(cpu_ids, k, sib[q])) {
-                    path_push(v, ".cells[%zu].cpus[%zu]", i + 1, j + 1);
+                    path_push(v, ".cells", i + 1);
+                    path_push(v, ".cpus", j + 1);
                     vfail(v, cpu->line, "siblings", "CPU %lld is in no cell", (long long)sib[q]);
                     goto out;
                 }
@@ -878,13 +886,13 @@ static int validate_topology(vctx *v, const vc_topology *t)
         }
     }
     for (size_t i = 0; i < t->nlatencies; i++) {
-        size_t s = path_push(v, ".interconnects.latencies[%zu]", i + 1);
+        size_t s = path_push(v, ".interconnects.latencies", i + 1);
         if (validate_interconnect(v, &t->latencies[i], false) < 0)
             goto out;
         path_pop(v, s);
     }
     for (size_t i = 0; i < t->nbandwidths; i++) {
-        size_t s = path_push(v, ".interconnects.bandwidths[%zu]", i + 1);
+        size_t s = path_push(v, ".interconnects.bandwidths", i + 1);
         if (validate_interconnect(v, &t->bandwidths[i], true) < 0)
             goto out;
         path_pop(v, s);
@@ -900,7 +908,7 @@ out:
 static int validate_controls(vctx *v, const vc_control *ctl, size_t n, bool cache)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t s = path_push(v, ".controls[%zu]", i + 1);
+        size_t s = path_push(v, ".controls", i + 1);
         int ln = ctl[i].line;
         if (check_uint(v, ln, "granularity", ctl[i].granularity, true, I64) < 0 ||
             check_uint(v, ln, "min", ctl[i].min, false, I64) < 0 ||
@@ -919,7 +927,7 @@ static int validate_monitor(vctx *v, const vc_monitor *m)
 {
     if (!m)
         return 0;
-    size_t s = path_push(v, ".monitor");
+    size_t s = path_push(v, ".monitor", 0);
     int ln = m->line;
     if (check_uint(v, ln, "maxMonitors", m->max_monitors, true, U32) < 0 ||
         check_uint(v, ln, "level", m->level, false, U32) < 0 ||
@@ -928,7 +936,7 @@ static int validate_monitor(vctx *v, const vc_monitor *m)
     if ((m->level == VC_UNSET) != (m->reuse_threshold == VC_UNSET))
         return vfail(v, ln, NULL, "level and reuseThreshold go together");
     for (size_t i = 0; i < m->nfeatures; i++) {
-        size_t s2 = path_push(v, ".features[%zu]", i + 1);
+        size_t s2 = path_push(v, ".features", i + 1);
         if (check_token(v, ln, NULL, m->features[i], true) < 0)
             return -1;
         path_pop(v, s2);
@@ -940,17 +948,17 @@ static int validate_monitor(vctx *v, const vc_monitor *m)
 static int validate_host(vctx *v, const vc_host *h)
 {
     int ln = h->line;
-    size_t s = path_push(v, "host");
+    size_t s = path_push(v, "host", 0);
     if (h->uuid && !is_uuid(h->uuid))
         return vfail(v, ln, "uuid", "invalid UUID '%s'", h->uuid);
     if (!h->cpu)
         return vfail(v, ln, "cpu", "missing");
-    size_t s2 = path_push(v, ".cpu");
+    size_t s2 = path_push(v, ".cpu", 0);
     if (validate_cpu(v, h->cpu, true) < 0)
         return -1;
     path_pop(v, s2);
     for (size_t i = 0; i < h->nuri_transports; i++) {
-        s2 = path_push(v, ".migration_features.uri_transports[%zu]", i + 1);
+        s2 = path_push(v, ".migration_features.uri_transports", i + 1);
         if (check_token(v, ln, NULL, h->uri_transports[i], true) < 0)
             return -1;
         path_pop(v, s2);
@@ -958,7 +966,7 @@ static int validate_host(vctx *v, const vc_host *h)
     if (h->netprefix && !*h->netprefix)
         return vfail(v, ln, "netprefix", "empty");
     if (h->topology) {
-        s2 = path_push(v, ".topology");
+        s2 = path_push(v, ".topology", 0);
         if (validate_topology(v, h->topology) < 0)
             return -1;
         path_pop(v, s2);
@@ -966,7 +974,7 @@ static int validate_host(vctx *v, const vc_host *h)
     if (h->cache) {
         for (size_t i = 0; i < h->cache->nbanks; i++) {
             const vc_bank *b = &h->cache->banks[i];
-            s2 = path_push(v, ".cache.banks[%zu]", i + 1);
+            s2 = path_push(v, ".cache.banks", i + 1);
             if (check_uint(v, b->line, "id", b->id, true, U32) < 0 ||
                 check_uint(v, b->line, "level", b->level, true, U32) < 0 ||
                 check_enum(v, b->line, "type", b->type, true, cache_types) < 0 ||
@@ -977,7 +985,7 @@ static int validate_host(vctx *v, const vc_host *h)
                 return -1;
             path_pop(v, s2);
         }
-        s2 = path_push(v, ".cache");
+        s2 = path_push(v, ".cache", 0);
         if (validate_monitor(v, h->cache->monitor) < 0)
             return -1;
         path_pop(v, s2);
@@ -985,25 +993,25 @@ static int validate_host(vctx *v, const vc_host *h)
     if (h->memory_bandwidth) {
         for (size_t i = 0; i < h->memory_bandwidth->nnodes; i++) {
             const vc_membw_node *n = &h->memory_bandwidth->nodes[i];
-            s2 = path_push(v, ".memory_bandwidth.nodes[%zu]", i + 1);
+            s2 = path_push(v, ".memory_bandwidth.nodes", i + 1);
             if (check_uint(v, n->line, "id", n->id, true, U32) < 0 ||
                 check_cpuset(v, n->line, "cpus", n->cpus, true) < 0 ||
                 validate_controls(v, n->controls, n->ncontrols, false) < 0)
                 return -1;
             path_pop(v, s2);
         }
-        s2 = path_push(v, ".memory_bandwidth");
+        s2 = path_push(v, ".memory_bandwidth", 0);
         if (validate_monitor(v, h->memory_bandwidth->monitor) < 0)
             return -1;
         path_pop(v, s2);
     }
     for (size_t i = 0; i < h->nsecmodels; i++) {
         const vc_secmodel *m = &h->secmodels[i];
-        s2 = path_push(v, ".secmodels[%zu]", i + 1);
+        s2 = path_push(v, ".secmodels", i + 1);
         if (need_str(v, m->line, "model", m->model) < 0 || need_str(v, m->line, "doi", m->doi) < 0)
             return -1;
         for (size_t j = 0; j < m->nlabels; j++) {
-            size_t s3 = path_push(v, ".baselabels[%zu]", j + 1);
+            size_t s3 = path_push(v, ".baselabels", j + 1);
             if (need_str(v, m->line, "type", m->labels[j].type) < 0 ||
                 need_str(v, m->line, "label", m->labels[j].label) < 0)
                 return -1;
@@ -1025,7 +1033,7 @@ static int check_path(vctx *v, int line, const char *field, const char *s)
 static int validate_machines(vctx *v, const vc_machine *m, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t s = path_push(v, ".machines[%zu]", i + 1);
+        size_t s = path_push(v, ".machines", i + 1);
         if (need_str(v, m[i].line, "name", m[i].name) < 0 ||
             (m[i].name && !*m[i].name && vfail(v, m[i].line, "name", "empty") < 0) ||
             check_uint(v, m[i].line, "maxCpus", m[i].max_cpus, false, I32) < 0 ||
@@ -1041,7 +1049,7 @@ static int validate_guest(vctx *v, const vc_guest *g)
     int ln = g->line;
     if (check_token(v, ln, "os_type", g->os_type, true) < 0)
         return -1;
-    size_t s = path_push(v, ".arch");
+    size_t s = path_push(v, ".arch", 0);
     if (check_token(v, ln, "name", g->arch, true) < 0)
         return -1;
     if (g->wordsize == VC_UNSET)
@@ -1055,7 +1063,7 @@ static int validate_guest(vctx *v, const vc_guest *g)
         return vfail(v, ln, "domains", "at least one domain is required");
     for (size_t i = 0; i < g->ndomains; i++) {
         const vc_domain *d = &g->domains[i];
-        size_t s2 = path_push(v, ".domains[%zu]", i + 1);
+        size_t s2 = path_push(v, ".domains", i + 1);
         if (check_token(v, d->line, "type", d->type, true) < 0 ||
             check_path(v, d->line, "emulator", d->emulator) < 0 ||
             check_path(v, d->line, "loader", d->loader) < 0 ||
@@ -1075,7 +1083,7 @@ int vc_caps_validate(const vc_caps *caps, vc_error *err)
     if (validate_host(&v, &caps->host) < 0)
         return -1;
     for (size_t i = 0; i < caps->nguests; i++) {
-        size_t s = path_push(&v, "guests[%zu]", i + 1);
+        size_t s = path_push(&v, "guests", i + 1);
         if (validate_guest(&v, &caps->guests[i]) < 0)
             return -1;
         path_pop(&v, s);

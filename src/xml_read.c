@@ -95,31 +95,44 @@ static char *trimmed(rctx *r, const char *s)
     return vc_strndup(r->a, s, n);
 }
 
-static int parse_int(rctx *r, const xmlNode *n, const char *what, const char *s, int64_t *out)
+/* Parses a non-negative decimal; attr names the attribute, NULL for the
+ * element's text (messages are built only on failure). */
+static int parse_int(rctx *r, const xmlNode *n, const char *attr, const char *s, int64_t *out)
 {
     const char *p = s;
     while (is_space(*p))
         p++;
     if (*p == '+')
         p++;
-    if (*p < '0' || *p > '9') {
-        if (*p == '-')
-            return fail_at(r, n, "%s: expected a non-negative integer, got '%s'", what, s);
-        return fail_at(r, n, "%s: expected an integer, got '%s'", what, s);
-    }
     int64_t v = 0;
+    bool digits = *p >= '0' && *p <= '9';
     for (; *p >= '0' && *p <= '9'; p++) {
         int d = *p - '0';
-        if (v > (INT64_MAX - d) / 10)
-            return fail_at(r, n, "%s: %s is out of range (at most %lld)", what, s, (long long)INT64_MAX);
+        if (v > (INT64_MAX - d) / 10) {
+            v = -1;
+            break;
+        }
         v = v * 10 + d;
     }
+    while (v >= 0 && is_space(*p))
+        p++;
+    if (digits && v >= 0 && !*p) {
+        *out = v;
+        return 0;
+    }
+    char what[96];
+    if (attr)
+        snprintf(what, sizeof what, "<%s> attribute %s", name_of(n), attr);
+    else
+        snprintf(what, sizeof what, "<%s>", name_of(n));
+    if (v < 0)
+        return fail_at(r, n, "%s: %s is out of range (at most %lld)", what, s, (long long)INT64_MAX);
+    p = s;
     while (is_space(*p))
         p++;
-    if (*p)
-        return fail_at(r, n, "%s: expected an integer, got '%s'", what, s);
-    *out = v;
-    return 0;
+    if (*p == '-')
+        return fail_at(r, n, "%s: expected a non-negative integer, got '%s'", what, s);
+    return fail_at(r, n, "%s: expected an integer, got '%s'", what, s);
 }
 
 /* Attribute value, or NULL when absent. The string is libxml2's; copy it. */
@@ -156,9 +169,7 @@ static int get_int(rctx *r, const xmlNode *n, const char *name, int64_t *out)
     const char *v = raw_attr(n, name, &tf);
     if (!v)
         return 0;
-    char what[96];
-    snprintf(what, sizeof what, "<%s> attribute %s", name_of(n), name);
-    int rc = parse_int(r, n, what, v, out);
+    int rc = parse_int(r, n, name, v, out);
     xmlFree(tf);
     return rc;
 }
@@ -201,6 +212,14 @@ static int get_text(rctx *r, const xmlNode *n, char **out)
     for (const xmlNode *c = n->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
             return fail_at(r, c, "<%s> holds text, not <%s>", name_of(n), name_of(c));
+    if (!n->children) {
+        *out = trimmed(r, "");
+        return *out ? 0 : oom(r);
+    }
+    if (!n->children->next && n->children->type == XML_TEXT_NODE && n->children->content) {
+        *out = trimmed(r, (const char *)n->children->content);
+        return *out ? 0 : oom(r);
+    }
     xmlChar *content = xmlNodeGetContent(n);
     if (!content)
         return oom(r);
@@ -214,9 +233,7 @@ static int get_text_int(rctx *r, const xmlNode *n, int64_t *out)
     char *s;
     if (get_text(r, n, &s) < 0)
         return -1;
-    char what[96];
-    snprintf(what, sizeof what, "<%s>", name_of(n));
-    return parse_int(r, n, what, s, out);
+    return parse_int(r, n, NULL, s, out);
 }
 
 /* Elements that may appear once. */
@@ -945,7 +962,8 @@ static xmlDocPtr parse_doc(const char *data, size_t len, vc_error *err)
     ctxt->_private = &had_dtd;
     ctxt->sax->internalSubset = refuse_dtd;
     ctxt->sax->externalSubset = refuse_dtd;
-    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT;
+    int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT |
+               XML_PARSE_NOBLANKS;
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, opts);
     if (had_dtd) {
         vc_fail(err, VC_EINPUT, "line %d: DOCTYPE declarations are not accepted", ctxt->input ? ctxt->input->line : 0);
