@@ -3,6 +3,7 @@
  * DTDs, no entity expansion, libxml2's default depth and size limits, and
  * every value checked before it is kept. */
 #include "vc.h"
+#include "xml_query.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1151,4 +1152,9 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
         return NULL;
     *ncpus = n;
     return out;
+}
+
+xmlDocPtr vc_xml_parse_doc(const char *data, size_t len, vc_error *err)
+{
+    return parse_doc(data, len > (size_t)INT_MAX ? (size_t)INT_MAX : len, err);
 }
