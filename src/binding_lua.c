@@ -246,9 +246,10 @@ static int l_cpuset_format(lua_State *L)
     if (!ids)
         return luaL_error(L, "out of memory");
     for (size_t i = 0; i < n; i++) {
-        int isint;
-        lua_rawgeti(L, 1, (lua_Integer)i + 1);
-        lua_Integer v = lua_tointegerx(L, -1, &isint);
+        int isint = 0;
+        lua_Integer v = 0;
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) == LUA_TNUMBER)
+            v = lua_tointegerx(L, -1, &isint);
         if (!isint || v < 0 || v >= VC_CPUSET_MAX)
             return luaL_error(L, "bad argument #1 to 'cpuset_format' (CPU numbers from 0 to %d expected, got %s at [%d])",
                               VC_CPUSET_MAX - 1, luaL_tolstring(L, -1, NULL), (int)i + 1);

@@ -31,7 +31,7 @@ typedef struct vc_xpath_result {
  * text their value, elements their markup (as xmllint --xpath prints them).
  * Bad documents and expressions are VC_EINPUT; results or work beyond the
  * limits are VC_ELIMIT. */
-#define VC_XPATH_MAX_OPS 50000000ul
+#define VC_XPATH_MAX_OPS 10000000ul
 int vc_xpath(const char *xml, size_t len, const char *expr, vc_arena *a, vc_xpath_result *out, vc_error *err);
 
 /* ---- domain_read.c: a libvirt domain definition, the parts placement
