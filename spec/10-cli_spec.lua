@@ -345,6 +345,18 @@ describe("virtcaps detect-virt and facts", function()
       assert.equal(out, select(2, run { "facts", "--json", "--caps", HUGE }))
    end)
 
+   it("are all documented in the README", function()
+      local readme = support.read("README.md")
+      for _, doc in ipairs { HUGE, TEST, CAPS } do
+         local facts = json.decode((select(2, run { "facts", "--caps", doc })))
+         for k in pairs(facts) do
+            local documented = readme:find("`" .. k .. "`", 1, true) or (k:find("^hugepages_%d+[KMGT]$")
+               and readme:find("`hugepages_2M`, `hugepages_1G`, ...", 1, true))
+            assert.truthy(documented, k .. " is not in the README's facts table")
+         end
+      end
+   end)
+
    it("describe hosts without KVM or huge pages", function()
       local facts = json.decode((select(2, run { "facts", "--caps", TEST })))
       assert.is_false(facts.kvm)
