@@ -39,6 +39,12 @@ local function shell(cmd)
    return code, out, err
 end
 
+-- Two probes of this host give the same document but for a uuid the probe
+-- may make up when the firmware has none (as the reference does).
+local function without_uuid(doc)
+   return (doc:gsub("\n *<uuid>[^<]*</uuid>", ""))
+end
+
 local function temp(content)
    local path = os.tmpname()
    support.write(path, content)
@@ -56,7 +62,7 @@ describe("virtcaps (no command)", function()
    it("probes this host without --caps", function()
       local code, out = run {}
       assert.equal(0, code)
-      assert.equal(assert(virtcaps.probe()):xml() .. "\n\n", out)
+      assert.equal(without_uuid(assert(virtcaps.probe()):xml() .. "\n\n"), without_uuid(out))
    end)
 
    it("shows progress on a terminal while it probes", function()
@@ -411,7 +417,7 @@ describe("bin/virtcaps", function()
    it("shows no progress when stderr is not a terminal", function()
       local code, out, err = shell("lua5.4 bin/virtcaps")
       assert.equal(0, code)
-      assert.equal(assert(virtcaps.probe()):xml() .. "\n\n", out)
+      assert.equal(without_uuid(assert(virtcaps.probe()):xml() .. "\n\n"), without_uuid(out))
       assert.equal("", err)
    end)
 end)

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #if defined(__i386__) || defined(__x86_64__)
 #include <cpuid.h>
@@ -73,6 +72,13 @@ static bool read_line(dctx *d, const char *path, char *buf, size_t size)
 static bool starts(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The line after this one, or NULL at the end of the text. */
+static const char *next_line(const char *line)
+{
+    const char *nl = strchr(line, '\n');
+    return nl && nl[1] ? nl + 1 : NULL;
 }
 
 /* ---- virtual machines ---- */
@@ -183,7 +189,7 @@ static const char *vm_uml(dctx *d)
     char buf[LINE_MAX_BYTES * 4];
     if (read_bytes(d, "/proc/cpuinfo", buf, sizeof buf) < 0)
         return "none";
-    for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = buf; line; line = next_line(line)) {
         if (starts(line, "vendor_id\t: "))
             return starts(line + strlen("vendor_id\t: "), "User Mode Linux") ? "uml" : "none";
     }
@@ -203,7 +209,8 @@ static bool xen_dom0(dctx *d)
     }
     if (!read_line(d, "/proc/xen/capabilities", line, sizeof line))
         return false;
-    for (char *tok = strtok(line, ","); tok; tok = strtok(NULL, ","))
+    char *save = NULL;
+    for (char *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         if (strcmp(tok, "control_d") == 0)
             return true;
     return false;
@@ -256,10 +263,10 @@ static const char *vm_zvm(dctx *d)
     char buf[LINE_MAX_BYTES * 4];
     if (read_bytes(d, "/proc/sysinfo", buf, sizeof buf) < 0)
         return "none";
-    for (char *line = buf; line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+    for (const char *line = buf; line; line = next_line(line)) {
         if (!starts(line, "VM00 Control Program:"))
             continue;
-        char *v = line + strlen("VM00 Control Program:");
+        const char *v = line + strlen("VM00 Control Program:");
         v += strspn(v, " \t");
         return strncmp(v, "z/VM", 4) == 0 && strchr(" \t\n", v[4]) ? "zvm" : "kvm";
     }
