@@ -579,18 +579,16 @@ end)
 
 rule("hugepages", function(caps, v, failures)
    local counts = pages_by_size(caps)
+   local sizes = {}
+   for i, size in ipairs(page_sizes(caps)) do
+      sizes[i] = human(size)
+   end
    for _, h in ipairs(hugepage_rules(v)) do
-      local have = counts[h.size] or 0
-      if have < h.count then
-         failure(failures, "hugepages", string.format("%s of %s", h.count == 1 and "1 page" or h.count .. " pages", human(h.size)),
-            counts[h.size] and string.format("%d", have) or string.format("no %s pages (sizes: %s)", human(h.size),
-               join((function()
-                  local names = {}
-                  for i, s in ipairs(page_sizes(caps)) do
-                     names[i] = human(s)
-                  end
-                  return names
-               end)())))
+      local have = counts[h.size]
+      if (have or 0) < h.count then
+         local wanted = string.format("%s of %s", h.count == 1 and "1 page" or h.count .. " pages", human(h.size))
+         failure(failures, "hugepages", wanted, have and tostring(have)
+            or string.format("no %s pages (sizes: %s)", human(h.size), join(sizes)))
       end
    end
 end)
@@ -865,8 +863,8 @@ local function check_hugepages(caps, dom, failures)
       local where = cells and " in cells " .. join(cells) or ""
       if not set_of(sizes)[p.size] then
          local names = {}
-         for i, s in ipairs(sizes) do
-            names[i] = human(s)
+         for i, size in ipairs(sizes) do
+            names[i] = human(size)
          end
          failure(failures, "hugepages", human(p.size) .. " pages", "page sizes " .. (#names > 0 and join(names) or "not stated"))
       elseif have < need then
@@ -973,9 +971,7 @@ function M.fits(caps, domain)
             end
          end
          if #missing > 0 then
-            local have = sorted_keys(present)
-            table.sort(have)
-            failure(failures, "cpuset", dom.vcpu.cpuset, string.format("host CPUs %s", virtcaps.cpuset_format(have)))
+            failure(failures, "cpuset", dom.vcpu.cpuset, string.format("host CPUs %s", virtcaps.cpuset_format(sorted_keys(present))))
          end
       end
    end
