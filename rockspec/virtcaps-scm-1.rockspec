@@ -26,12 +26,16 @@ build = {
       ["virtcaps.core"] = {
          sources = {
             "src/binding.c",
+            "src/binding_lua.c",
+            "src/detect_virt.c",
+            "src/domain_read.c",
             "src/drivers.c",
             "src/model.c",
             "src/probe.c",
             "src/table.c",
             "src/xml_read.c",
             "src/xml_write.c",
+            "src/xpath.c",
          },
          libraries = { "xml2", "json-c" },
          incdirs = { "$(LIBXML2_INCDIR)/libxml2", "$(JSONC_INCDIR)/json-c" },
@@ -39,6 +43,8 @@ build = {
          defines = { "_GNU_SOURCE" },
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",
+      ["virtcaps.cli"] = "lua/virtcaps/cli.lua",
+      ["virtcaps.policy"] = "lua/virtcaps/policy.lua",
    },
    install = {
       bin = { virtcaps = "bin/virtcaps" },

@@ -63,7 +63,7 @@ static int buffer_gc(lua_State *L)
     return 0;
 }
 
-static vc_buf *new_buffer(lua_State *L)
+vc_buf *new_buffer(lua_State *L)
 {
     vc_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
     vc_buf_init(b);
@@ -92,7 +92,7 @@ int vc_lua_fail(lua_State *L, const vc_error *err)
     return 2;
 }
 
-static void check_nargs(lua_State *L, int max)
+void check_nargs(lua_State *L, int max)
 {
     int n = lua_gettop(L);
     if (n > max)
@@ -196,7 +196,7 @@ static int l_format_cpu(lua_State *L)
 
 /* ---- probe ---- */
 
-static const char *opt_string(lua_State *L, int opts, const char *key)
+const char *opt_string(lua_State *L, int opts, const char *key)
 {
     lua_getfield(L, opts, key);
     const char *v = NULL;
@@ -209,7 +209,7 @@ static const char *opt_string(lua_State *L, int opts, const char *key)
     return v;
 }
 
-static void check_options(lua_State *L, int opts, const char *const *known)
+void check_options(lua_State *L, int opts, const char *const *known)
 {
     lua_pushnil(L);
     while (lua_next(L, opts)) {
@@ -223,7 +223,7 @@ static void check_options(lua_State *L, int opts, const char *const *known)
     }
 }
 
-static vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
+vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
 {
     *n = 0;
     lua_getfield(L, opts, "paths");
@@ -366,6 +366,7 @@ int luaopen_virtcaps_core(lua_State *L)
     xmlCheckVersion(LIBXML_VERSION);
     vc_lua_register_arena(L);
     luaL_newlib(L, functions);
+    vc_lua_open_tools(L);
     lua_pushliteral(L, "virtcaps.core 0.1.0");
     lua_setfield(L, -2, "_VERSION");
     return 1;

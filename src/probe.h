@@ -40,4 +40,13 @@ int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err);
 
+/* detect_virt.c: the virtual machine and the container the host runs in,
+ * with systemd-detect-virt's names ("none", "kvm", "docker", ...; static
+ * strings). cpuid: the CPUID hypervisor signature to use instead of the
+ * instruction's ("" for no hypervisor bit), or NULL. */
+typedef struct vc_virt {
+    const char *vm, *container;
+} vc_virt;
+int vc_detect_virt(const vc_probe_opts *opts, const char *cpuid, vc_virt *out, vc_error *err);
+
 #endif

@@ -32,6 +32,19 @@ void vc_push_cpu(lua_State *L, const vc_cpu *cpu);
 vc_caps *vc_check_caps(lua_State *L, int idx);
 vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
 
+/* binding.c: argument checks shared by the binding's files. Option readers
+ * raise "bad argument #1 (...)"; read_path_maps leaves its array on the stack. */
+void check_nargs(lua_State *L, int max);
+void check_options(lua_State *L, int opts, const char *const *known);
+const char *opt_string(lua_State *L, int opts, const char *key);
+struct vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n);
+/* Pushes a userdata owning an empty vc_buf, freed when Lua drops it. */
+vc_buf *new_buffer(lua_State *L);
+
+/* binding_lua.c: XPath, domain definitions, cpusets, detect_virt; adds them
+ * to the module table on the top of the stack. */
+void vc_lua_open_tools(lua_State *L);
+
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);
 

@@ -3,6 +3,7 @@
  * DTDs, no entity expansion, libxml2's default depth and size limits, and
  * every value checked before it is kept. */
 #include "vc.h"
+#include "xml_query.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -939,7 +940,7 @@ static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const
     xmlStopParser(p);
 }
 
-static xmlDocPtr parse_doc(const char *data, size_t len, vc_error *err)
+static xmlDocPtr parse_doc(const char *data, size_t len, bool keep_blanks, vc_error *err)
 {
     if (len > VC_XML_MAX_BYTES) {
         vc_fail(err, VC_ELIMIT, "document is %zu bytes, over the limit of %zu", len, VC_XML_MAX_BYTES);
@@ -963,7 +964,7 @@ static xmlDocPtr parse_doc(const char *data, size_t len, vc_error *err)
     ctxt->sax->internalSubset = refuse_dtd;
     ctxt->sax->externalSubset = refuse_dtd;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT |
-               XML_PARSE_NOBLANKS;
+               (keep_blanks ? 0 : XML_PARSE_NOBLANKS);
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, opts);
     if (had_dtd) {
         vc_fail(err, VC_EINPUT, "line %d: DOCTYPE declarations are not accepted", ctxt->input ? ctxt->input->line : 0);
@@ -1010,7 +1011,7 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
 {
     if (len > (size_t)INT_MAX)
         len = (size_t)INT_MAX; /* parse_doc refuses it: over the byte limit */
-    xmlDocPtr doc = parse_doc(data, len, err);
+    xmlDocPtr doc = parse_doc(data, len, false, err);
     if (!doc)
         return NULL;
     vc_caps *caps = vc_caps_new();
@@ -1138,7 +1139,7 @@ vc_caps *vc_xml_read_file(const char *path, vc_error *err)
 vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err)
 {
     *ncpus = 0;
-    xmlDocPtr doc = parse_doc(data, len > (size_t)INT_MAX ? (size_t)INT_MAX : len, err);
+    xmlDocPtr doc = parse_doc(data, len > (size_t)INT_MAX ? (size_t)INT_MAX : len, false, err);
     if (!doc)
         return NULL;
     rctx r = {.a = a, .err = err};
@@ -1171,4 +1172,9 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
         return NULL;
     *ncpus = n;
     return out;
+}
+
+xmlDocPtr vc_xml_parse_doc(const char *data, size_t len, vc_error *err)
+{
+    return parse_doc(data, len > (size_t)INT_MAX ? (size_t)INT_MAX : len, true, err);
 }

@@ -1,0 +1,318 @@
+/* virtcaps.core, the tools the Lua layer builds on: XPath, domain
+ * definitions, cpusets and what the host itself runs under. Expected
+ * failures return nil, message; misuse raises. */
+#include "probe.h"
+#include "vc_lua.h"
+#include "xml_query.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_str(lua_State *L, const char *k, const char *v)
+{
+    if (v) {
+        lua_pushstring(L, v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+static void set_int(lua_State *L, const char *k, int64_t v)
+{
+    if (v != VC_UNSET) {
+        lua_pushinteger(L, (lua_Integer)v);
+        lua_setfield(L, -2, k);
+    }
+}
+
+/* A string argument without NUL bytes (libxml2 and the cpuset reader stop at one). */
+static const char *check_text(lua_State *L, int arg, size_t *len)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, arg, &n);
+    luaL_argcheck(L, memchr(s, '\0', n) == NULL, arg, "string contains a NUL byte");
+    if (len)
+        *len = n;
+    return s;
+}
+
+/***
+ * Evaluates an XPath 1.0 expression over an XML document (parsed like
+ * capabilities documents: no DTD, no network).
+ * @function xpath
+ * @tparam string xml
+ * @tparam string expr
+ * @treturn[1] table|string|number|boolean a list of strings for a node-set
+ * (attribute and text values, elements as markup), else the value
+ * @treturn[2] nil
+ * @treturn[2] string "bad XPath expression '...': what at character N", or the document's error
+ */
+static int l_xpath(lua_State *L)
+{
+    size_t len;
+    const char *xml = luaL_checklstring(L, 1, &len);
+    const char *expr = check_text(L, 2, NULL);
+    check_nargs(L, 2);
+    vc_arena *a = vc_lua_arena(L);
+    vc_xpath_result r;
+    vc_error err;
+    if (vc_xpath(xml, len, expr, a, &r, &err) < 0) {
+        vc_lua_release(L, -1);
+        return vc_lua_fail(L, &err);
+    }
+    switch (r.kind) {
+    case VC_XPATH_NODES:
+        lua_createtable(L, (int)r.nstrings, 0);
+        for (size_t i = 0; i < r.nstrings; i++) {
+            lua_pushstring(L, r.strings[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case VC_XPATH_STRING:
+        lua_pushstring(L, r.strings[0]);
+        break;
+    case VC_XPATH_NUMBER: {
+        /* count() and friends read better as integers. */
+        lua_Integer i;
+        if (isfinite(r.number) && floor(r.number) == r.number && lua_numbertointeger(r.number, &i))
+            lua_pushinteger(L, i);
+        else
+            lua_pushnumber(L, r.number);
+        break;
+    }
+    case VC_XPATH_BOOLEAN:
+        lua_pushboolean(L, r.boolean);
+        break;
+    }
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+static void push_cells(lua_State *L, const vc_domain_def *d)
+{
+    lua_createtable(L, (int)d->ncells, 0);
+    for (size_t i = 0; i < d->ncells; i++) {
+        lua_createtable(L, 0, 3);
+        set_int(L, "id", d->cells[i].id);
+        set_str(L, "cpus", d->cells[i].cpus);
+        set_int(L, "memory", d->cells[i].memory);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "numa");
+}
+
+static void push_numatune(lua_State *L, const vc_domain_def *d)
+{
+    lua_createtable(L, 0, 4);
+    set_str(L, "mode", d->numa_mode);
+    set_str(L, "nodeset", d->numa_nodeset);
+    set_str(L, "placement", d->numa_placement);
+    lua_createtable(L, (int)d->nmemnodes, 0);
+    for (size_t i = 0; i < d->nmemnodes; i++) {
+        lua_createtable(L, 0, 3);
+        set_int(L, "cellid", d->memnodes[i].cellid);
+        set_str(L, "mode", d->memnodes[i].mode);
+        set_str(L, "nodeset", d->memnodes[i].nodeset);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "memnodes");
+    lua_setfield(L, -2, "numatune");
+}
+
+static void push_domain(lua_State *L, const vc_domain_def *d)
+{
+    lua_createtable(L, 0, 12);
+    set_str(L, "type", d->type);
+    set_str(L, "name", d->name);
+    if (d->os_type) {
+        lua_createtable(L, 0, 3);
+        set_str(L, "type", d->os_type);
+        set_str(L, "arch", d->arch);
+        set_str(L, "machine", d->machine);
+        lua_setfield(L, -2, "os");
+    }
+    set_str(L, "emulator", d->emulator);
+    if (d->vcpus != VC_UNSET) {
+        lua_createtable(L, 0, 4);
+        set_int(L, "count", d->vcpus);
+        set_int(L, "current", d->current_vcpus);
+        set_str(L, "placement", d->vcpu_placement);
+        set_str(L, "cpuset", d->vcpu_cpuset);
+        lua_setfield(L, -2, "vcpu");
+    }
+    set_int(L, "memory", d->memory);
+    set_int(L, "current_memory", d->current_memory);
+    set_int(L, "max_memory", d->max_memory);
+    if (d->ncells)
+        push_cells(L, d);
+    if (d->hugepages) {
+        lua_createtable(L, (int)d->npages, 0);
+        for (size_t i = 0; i < d->npages; i++) {
+            lua_createtable(L, 0, 2);
+            set_int(L, "size", d->pages[i].size);
+            set_str(L, "nodeset", d->pages[i].nodeset);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        lua_setfield(L, -2, "hugepages");
+    }
+    if (d->has_numatune)
+        push_numatune(L, d);
+    if (d->cpu_xml) {
+        lua_createtable(L, 0, 2);
+        set_str(L, "mode", d->cpu_mode);
+        set_str(L, "xml", d->cpu_xml);
+        lua_setfield(L, -2, "cpu");
+    }
+}
+
+/***
+ * Reads the parts of a libvirt domain definition that placement checks use.
+ * Sizes are KiB integers.
+ * @function domain
+ * @tparam string xml a `<domain>` document
+ * @treturn[1] table `{type=, name=, os={type=, arch=, machine=}, emulator=,
+ * vcpu={count=, current=, placement=, cpuset=}, memory=, current_memory=,
+ * max_memory=, numa={{id=, cpus=, memory=}}, hugepages={{size=, nodeset=}},
+ * numatune={mode=, nodeset=, placement=, memnodes={...}}, cpu={mode=, xml=}}`
+ * @treturn[2] nil
+ * @treturn[2] string "line N: what is wrong"
+ */
+static int l_domain(lua_State *L)
+{
+    size_t len;
+    const char *xml = luaL_checklstring(L, 1, &len);
+    check_nargs(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err;
+    vc_domain_def *d = vc_domain_read(xml, len, a, &err);
+    if (!d) {
+        vc_lua_release(L, -1);
+        return vc_lua_fail(L, &err);
+    }
+    push_domain(L, d);
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+/***
+ * Parses a cpuset ("0-3,8,^2") into a sorted list of CPU numbers.
+ * @function cpuset
+ * @tparam string set
+ * @treturn[1] table sorted, without duplicates
+ * @treturn[2] nil
+ * @treturn[2] string "invalid cpuset '...': what is wrong"
+ */
+static int l_cpuset(lua_State *L)
+{
+    const char *s = check_text(L, 1, NULL);
+    check_nargs(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    int64_t *ids;
+    size_t n;
+    vc_error err;
+    if (vc_cpuset_parse(a, s, &ids, &n, &err) < 0) {
+        vc_lua_release(L, -1);
+        return vc_lua_fail(L, &err);
+    }
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        lua_pushinteger(L, (lua_Integer)ids[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+static int cmp_ids(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/***
+ * Formats CPU numbers as the reference writes cpusets ("0-3,8"); the list
+ * may be in any order and have duplicates. Raises for anything but CPU numbers.
+ * @function cpuset_format
+ * @tparam table cpus
+ * @treturn string
+ */
+static int l_cpuset_format(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    check_nargs(L, 1);
+    size_t n = (size_t)lua_rawlen(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    int64_t *ids = vc_array(a, n ? n : 1, sizeof *ids);
+    if (!ids)
+        return luaL_error(L, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        int isint = 0;
+        lua_Integer v = 0;
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) == LUA_TNUMBER)
+            v = lua_tointegerx(L, -1, &isint);
+        if (!isint || v < 0 || v >= VC_CPUSET_MAX)
+            return luaL_error(L, "bad argument #1 to 'cpuset_format' (CPU numbers from 0 to %d expected, got %s at [%d])",
+                              VC_CPUSET_MAX - 1, luaL_tolstring(L, -1, NULL), (int)i + 1);
+        ids[i] = (int64_t)v;
+        lua_pop(L, 1);
+    }
+    qsort(ids, n, sizeof *ids, cmp_ids);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || ids[k - 1] != ids[i])
+            ids[k++] = ids[i];
+    vc_buf *out = new_buffer(L);
+    vc_cpuset_format(out, ids, k);
+    if (out->oom)
+        return luaL_error(L, "out of memory");
+    lua_pushlstring(L, out->data ? out->data : "", out->len);
+    vc_buf_free(out);
+    lua_remove(L, -2);
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+/***
+ * What this host itself runs under, with the names systemd-detect-virt
+ * prints for --vm and --container.
+ * @function detect_virt
+ * @tparam[opt] table opts root, paths (as for probe); cpuid: the CPUID
+ * hypervisor signature to assume ("KVMKVMKVM"; "" for none) instead of the CPU's
+ * @treturn[1] table `{vm=, container=}` ("none" when there is none)
+ * @treturn[2] nil
+ * @treturn[2] string
+ */
+static int l_detect_virt(lua_State *L)
+{
+    static const char *const known[] = {"root", "paths", "cpuid", NULL};
+    vc_probe_opts opts;
+    memset(&opts, 0, sizeof opts);
+    const char *cpuid = NULL;
+    check_nargs(L, 1);
+    if (!lua_isnoneornil(L, 1)) {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        check_options(L, 1, known);
+        opts.root = opt_string(L, 1, "root");
+        opts.paths = read_path_maps(L, 1, &opts.npaths);
+        cpuid = opt_string(L, 1, "cpuid");
+        if (cpuid && strlen(cpuid) > 12)
+            return luaL_error(L, "bad argument #1 (option 'cpuid': at most 12 characters expected)");
+    }
+    vc_virt v;
+    vc_error err;
+    if (vc_detect_virt(&opts, cpuid, &v, &err) < 0)
+        return vc_lua_fail(L, &err);
+    lua_createtable(L, 0, 2);
+    set_str(L, "vm", v.vm);
+    set_str(L, "container", v.container);
+    return 1;
+}
+
+void vc_lua_open_tools(lua_State *L)
+{
+    static const luaL_Reg tools[] = {
+        {"xpath", l_xpath},   {"domain", l_domain}, {"cpuset", l_cpuset}, {"cpuset_format", l_cpuset_format},
+        {"detect_virt", l_detect_virt}, {NULL, NULL},
+    };
+    luaL_setfuncs(L, tools, 0);
+}
