@@ -308,7 +308,7 @@ static const char *detect_vm(dctx *d, const char *cpuid)
         other = true;
     else if (!is(dmi, "none"))
         return dmi;
-    const char *(*const rest[])(dctx *) = {vm_hypervisor_type, vm_device_tree, vm_zvm};
+    static const char *(*const rest[])(dctx *) = {vm_hypervisor_type, vm_device_tree, vm_zvm};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) {
         v = rest[i](d);
         if (is(v, "vm-other"))
