@@ -26,9 +26,18 @@ build = {
       ["virtcaps.core"] = {
          sources = {
             "src/binding.c",
+            "src/binding_cpu.c",
+            "src/cpu_def.c",
+            "src/cpu_driver.c",
+            "src/cpu_map.c",
+            "src/cpu_other.c",
+            "src/cpu_x86.c",
+            "src/cpudata.c",
+            "src/cpuid.c",
             "src/drivers.c",
             "src/model.c",
             "src/probe.c",
+            "src/probe_cpu.c",
             "src/table.c",
             "src/xml_read.c",
             "src/xml_write.c",
@@ -39,6 +48,7 @@ build = {
          defines = { "_GNU_SOURCE" },
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",
+      ["virtcaps.cpu"] = "lua/virtcaps/cpu.lua",
    },
    install = {
       bin = { virtcaps = "bin/virtcaps" },

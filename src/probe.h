@@ -26,6 +26,7 @@ typedef struct vc_probe_opts {
     int timeout_ms;             /* per emulator; 0: the default */
     /* CPU model */
     const char *cpu_map;        /* NULL: /usr/share/libvirt/cpu_map */
+    const char *cpuid;          /* a <cpudata arch='x86'> dump to decode instead of this CPU's CPUID */
 } vc_probe_opts;
 
 /* Maps a host path through opts; -1 when it does not fit in out. */

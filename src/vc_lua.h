@@ -32,6 +32,9 @@ void vc_push_cpu(lua_State *L, const vc_cpu *cpu);
 vc_caps *vc_check_caps(lua_State *L, int idx);
 vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
 
+/* binding_cpu.c: adds the cpu_* functions to the table on top */
+void vc_lua_open_cpu(lua_State *L);
+
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);
 

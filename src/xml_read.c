@@ -969,6 +969,13 @@ static xmlDocPtr parse_doc(const char *data, size_t len, vc_error *err)
     return doc;
 }
 
+/* The same hardened parser for the other documents of the C core (CPU
+ * data, the CPU model database). */
+xmlDocPtr vc_xml_parse_doc(const char *data, size_t len, vc_error *err)
+{
+    return parse_doc(data, len > (size_t)INT_MAX ? (size_t)INT_MAX : len, err);
+}
+
 /* Blank lines after the closing tag's own newline are kept so that a
  * document virsh printed formats back to the same bytes. */
 static int keep_trailer(rctx *r, const char *data, size_t len)
@@ -1113,8 +1120,9 @@ vc_caps *vc_xml_read_file(const char *path, vc_error *err)
     return caps;
 }
 
-/* Standalone CPU documents: a <cpu> root, or a root holding <cpu> children
- * (the reference's cpu test files wrap several in <cpuTest>). */
+/* Standalone CPU documents: a <cpu> root, a root holding <cpu> children
+ * (the reference's cpu test files wrap several in <cpuTest>), or a
+ * capabilities document (its host's <cpu>). */
 vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err)
 {
     *ncpus = 0;
@@ -1131,6 +1139,20 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
     } else if (is(root, "cpu")) {
         vc_cpu **slot = VC_PUSH(a, out, n);
         rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, root, *slot);
+    } else if (is(root, "capabilities")) {
+        /* a capabilities document stands for its host's CPU */
+        for (xmlNode *h = root->children; h && rc == 0 && n == 0; h = h->next) {
+            if (h->type != XML_ELEMENT_NODE || !is(h, "host"))
+                continue;
+            for (xmlNode *c = h->children; c && rc == 0 && n == 0; c = c->next) {
+                if (c->type != XML_ELEMENT_NODE || !is(c, "cpu"))
+                    continue;
+                vc_cpu **slot = VC_PUSH(a, out, n);
+                rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, c, *slot);
+            }
+        }
+        if (rc == 0 && n == 0)
+            rc = fail_at(&r, root, "no <host><cpu> element in <capabilities>");
     } else {
         for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
             if (c->type != XML_ELEMENT_NODE || !is(c, "cpu"))
