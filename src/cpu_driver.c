@@ -129,6 +129,7 @@ int vc_baseline_finish(vc_baseline *b, const vc_baseline_opts *opts, vc_cpu *out
         out->model = b->first_model;
         out->mode = "custom";
         out->match = "exact";
+        out->fallback = "allow";
         break;
     }
     /* Expanding has nothing to add outside x86 but the sort. */
