@@ -229,7 +229,17 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, si
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t len;
         const char *xml = lua_tolstring(L, idx, &len);
-        return vc_xml_read_cpus(xml, len, a, n, err);
+        vc_cpu **cpus = vc_xml_read_cpus(xml, len, a, n, err);
+        if (cpus || !strstr(err->msg, "Extra content at the end of the document"))
+            return cpus;
+        /* Several documents one after the other, as virsh cpu-baseline takes them. */
+        char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
+        if (!wrapped)
+            return NULL;
+        memcpy(wrapped, "<cpus>", 6);
+        memcpy(wrapped + 6, xml, len);
+        memcpy(wrapped + 6 + len, "</cpus>", 7);
+        return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
     }
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
