@@ -195,8 +195,6 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *data, uint32_t signatur
                   vc_arena *a, vc_cpu *cpu, vc_error *err);
 /* Decodes a host's raw data into a host CPU (arch x86_64). */
 int vc_x86_decode_host(const vc_x86_map *map, const vc_cpudata *d, vc_arena *a, vc_cpu *cpu, vc_error *err);
-/* Every feature of the database the data has, in its order. */
-int vc_x86_feature_names(const vc_x86_map *map, const uint32_t *data, vc_arena *a, char ***names, size_t *n);
 
 enum vc_compare { VC_CMP_ERROR = -1, VC_CMP_INCOMPATIBLE, VC_CMP_IDENTICAL, VC_CMP_SUPERSET };
 

@@ -338,7 +338,8 @@ int vc_x86_decode_host(const vc_x86_map *map, const vc_cpudata *d, vc_arena *a, 
     return 0;
 }
 
-int vc_x86_feature_names(const vc_x86_map *map, const uint32_t *data, vc_arena *a, char ***names, size_t *n)
+/* x86FeatureNames: every feature the data holds, in the database's order. */
+static int feature_names(const vc_x86_map *map, const uint32_t *data, vc_arena *a, char ***names, size_t *n)
 {
     *n = 0;
     if (!(*names = vc_alloc(a, (map->nfeatures + 1) * sizeof **names)))
@@ -406,7 +407,7 @@ static int incompatible(const vc_x86_map *map, vc_arena *a, vc_compare_result *r
                         const uint32_t *data, vc_error *err)
 {
     res->result = VC_CMP_INCOMPATIBLE;
-    if (vc_x86_feature_names(map, data, a, &res->features, &res->nfeatures) < 0)
+    if (feature_names(map, data, a, &res->features, &res->nfeatures) < 0)
         return vc_oom(err);
     vc_buf b;
     vc_buf_init(&b);

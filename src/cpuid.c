@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -174,22 +175,25 @@ int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)
     }
     /* KVM reports the feature MSRs it passes to guests; for
      * IA32_ARCH_CAPABILITIES that is what the reference uses. */
-    struct {
-        struct kvm_msrs head;
-        struct kvm_msr_entry entry;
-    } msrs;
-    memset(&msrs, 0, sizeof msrs);
-    msrs.head.nmsrs = 1;
-    msrs.entry.index = index;
     fd = open("/dev/kvm", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return vc_fail(err, VC_EIO, "neither /dev/cpu/0/msr nor /dev/kvm can be read: %s", strerror(errno));
-    int rc = ioctl(fd, KVM_GET_MSRS, &msrs);
+    struct kvm_msrs *msrs = calloc(1, sizeof *msrs + sizeof msrs->entries[0]);
+    if (!msrs) {
+        close(fd);
+        return vc_oom(err);
+    }
+    msrs->nmsrs = 1;
+    msrs->entries[0].index = index;
+    int rc = ioctl(fd, KVM_GET_MSRS, msrs);
     int saved = errno;
     close(fd);
-    if (rc < 0)
+    *value = msrs->entries[0].data;
+    free(msrs);
+    if (rc < 0) {
+        *value = 0;
         return vc_fail(err, VC_EIO, "KVM cannot read MSR 0x%x: %s", index, strerror(saved));
-    *value = msrs.entry.data;
+    }
     return 0;
 }
 
