@@ -180,6 +180,51 @@ describe("virtcaps.cpu.format", function()
    end)
 end)
 
+describe("hostile CPUs", function()
+   local function quick(fn, ...)
+      local t0 = os.clock()
+      local results = table.pack(fn(...))
+      -- quadratic work on these inputs would take minutes
+      assert.is_true(os.clock() - t0 < 10, "took too long")
+      return table.unpack(results, 1, results.n)
+   end
+
+   it("name the feature the reference finds twice first", function()
+      local function doc(list)
+         local parts = { "<cpu><model>Penryn</model>" }
+         for _, f in ipairs(list) do parts[#parts + 1] = "<feature name='" .. f .. "'/>" end
+         return table.concat(parts) .. "</cpu>"
+      end
+      assert.same({ nil, "CPU feature 'b' specified more than once" }, { cpu.format(doc { "a", "b", "b", "a" }) })
+      assert.same({ nil, "CPU feature 'a' specified more than once" }, { cpu.format(doc { "a", "b", "a", "b" }) })
+      assert.same({ nil, "CPU feature 'c' specified more than once" }, { cpu.format(doc { "c", "a", "b", "c", "c" }) })
+   end)
+
+   it("with 200,000 features get an answer quickly", function()
+      local parts = { "<cpu><model>Penryn</model>" }
+      for i = 1, 200000 do parts[#parts + 1] = "<feature name='f" .. i .. "'/>" end
+      local many = table.concat(parts) .. "</cpu>"
+      assert.same({ nil, "Unknown CPU feature f1" }, { quick(cpu.compare, "<cpu><arch>x86_64</arch><model>Penryn</model></cpu>", many) })
+      parts[#parts + 1] = "<feature name='f1'/>"
+      assert.same({ nil, "CPU feature 'f1' specified more than once" }, { quick(cpu.format, table.concat(parts) .. "</cpu>") })
+   end)
+
+   it("in a database are refused", function()
+      local dir = tmpdir()
+      support.write(dir .. "/index.xml", "<cpus><arch name='x86'><feature name='f'>"
+         .. ("<cpuid eax_in='1' edx='1'/>"):rep(65) .. "</feature></arch></cpus>")
+      assert.same({ nil, dir .. "/index.xml: line 1: feature f has more than 64 CPUID and MSR items" },
+         { quick(cpu.decode, VM, { cpu_map = dir }) })
+      local parts = { "<cpus><arch name='x86'>" }
+      for i = 1, 1100 do
+         parts[#parts + 1] = string.format("<feature name='f%d'><cpuid eax_in='%d' eax='1' ebx='1' ecx='1' edx='1'/></feature>", i, i)
+      end
+      support.write(dir .. "/index.xml", table.concat(parts) .. "</arch></cpus>")
+      assert.same({ nil, dir .. ": the CPU map uses more than 4096 register words" }, { quick(cpu.decode, VM, { cpu_map = dir }) })
+      rmdir(dir)
+   end)
+end)
+
 describe("virtcaps.cpu.compare", function()
    local host = "<cpu><arch>x86_64</arch><model>Penryn</model><vendor>Intel</vendor>"
       .. "<feature name='vmx'/><feature name='ds'/></cpu>"

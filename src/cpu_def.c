@@ -3,6 +3,7 @@
  * defaults it fills in and what its formatter writes for each type. */
 #include "cpu.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* libvirt 9.0.0's architecture names (virarch.c) */
@@ -44,6 +45,39 @@ int vc_cpu_feature_policy(const vc_cpu *cpu, size_t i)
     return VC_POLICY_REQUIRE;
 }
 
+static int cmp_by_name(const void *x, const void *y)
+{
+    const vc_feature *const *a = x, *const *b = y;
+    int c = strcmp((*a)->name, (*b)->name);
+    return c ? c : (*a < *b ? -1 : *a > *b);
+}
+
+/* The reference names the first feature found again while reading in
+ * order; sorting finds the same one without reading the list n times. */
+static int check_duplicates(const vc_cpu *cpu, vc_error *err)
+{
+    if (cpu->nfeatures < 2)
+        return 0;
+    const vc_feature **sorted = malloc(cpu->nfeatures * sizeof *sorted);
+    if (!sorted)
+        return vc_oom(err);
+    for (size_t i = 0; i < cpu->nfeatures; i++)
+        sorted[i] = &cpu->features[i];
+    qsort(sorted, cpu->nfeatures, sizeof *sorted, cmp_by_name);
+    /* Each name's second place in the list is where it is found again. */
+    const vc_feature *first_again = NULL;
+    for (size_t i = 1; i < cpu->nfeatures; i++) {
+        bool second = strcmp(sorted[i]->name, sorted[i - 1]->name) == 0 &&
+                      (i == 1 || strcmp(sorted[i - 1]->name, sorted[i - 2]->name) != 0);
+        if (second && (!first_again || sorted[i] < first_again))
+            first_again = sorted[i];
+    }
+    free(sorted);
+    if (first_again)
+        return vc_fail(err, VC_EINPUT, "CPU feature '%s' specified more than once", first_again->name);
+    return 0;
+}
+
 static bool mode_is(const vc_cpu *cpu, const char *mode)
 {
     return strcmp(cpu->mode ? cpu->mode : "custom", mode) == 0;
@@ -78,14 +112,10 @@ int vc_cpu_check_def(const vc_cpu *cpu, bool need_model, vc_error *err)
         return vc_fail(err, VC_EINPUT, "Invalid CPU topology");
     if (cpu->nfeatures && !cpu->model && !host && mode_is(cpu, "custom"))
         return vc_fail(err, VC_EINPUT, "Non-empty feature list specified without CPU model");
-    for (size_t i = 0; i < cpu->nfeatures; i++) {
+    for (size_t i = 0; i < cpu->nfeatures; i++)
         if (!cpu->features[i].name || !*cpu->features[i].name)
             return vc_fail(err, VC_EINPUT, "Invalid CPU feature name");
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(cpu->features[i].name, cpu->features[j].name) == 0)
-                return vc_fail(err, VC_EINPUT, "CPU feature '%s' specified more than once", cpu->features[i].name);
-    }
-    return 0;
+    return check_duplicates(cpu, err);
 }
 
 int vc_cpu_format(vc_buf *out, const vc_cpu *cpu, vc_error *err)

@@ -16,6 +16,9 @@
 
 #define MAP_FILE_MAX (16u * 1024u * 1024u)
 #define MAP_MAX_ITEMS 100000
+/* Real databases use 1 or 2 items per feature and about 40 words. */
+#define MAP_MAX_FEATURE_ITEMS 64
+#define MAP_MAX_WORDS 4096
 
 struct vc_cpu_db {
     char *dir;
@@ -414,7 +417,8 @@ static int x86_feature(loader *L, const xmlNode *n, const char *name)
     for (const xmlNode *c = n->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE || is(c, "alias"))
             continue;
-        items++;
+        if (++items > MAP_MAX_FEATURE_ITEMS)
+            return lfail(L, c, "feature %s has more than %d CPUID and MSR items", name, MAP_MAX_FEATURE_ITEMS);
         uint64_t v[6];
         if (is(c, "cpuid")) {
             static const char *const regs[] = {"eax_in", "ecx_in", "eax", "ebx", "ecx", "edx"};
@@ -632,6 +636,10 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
     for (size_t i = 0; i < k; i++)
         if (u == 0 || cmp_word(&keys[u - 1], &keys[i]) != 0)
             keys[u++] = keys[i];
+    if (u > MAP_MAX_WORDS) {
+        vc_fail(L->err, VC_ELIMIT, "%s: the CPU map uses more than %d register words", L->dir, MAP_MAX_WORDS);
+        return NULL;
+    }
     map->words = keys;
     map->nwords = u;
 
@@ -711,7 +719,8 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err)
     loader L = {.a = a, .err = err, .dir = db->dir, .vendor = x86_vendor, .feature = x86_feature,
                 .model = x86_model_fn, .state = &S};
     vc_x86_map *map = NULL;
-    if (load_arch(&L, "x86") == 0 && !(map = x86_finish(&L, &S)))
+    err->code = VC_OK;
+    if (load_arch(&L, "x86") == 0 && !(map = x86_finish(&L, &S)) && err->code == VC_OK)
         vc_oom(err);
     if (!map) {
         vc_arena_free(a);
