@@ -353,6 +353,7 @@ static int l_probe(lua_State *L)
     vc_probe_opts opts;
     check_nargs(L, 1);
     read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
     vc_error err;
     return push_caps_result(L, vc_probe(&opts, &err), &err);
 }

@@ -90,6 +90,11 @@ static vc_cpu_db *get_db(lua_State *L, const char *dir)
     return box->db;
 }
 
+vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir)
+{
+    return get_db(L, dir);
+}
+
 static const vc_x86_map *get_x86(lua_State *L, const char *dir, vc_error *err)
 {
     return vc_cpu_db_x86(get_db(L, dir), err);

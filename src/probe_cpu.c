@@ -102,8 +102,11 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
             }
             return -1;
         }
-    } else if (vc_cpu_host_cpudata(map, a, &data, &msr_err, err) < 0) {
-        return -1;
+    } else if (vc_cpu_host_cpudata(map, a, &data, &msr_err, &e) < 0) {
+        if (e.code == VC_ENOMEM)
+            return vc_oom(err);
+        forget_model(cpu, false);
+        return warn(caps, err, "host CPU model not named", e.msg);
     }
     vc_cpu found = *cpu;
     if (vc_x86_decode_host(map, &data, a, &found, &e) < 0) {
@@ -198,10 +201,10 @@ int vc_cpu_probe_host(const vc_probe_opts *opts, vc_cpu *cpu, vc_caps *caps, vc_
         forget_model(cpu, true);
         return 0;
     }
-    vc_cpu_db *db = vc_cpu_db_new(opts ? opts->cpu_map : NULL);
-    if (!db)
+    vc_cpu_db *own = NULL, *db = opts ? opts->cpu_db : NULL;
+    if (!db && !(db = own = vc_cpu_db_new(opts ? opts->cpu_map : NULL)))
         return vc_oom(err);
     int rc = x86 ? probe_x86(opts, db, cpu, caps, err) : probe_cpuinfo(opts, db, arm, cpu, caps, err);
-    vc_cpu_db_free(db);
+    vc_cpu_db_free(own);
     return rc;
 }

@@ -32,8 +32,10 @@ void vc_push_cpu(lua_State *L, const vc_cpu *cpu);
 vc_caps *vc_check_caps(lua_State *L, int idx);
 vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
 
-/* binding_cpu.c: adds the cpu_* functions to the table on top */
+/* binding_cpu.c: adds the cpu_* functions to the table on top; the CPU
+ * model database of a directory (NULL: the default), loaded once per state */
 void vc_lua_open_cpu(lua_State *L);
+struct vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir);
 
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);
