@@ -1,9 +1,11 @@
-/* x86 CPUs against the CPU model database, with libvirt 9.0.0's rules
- * (src/cpu/cpu_x86.c): naming the closest model for raw CPUID data
- * (x86Decode), comparing a guest CPU with a host CPU (x86Compute) and the
- * baseline of many host CPUs (virCPUx86Baseline). CPU data is a vector of
- * the register words the database uses (vc_x86_map.words), so that every
- * step is a few AND/OR operations per word. */
+/* x86 CPUs against the CPU model database, with the rules of libvirt 9.0.0
+ * as Debian builds it (src/cpu/cpu_x86.c with the backports for features
+ * QEMU removed from models and for weighing disabled features): naming the
+ * closest model for raw CPUID data (x86Decode), comparing a guest CPU with a
+ * host CPU (x86Compute) and the baseline of many host CPUs
+ * (virCPUx86Baseline). CPU data is a vector of the register words the
+ * database uses (vc_x86_map.words), so that every step is a few AND/OR
+ * operations per word. */
 #include "cpu.h"
 
 #include <stdlib.h>
