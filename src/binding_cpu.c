@@ -12,6 +12,13 @@
 /* CPUs converted into one scratch arena before it is dropped (baselines) */
 #define BATCH 512
 
+static void max_args(lua_State *L, int max)
+{
+    if (lua_gettop(L) > max)
+        luaL_argerror(L, max + 1, lua_pushfstring(L, "no more than %d argument%s expected, got %d", max,
+                                                  max == 1 ? "" : "s", lua_gettop(L)));
+}
+
 /* ---- the database, per directory ---- */
 
 typedef struct db_box {
@@ -294,6 +301,7 @@ static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_
 static int l_decode(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", NULL};
+    max_args(L, 2);
     const char *dir = opt_cpu_map(L, 2, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
@@ -329,6 +337,7 @@ static int l_parse_cpudata(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
+    max_args(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpudata data;
@@ -347,6 +356,7 @@ static int l_parse_cpudata(lua_State *L)
 static int l_format_cpudata(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
+    max_args(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_cpudata data;
     check_cpudata(L, 1, a, &data);
@@ -375,6 +385,7 @@ static int l_format_cpudata(lua_State *L)
 static int l_host_cpudata(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", NULL};
+    max_args(L, 1);
     const char *dir = opt_cpu_map(L, 1, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err, msr_err;
@@ -403,6 +414,7 @@ static int l_host_cpudata(lua_State *L)
 static int l_format(lua_State *L)
 {
     luaL_checkany(L, 1);
+    max_args(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpu *cpu = one_cpu(L, 1, a, "cpu", &err);
@@ -442,6 +454,7 @@ static int l_compare(lua_State *L)
     static const char *const known[] = {"cpu_map", NULL};
     luaL_checkany(L, 1);
     luaL_checkany(L, 2);
+    max_args(L, 3);
     const char *dir = opt_cpu_map(L, 3, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
@@ -469,7 +482,7 @@ static int l_compare(lua_State *L)
     return 3;
 }
 
-/* Adds the CPUs of the value at idx; the scratch arena box is at `box`. */
+/* Adds the CPUs of the value at idx, converted into the scratch arena. */
 static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
 {
     size_t n;
@@ -508,6 +521,7 @@ static int l_baseline(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", "expand", "migratable", NULL};
     luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
+    max_args(L, 2);
     const char *dir = opt_cpu_map(L, 2, known);
     vc_baseline_opts opts = {.expand = opt_flag(L, 2, "expand"), .migratable = opt_flag(L, 2, "migratable")};
     vc_cpu_db *db = get_db(L, dir);
