@@ -321,7 +321,7 @@ static int opt_timeout_ms(lua_State *L, int opts)
 static void read_probe_options(lua_State *L, vc_probe_opts *opts)
 {
     static const char *const known[] = {"root", "paths", "arch", "clusters", "drivers", "qemu_dirs",
-                                        "cache_dir", "cache", "timeout", "cpu_map", NULL};
+                                        "cache_dir", "cache", "timeout", "cpu_map", "cpuid", NULL};
     memset(opts, 0, sizeof *opts);
     if (lua_isnoneornil(L, 1))
         return;
@@ -337,6 +337,7 @@ static void read_probe_options(lua_State *L, vc_probe_opts *opts)
     opts->no_cache = !opt_boolean(L, 1, "cache", true);
     opts->timeout_ms = opt_timeout_ms(L, 1);
     opts->cpu_map = opt_string(L, 1, "cpu_map");
+    opts->cpuid = opt_string(L, 1, "cpuid");
 }
 
 /***
@@ -352,6 +353,7 @@ static int l_probe(lua_State *L)
     vc_probe_opts opts;
     check_nargs(L, 1);
     read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
     vc_error err;
     return push_caps_result(L, vc_probe(&opts, &err), &err);
 }
@@ -367,6 +369,7 @@ int luaopen_virtcaps_core(lua_State *L)
     vc_lua_register_arena(L);
     luaL_newlib(L, functions);
     vc_lua_open_tools(L);
+    vc_lua_open_cpu(L);
     lua_pushliteral(L, "virtcaps.core 0.1.0");
     lua_setfield(L, -2, "_VERSION");
     return 1;

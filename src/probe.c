@@ -1,5 +1,6 @@
 /* The host probe: where host files are read from, and the host architecture. */
 #include "probe.h"
+#include "cpu.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +68,8 @@ int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
         return vc_fail(err, VC_EINPUT, "cannot tell the host architecture");
     if (!(cpu->arch = vc_strdup(caps->arena, arch)))
         return vc_oom(err);
+    if (vc_cpu_probe_host(opts, cpu, caps, err) < 0)
+        return -1;
     return 0;
 }
 

@@ -26,6 +26,8 @@ typedef struct vc_probe_opts {
     int timeout_ms;             /* per emulator; 0: the default */
     /* CPU model */
     const char *cpu_map;        /* NULL: /usr/share/libvirt/cpu_map */
+    const char *cpuid;          /* a <cpudata arch='x86'> dump to decode instead of this CPU's CPUID */
+    struct vc_cpu_db *cpu_db;   /* the database already loaded for cpu_map (NULL: load it) */
 } vc_probe_opts;
 
 /* Maps a host path through opts; -1 when it does not fit in out. */

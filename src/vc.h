@@ -314,8 +314,14 @@ int vc_cpu_validate(const vc_cpu *cpu, const char *path, vc_error *err);
 #define VC_XML_MAX_BYTES ((size_t)64 * 1024 * 1024)
 vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err);
 vc_caps *vc_xml_read_file(const char *path, vc_error *err);
-/* A <cpu> document, or a root holding <cpu> children; the CPUs live in a. */
+/* A <cpu> document, a root holding <cpu> children, or a <capabilities>
+ * document (its host <cpu>); the CPUs live in a. */
 vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err);
+/* libxml2's parser as the reader uses it (no DTD, no entities, no network,
+ * the size limit), for other documents, keeping blank text so that markup
+ * prints as written; the caller frees with xmlFreeDoc. */
+struct _xmlDoc;
+struct _xmlDoc *vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
 /* Reads a regular file of at most limit bytes (heap; the caller frees). */
 char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err);
 

@@ -44,6 +44,10 @@ vc_buf *new_buffer(lua_State *L);
 /* binding_lua.c: XPath, domain definitions, cpusets, detect_virt; adds them
  * to the module table on the top of the stack. */
 void vc_lua_open_tools(lua_State *L);
+/* binding_cpu.c: adds the cpu_* functions to the table on top; the CPU
+ * model database of a directory (NULL: the default), loaded once per state */
+void vc_lua_open_cpu(lua_State *L);
+struct vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir);
 
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);

@@ -7,11 +7,6 @@
 
 #include "vc.h"
 
-/* Parses untrusted bytes the way vc_xml_read does (no DTD, no entities, no
- * network, the size limit), keeping blank text so that markup prints as it
- * was; the caller frees the document with xmlFreeDoc. */
-xmlDocPtr vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
-
 /* ---- xpath.c ---- */
 typedef enum vc_xpath_kind {
     VC_XPATH_NODES,     /* strings: one per node, in document order */

@@ -1134,8 +1134,30 @@ vc_caps *vc_xml_read_file(const char *path, vc_error *err)
     return caps;
 }
 
-/* Standalone CPU documents: a <cpu> root, or a root holding <cpu> children
- * (the reference's cpu test files wrap several in <cpuTest>). */
+static int read_cpu_into(rctx *r, xmlNode *n, vc_cpu ***out, size_t *count)
+{
+    vc_cpu **slot = VC_PUSH(r->a, *out, *count);
+    if (!slot || !(*slot = vc_cpu_new(r->a)))
+        return oom(r);
+    return read_cpu(r, n, *slot);
+}
+
+/* A capabilities document stands for its host's CPU. */
+static int read_host_cpu(rctx *r, xmlNode *caps, vc_cpu ***out, size_t *count)
+{
+    for (xmlNode *h = caps->children; h; h = h->next) {
+        if (h->type != XML_ELEMENT_NODE || !is(h, "host"))
+            continue;
+        for (xmlNode *c = h->children; c; c = c->next)
+            if (c->type == XML_ELEMENT_NODE && is(c, "cpu"))
+                return read_cpu_into(r, c, out, count);
+    }
+    return fail_at(r, caps, "no <host><cpu> element in <capabilities>");
+}
+
+/* Standalone CPU documents: a <cpu> root, a root holding <cpu> children
+ * (the reference's cpu test files wrap several in <cpuTest>) or
+ * capabilities documents, or a capabilities document (its host's <cpu>). */
 vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err)
 {
     *ncpus = 0;
@@ -1150,14 +1172,18 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
     if (!root) {
         rc = vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
     } else if (is(root, "cpu")) {
-        vc_cpu **slot = VC_PUSH(a, out, n); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
-        rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, root, *slot);
+        rc = read_cpu_into(&r, root, &out, &n);
+    } else if (is(root, "capabilities")) {
+        rc = read_host_cpu(&r, root, &out, &n);
     } else {
+        /* <cpuTest> and the like, and several documents wrapped in one */
         for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
-            if (c->type != XML_ELEMENT_NODE || !is(c, "cpu"))
+            if (c->type != XML_ELEMENT_NODE)
                 continue;
-            vc_cpu **slot = VC_PUSH(a, out, n); /* NOLINT(bugprone-sizeof-expression): an array of pointers */
-            rc = !slot || !(*slot = vc_cpu_new(a)) ? oom(&r) : read_cpu(&r, c, *slot);
+            if (is(c, "cpu"))
+                rc = read_cpu_into(&r, c, &out, &n);
+            else if (is(c, "capabilities"))
+                rc = read_host_cpu(&r, c, &out, &n);
         }
         if (rc == 0 && n == 0)
             rc = fail_at(&r, root, "no <cpu> element in <%s>", name_of(root));

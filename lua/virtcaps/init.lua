@@ -754,4 +754,7 @@ end
 --- The metatable given to capabilities tables, for extension.
 M.Capabilities = Caps
 
+--- CPU models: decode, format, compare, baseline (see virtcaps.cpu).
+M.cpu = require "virtcaps.cpu"
+
 return M

@@ -1,0 +1,589 @@
+/* The Lua face of the CPU model code: decode, format, compare, baseline,
+ * and raw CPUID data. The model database is loaded once per Lua state and
+ * directory, on first use, and kept in the registry. */
+#include "cpu.h"
+#include "vc_lua.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define VC_CPU_DB_TYPE "virtcaps.CpuModels"
+#define VC_CPU_DBS_KEY "virtcaps.cpu_models"
+/* CPUs converted into one scratch arena before it is dropped (baselines) */
+#define BATCH 512
+
+static void max_args(lua_State *L, int max)
+{
+    if (lua_gettop(L) > max)
+        luaL_argerror(L, max + 1, lua_pushfstring(L, "no more than %d argument%s expected, got %d", max,
+                                                  max == 1 ? "" : "s", lua_gettop(L)));
+}
+
+/* ---- the database, per directory ---- */
+
+typedef struct db_box {
+    vc_cpu_db *db;
+} db_box;
+
+static int db_gc(lua_State *L)
+{
+    db_box *box = luaL_checkudata(L, 1, VC_CPU_DB_TYPE);
+    vc_cpu_db_free(box->db);
+    box->db = NULL;
+    return 0;
+}
+
+/* The options table at idx (absent, nil or a table): its cpu_map. */
+static const char *opt_cpu_map(lua_State *L, int idx, const char *const *known)
+{
+    if (lua_isnoneornil(L, idx))
+        return NULL;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++)
+            ok = lua_type(L, -1) == LUA_TSTRING && strcmp(*k, lua_tostring(L, -1)) == 0;
+        if (!ok)
+            luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL)));
+    }
+    lua_getfield(L, idx, "cpu_map");
+    const char *dir = NULL;
+    if (!lua_isnil(L, -1)) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            luaL_argerror(L, idx, "option 'cpu_map': string expected");
+        dir = lua_tostring(L, -1); /* the options table keeps it alive */
+    }
+    lua_pop(L, 1);
+    return dir;
+}
+
+static bool opt_flag(lua_State *L, int idx, const char *key)
+{
+    if (lua_isnoneornil(L, idx))
+        return false;
+    lua_getfield(L, idx, key);
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+        luaL_argerror(L, idx, lua_pushfstring(L, "option '%s': boolean expected", key));
+    bool v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return v;
+}
+
+static vc_cpu_db *get_db(lua_State *L, const char *dir)
+{
+    if (!dir)
+        dir = VC_CPU_MAP_DIR;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, VC_CPU_DBS_KEY) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, VC_CPU_DBS_KEY);
+    }
+    if (lua_getfield(L, -1, dir) == LUA_TUSERDATA) {
+        vc_cpu_db *db = ((db_box *)lua_touserdata(L, -1))->db;
+        lua_pop(L, 2);
+        return db;
+    }
+    lua_pop(L, 1);
+    db_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->db = NULL;
+    luaL_setmetatable(L, VC_CPU_DB_TYPE);
+    if (!(box->db = vc_cpu_db_new(dir)))
+        luaL_error(L, "out of memory");
+    lua_setfield(L, -2, dir);
+    lua_pop(L, 1);
+    return box->db;
+}
+
+vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir)
+{
+    return get_db(L, dir);
+}
+
+static const vc_x86_map *get_x86(lua_State *L, const char *dir, vc_error *err)
+{
+    return vc_cpu_db_x86(get_db(L, dir), err);
+}
+
+/* ---- raw CPU data as tables ---- */
+
+static void set_u32(lua_State *L, const char *k, uint32_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+    lua_setfield(L, -2, k);
+}
+
+static void push_cpudata(lua_State *L, const vc_cpudata *d)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushliteral(L, "x86");
+    lua_setfield(L, -2, "arch");
+    lua_createtable(L, (int)d->ncpuid, 0);
+    for (size_t i = 0; i < d->ncpuid; i++) {
+        const vc_cpuid *c = &d->cpuid[i];
+        lua_createtable(L, 0, 6);
+        set_u32(L, "eax_in", c->eax_in);
+        set_u32(L, "ecx_in", c->ecx_in);
+        set_u32(L, "eax", c->eax);
+        set_u32(L, "ebx", c->ebx);
+        set_u32(L, "ecx", c->ecx);
+        set_u32(L, "edx", c->edx);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "cpuid");
+    lua_createtable(L, (int)d->nmsr, 0);
+    for (size_t i = 0; i < d->nmsr; i++) {
+        lua_createtable(L, 0, 3);
+        set_u32(L, "index", d->msr[i].index);
+        set_u32(L, "eax", d->msr[i].eax);
+        set_u32(L, "edx", d->msr[i].edx);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_setfield(L, -2, "msr");
+}
+
+static uint32_t get_u32(lua_State *L, int tbl, const char *path, size_t i, const char *key, bool required)
+{
+    int ty = lua_getfield(L, tbl, key);
+    lua_Integer v = 0;
+    if (ty == LUA_TNIL && !required) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    int ok = 0;
+    if (ty == LUA_TNUMBER)
+        v = lua_tointegerx(L, -1, &ok);
+    if (!ok || v < 0 || v > (lua_Integer)UINT32_MAX)
+        luaL_error(L, "cpudata.%s[%d].%s: expected an integer from 0 to 4294967295, got %s", path, (int)i, key,
+                   ty == LUA_TNIL ? "nothing" : luaL_tolstring(L, -1, NULL));
+    lua_pop(L, 1);
+    return (uint32_t)v;
+}
+
+static size_t list_len(lua_State *L, int tbl, const char *key, bool *present)
+{
+    int ty = lua_getfield(L, tbl, key);
+    *present = ty != LUA_TNIL;
+    if (ty != LUA_TNIL && ty != LUA_TTABLE)
+        luaL_error(L, "cpudata.%s: expected a table, got %s", key, luaL_typename(L, -1));
+    size_t n = ty == LUA_TTABLE ? (size_t)lua_rawlen(L, -1) : 0;
+    if (n > VC_CPUDATA_MAX_ITEMS)
+        luaL_error(L, "cpudata.%s: more than %d items", key, VC_CPUDATA_MAX_ITEMS);
+    return n;
+}
+
+/* A cpudata table into d (arena a); raises "cpudata.x: what is wrong". */
+static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
+{
+    static const char *const known[] = {"arch", "cpuid", "msr", NULL};
+    memset(d, 0, sizeof *d);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        bool ok = false;
+        for (const char *const *k = known; *k && !ok; k++)
+            ok = lua_type(L, -1) == LUA_TSTRING && strcmp(*k, lua_tostring(L, -1)) == 0;
+        if (!ok)
+            luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
+    }
+    lua_getfield(L, idx, "arch");
+    if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "x86") == 0))
+        luaL_error(L, "cpudata.arch: only 'x86' data can be decoded");
+    lua_pop(L, 1);
+    bool present;
+    size_t n = list_len(L, idx, "cpuid", &present);
+    if (n && !(d->cpuid = vc_alloc(a, n * sizeof *d->cpuid)))
+        luaL_error(L, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
+            luaL_error(L, "cpudata.cpuid[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+        int t = lua_gettop(L);
+        vc_cpuid *c = &d->cpuid[i];
+        c->eax_in = get_u32(L, t, "cpuid", i + 1, "eax_in", true);
+        c->ecx_in = get_u32(L, t, "cpuid", i + 1, "ecx_in", false);
+        c->eax = get_u32(L, t, "cpuid", i + 1, "eax", false);
+        c->ebx = get_u32(L, t, "cpuid", i + 1, "ebx", false);
+        c->ecx = get_u32(L, t, "cpuid", i + 1, "ecx", false);
+        c->edx = get_u32(L, t, "cpuid", i + 1, "edx", false);
+        lua_pop(L, 1);
+    }
+    d->ncpuid = n;
+    lua_pop(L, 1);
+    bool have_msr;
+    n = list_len(L, idx, "msr", &have_msr);
+    if (n && !(d->msr = vc_alloc(a, n * sizeof *d->msr)))
+        luaL_error(L, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
+            luaL_error(L, "cpudata.msr[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+        int t = lua_gettop(L);
+        d->msr[i].index = get_u32(L, t, "msr", i + 1, "index", true);
+        d->msr[i].eax = get_u32(L, t, "msr", i + 1, "eax", true);
+        d->msr[i].edx = get_u32(L, t, "msr", i + 1, "edx", true);
+        lua_pop(L, 1);
+    }
+    d->nmsr = n;
+    lua_pop(L, 1);
+    if (d->ncpuid + d->nmsr == 0)
+        luaL_error(L, "cpudata: no x86 CPU data found");
+    vc_cpudata_normalize(d);
+}
+
+/* ---- CPUs given as XML, cpu tables or capabilities tables ---- */
+
+/* The CPUs of the argument at idx, into arena a. For a string, every CPU
+ * of the document (nil, message returned by the caller on failure); for a
+ * table, its host.cpu when it has a host, else the table itself. */
+static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, size_t *n, vc_error *err)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        size_t len;
+        const char *xml = lua_tolstring(L, idx, &len);
+        vc_cpu **cpus = vc_xml_read_cpus(xml, len, a, n, err);
+        if (cpus || !strstr(err->msg, "Extra content at the end of the document"))
+            return cpus;
+        /* Several documents one after the other, as virsh cpu-baseline takes them. */
+        char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
+        if (!wrapped)
+            return NULL;
+        memcpy(wrapped, "<cpus>", 6);
+        memcpy(wrapped + 6, xml, len);
+        memcpy(wrapped + 6 + len, "</cpus>", 7);
+        return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
+    }
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
+                   luaL_typename(L, idx));
+    vc_cpu **out = vc_alloc(a, sizeof *out);
+    if (!out)
+        luaL_error(L, "out of memory");
+    if (lua_getfield(L, idx, "host") == LUA_TTABLE) {
+        if (lua_getfield(L, -1, "cpu") != LUA_TTABLE)
+            luaL_error(L, "%s.host.cpu: expected a table, got %s", path, luaL_typename(L, -1));
+        char sub[128];
+        snprintf(sub, sizeof sub, "%s.host.cpu", path);
+        out[0] = vc_check_cpu(L, -1, a, sub);
+        lua_pop(L, 2);
+    } else {
+        lua_pop(L, 1);
+        out[0] = vc_check_cpu(L, idx, a, path);
+    }
+    *n = 1;
+    return out;
+}
+
+/* Exactly one CPU from the argument at idx; NULL with err for a document
+ * that does not hold one. */
+static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_error *err)
+{
+    size_t n;
+    vc_cpu **cpus = cpus_of(L, idx, a, path, &n, err);
+    if (!cpus)
+        return NULL;
+    if (n != 1) {
+        vc_fail(err, VC_EINPUT, "%s: expected one <cpu>, the document has %zu", path, n);
+        return NULL;
+    }
+    return cpus[0];
+}
+
+/***
+ * Names a host CPU from raw x86 CPUID data, as the reference does.
+ * @function decode
+ * @tparam string|table cpudata a `<cpudata arch='x86'>` document, or its table
+ * @tparam[opt] table opts cpu_map
+ * @treturn[1] table the host cpu: arch, model, vendor, signature, features
+ * @treturn[2] nil
+ * @treturn[2] string what is wrong
+ */
+static int l_decode(lua_State *L)
+{
+    static const char *const known[] = {"cpu_map", NULL};
+    max_args(L, 2);
+    const char *dir = opt_cpu_map(L, 2, known);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err;
+    vc_cpudata data;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        size_t len;
+        const char *xml = lua_tolstring(L, 1, &len);
+        if (vc_cpudata_read(xml, len, a, &data, &err) < 0)
+            return vc_lua_fail(L, &err);
+    } else {
+        luaL_argexpected(L, lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
+        check_cpudata(L, 1, a, &data);
+    }
+    const vc_x86_map *map = get_x86(L, dir, &err);
+    vc_cpu *cpu = vc_cpu_new(a);
+    if (!cpu)
+        return luaL_error(L, "out of memory");
+    if (!map || vc_x86_decode_host(map, &data, a, cpu, &err) < 0)
+        return vc_lua_fail(L, &err);
+    vc_push_cpu(L, cpu);
+    return 1;
+}
+
+/***
+ * Reads a `<cpudata arch='x86'>` document into its table.
+ * @function parse_cpudata
+ * @tparam string xml
+ * @treturn[1] table {arch="x86", cpuid={{eax_in=,ecx_in=,eax=,ebx=,ecx=,edx=}}, msr={{index=,eax=,edx=}}}
+ * @treturn[2] nil
+ * @treturn[2] string "line N: what is wrong"
+ */
+static int l_parse_cpudata(lua_State *L)
+{
+    size_t len;
+    const char *xml = luaL_checklstring(L, 1, &len);
+    max_args(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err;
+    vc_cpudata data;
+    if (vc_cpudata_read(xml, len, a, &data, &err) < 0)
+        return vc_lua_fail(L, &err);
+    push_cpudata(L, &data);
+    return 1;
+}
+
+/***
+ * Formats a cpudata table in the reference's layout.
+ * @function format_cpudata
+ * @tparam table cpudata
+ * @treturn string
+ */
+static int l_format_cpudata(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    max_args(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    vc_cpudata data;
+    check_cpudata(L, 1, a, &data);
+    vc_buf b;
+    vc_buf_init(&b);
+    vc_cpudata_write(&b, &data);
+    if (b.oom) {
+        vc_buf_free(&b);
+        return luaL_error(L, "out of memory");
+    }
+    lua_pushlstring(L, b.data, b.len);
+    vc_buf_free(&b);
+    return 1;
+}
+
+/***
+ * This machine's raw CPU data: every CPUID leaf the reference reads, and
+ * IA32_ARCH_CAPABILITIES when it can be read.
+ * @function host_cpudata
+ * @tparam[opt] table opts cpu_map
+ * @treturn[1] table cpudata
+ * @treturn[1] string|nil why the MSR is missing, when it is
+ * @treturn[2] nil
+ * @treturn[2] string
+ */
+static int l_host_cpudata(lua_State *L)
+{
+    static const char *const known[] = {"cpu_map", NULL};
+    max_args(L, 1);
+    const char *dir = opt_cpu_map(L, 1, known);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err, msr_err;
+    vc_cpudata data;
+    const vc_x86_map *map = get_x86(L, dir, &err);
+    if (!map)
+        return vc_lua_fail(L, &err);
+    if (vc_cpu_host_cpudata(map, a, &data, &msr_err, &err) < 0)
+        return vc_lua_fail(L, &err);
+    push_cpudata(L, &data);
+    if (msr_err.code == VC_OK)
+        return 1;
+    lua_pushstring(L, msr_err.msg);
+    return 2;
+}
+
+/***
+ * The reference's standalone `<cpu>` element for a CPU: a host CPU (one with
+ * an arch) as in virsh capabilities, a guest CPU with its defaults written.
+ * @function format
+ * @tparam string|table cpu a `<cpu>` document, a cpu table or a capabilities table
+ * @treturn[1] string
+ * @treturn[2] nil
+ * @treturn[2] string what is wrong with a document
+ */
+static int l_format(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    max_args(L, 1);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err;
+    vc_cpu *cpu = one_cpu(L, 1, a, "cpu", &err);
+    if (!cpu)
+        return vc_lua_fail(L, &err);
+    vc_buf b;
+    vc_buf_init(&b);
+    int rc = vc_cpu_format(&b, cpu, &err);
+    if (rc == 0)
+        lua_pushlstring(L, b.data, b.len);
+    vc_buf_free(&b);
+    if (rc < 0) {
+        if (lua_type(L, 1) == LUA_TSTRING)
+            return vc_lua_fail(L, &err);
+        return luaL_error(L, "%s", err.msg);
+    }
+    return 1;
+}
+
+static const char *const results[] = {"incompatible", "identical", "superset"};
+
+/***
+ * Whether a host CPU can run a guest CPU (virsh cpu-compare).
+ * @function compare
+ * @tparam string|table host a `<cpu>` document, a cpu table or a capabilities table
+ * @tparam string|table guest the same
+ * @tparam[opt] table opts cpu_map
+ * @treturn[1] string "identical" or "superset"
+ * @treturn[2] string "incompatible"
+ * @treturn[2] table the features that make it so (may be empty)
+ * @treturn[2] string the reference's message
+ * @treturn[3] nil
+ * @treturn[3] string why the CPUs cannot be compared (unknown model or feature)
+ */
+static int l_compare(lua_State *L)
+{
+    static const char *const known[] = {"cpu_map", NULL};
+    luaL_checkany(L, 1);
+    luaL_checkany(L, 2);
+    max_args(L, 3);
+    const char *dir = opt_cpu_map(L, 3, known);
+    vc_arena *a = vc_lua_arena(L);
+    vc_error err;
+    vc_cpu *host = one_cpu(L, 1, a, "host", &err);
+    if (!host)
+        return vc_lua_fail(L, &err);
+    vc_cpu *guest = one_cpu(L, 2, a, "guest", &err);
+    if (!guest)
+        return vc_lua_fail(L, &err);
+    vc_compare_result res;
+    if (vc_cpu_compare(get_db(L, dir), host, guest, a, &res, &err) < 0)
+        return vc_lua_fail(L, &err);
+    lua_pushstring(L, results[res.result]);
+    if (res.result != VC_CMP_INCOMPATIBLE)
+        return 1;
+    lua_createtable(L, (int)res.nfeatures, 0);
+    for (size_t i = 0; i < res.nfeatures; i++) {
+        lua_pushstring(L, res.features[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    if (res.message)
+        lua_pushstring(L, res.message);
+    else
+        lua_pushnil(L);
+    return 3;
+}
+
+/* Adds the CPUs of the value at idx, converted into the scratch arena. */
+static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
+{
+    size_t n;
+    vc_cpu **cpus = cpus_of(L, idx, scratch, path, &n, err);
+    if (!cpus)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (vc_baseline_add(b, cpus[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+static int prefixed(lua_State *L, const char *path, vc_error *err)
+{
+    if (err->code != VC_ENOMEM) {
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        if (strncmp(msg, path, strlen(path)) != 0)
+            snprintf(err->msg, sizeof err->msg, "%s: %.*s", path, (int)(sizeof msg - 64), msg);
+    }
+    return vc_lua_fail(L, err);
+}
+
+/***
+ * The largest CPU every given host CPU can run (virsh cpu-baseline).
+ * @function baseline
+ * @tparam string|table cpus a document with `<cpu>` elements, or a list of
+ *   `<cpu>` documents, cpu tables and capabilities tables
+ * @tparam[opt] table opts expand (every feature of the model), migratable
+ *   (leave out features that block migration), cpu_map
+ * @treturn[1] table a guest cpu
+ * @treturn[2] nil
+ * @treturn[2] string why there is none
+ */
+static int l_baseline(lua_State *L)
+{
+    static const char *const known[] = {"cpu_map", "expand", "migratable", NULL};
+    luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
+    max_args(L, 2);
+    const char *dir = opt_cpu_map(L, 2, known);
+    vc_baseline_opts opts = {.expand = opt_flag(L, 2, "expand"), .migratable = opt_flag(L, 2, "migratable")};
+    vc_cpu_db *db = get_db(L, dir);
+    int top = lua_gettop(L);
+    vc_arena *a = vc_lua_arena(L);
+    vc_baseline *b = vc_baseline_new(db, a);
+    if (!b)
+        return luaL_error(L, "out of memory");
+    vc_error err;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        vc_arena *scratch = vc_lua_arena(L);
+        if (add_cpus(L, b, 1, scratch, "cpus", &err) < 0)
+            return vc_lua_fail(L, &err);
+        vc_lua_release(L, -1);
+        lua_pop(L, 1);
+    } else {
+        size_t n = (size_t)lua_rawlen(L, 1);
+        lua_pushnil(L);
+        if (n == 0 && lua_next(L, 1))
+            return luaL_argerror(L, 1, "a list of CPUs expected");
+        lua_settop(L, top + 1);
+        vc_arena *scratch = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (i % BATCH == 0) {
+                if (scratch) {
+                    vc_lua_release(L, -1);
+                    lua_pop(L, 1);
+                }
+                scratch = vc_lua_arena(L);
+            }
+            char path[48];
+            snprintf(path, sizeof path, "cpus[%zu]", i + 1);
+            lua_rawgeti(L, 1, (lua_Integer)i + 1);
+            int rc = add_cpus(L, b, lua_gettop(L), scratch, path, &err);
+            lua_pop(L, 1);
+            if (rc < 0)
+                return prefixed(L, path, &err);
+        }
+        if (scratch) {
+            vc_lua_release(L, -1);
+            lua_pop(L, 1);
+        }
+    }
+    vc_cpu *out = vc_cpu_new(a);
+    if (!out)
+        return luaL_error(L, "out of memory");
+    if (vc_baseline_finish(b, &opts, out, &err) < 0)
+        return vc_lua_fail(L, &err);
+    vc_push_cpu(L, out);
+    return 1;
+}
+
+void vc_lua_open_cpu(lua_State *L)
+{
+    static const luaL_Reg meta[] = {{"__gc", db_gc}, {NULL, NULL}};
+    static const luaL_Reg functions[] = {
+        {"cpu_decode", l_decode},   {"cpu_parse_cpudata", l_parse_cpudata}, {"cpu_format_cpudata", l_format_cpudata},
+        {"cpu_host_cpudata", l_host_cpudata}, {"cpu_format", l_format}, {"cpu_compare", l_compare},
+        {"cpu_baseline", l_baseline}, {NULL, NULL},
+    };
+    if (luaL_newmetatable(L, VC_CPU_DB_TYPE))
+        luaL_setfuncs(L, meta, 0);
+    lua_pop(L, 1);
+    luaL_setfuncs(L, functions, 0);
+}
