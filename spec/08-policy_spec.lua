@@ -389,8 +389,6 @@ describe("policy.diff", function()
 end)
 
 describe("policy.migratable", function()
-   local has_cpu = package.searchpath("virtcaps.cpu", package.path) ~= nil
-
    it("checks guests, domain types, machine types and live migration", function()
       assert.same({ true, {} }, { policy.migratable(caps, hugepages, { cpu = false }) })
       local ok, failures = policy.migratable(caps, testdrv, { cpu = false })
@@ -414,16 +412,17 @@ describe("policy.migratable", function()
       assert.same({ true, {} }, { policy.migratable(hvm_only, testdrv, { cpu = false, live = false }) })
    end)
 
-   it("compares the host CPUs through virtcaps.cpu, or says it cannot", function()
-      local ok, failures = policy.migratable(caps, hugepages)
-      if has_cpu then
-         -- the same CPU on both sides
-         assert.same({ true, {} }, { ok, failures })
-      else
-         assert.is_nil(ok)
-         assert.equal("cannot compare the host CPUs: virtcaps.cpu is not available in this installation "
-            .. "(pass {cpu=false} to leave the CPUs out)", failures)
-      end
+   it("compares the host CPUs through virtcaps.cpu", function()
+      -- the same CPU on both sides
+      assert.same({ true, {} }, { policy.migratable(caps, hugepages) })
+      local older = assert(virtcaps.parse(hugepages:xml()))
+      older.host.cpu.model, older.host.cpu.features = "Westmere", {}
+      assert.same({ false, { f("cpu", "a CPU that runs Broadwell guests",
+         "incompatible: vme, ss, ht, pclmuldq, fma, pcid, x2apic, movbe and 70 more") } },
+         { policy.migratable(caps, older) })
+      older.host.cpu.model = "NoSuchCPU"
+      assert.same({ nil, "cannot compare the host CPUs: Unknown CPU model NoSuchCPU" },
+         { policy.migratable(caps, older) })
    end)
 
    it("rejects misuse", function()

@@ -389,16 +389,16 @@ describe("commands that need other parts of virtcaps", function()
       end
    end)
 
-   it("baseline uses virtcaps.cpu, or says it is missing", function()
+   it("baseline takes capabilities and <cpu> documents", function()
+      -- two documents of the same host: the baseline is its CPU model and features
       local code, out, err = run { "baseline", CAPS, HUGE }
-      if package.searchpath("virtcaps.cpu", package.path) then
-         -- two documents of the same host: the baseline is its CPU model
-         assert.equal(0, code)
-         assert.truthy(out:find("<model[^>]*>Broadwell</model>"))
-      else
-         assert.same({ 2, "", "virtcaps baseline: this installation has no virtcaps.cpu (the CPU model code), "
-            .. "so no baseline\n" }, { code, out, err })
-      end
+      assert.same({ 0, "" }, { code, err })
+      local cpu = require "virtcaps.cpu"
+      local expected = assert(cpu.baseline { (assert(virtcaps.load(CAPS))), (assert(virtcaps.load(HUGE))) })
+      assert.equal(cpu.format(expected), out)
+      assert.truthy(out:find("<model fallback='forbid'>Broadwell</model>", 1, true))
+      code, out, err = run { "baseline", support.conformance_dir() .. "/cpucompare/x86_64-baseline-incompatible-vendors.xml" }
+      assert.same({ 1, "", "virtcaps baseline: cpus[1]: CPU vendors do not match\n" }, { code, out, err })
       assert.same({ 2, "", "virtcaps baseline: baseline needs at least one FILE\n" }, { run { "baseline" } })
    end)
 end)

@@ -525,13 +525,6 @@ and huge pages. Exit status 1 with the reasons when it cannot.
    end,
 }
 
--- virtcaps.cpu (the CPU model code) when this installation has it.
-local function cpu_module()
-   if package.loaded["virtcaps.cpu"] or package.searchpath("virtcaps.cpu", package.path) then
-      return require "virtcaps.cpu"
-   end
-end
-
 commands.baseline = {
    usage = [=[
 usage: virtcaps baseline FILE... [--json]
@@ -544,30 +537,24 @@ from capabilities documents or <cpu> documents.
       if #args == 0 then
          return fail(ctx, 2, "baseline needs at least one FILE")
       end
-      local cpu = cpu_module()
-      if not cpu or type(cpu.baseline) ~= "function" then
-         return fail(ctx, 2, "this installation has no virtcaps.cpu (the CPU model code), so no baseline")
-      end
+      local cpu = require "virtcaps.cpu"
+      -- Capabilities documents give their host CPU; <cpu> documents their CPUs.
       local inputs = {}
       for _, path in ipairs(args) do
          local data, rerr = read_file(path)
          if not data then
             return fail(ctx, 2, rerr)
          end
-         -- Capabilities documents give their host CPU; anything else goes
-         -- to the CPU code as XML.
-         local caps = data:find("<capabilities", 1, true) and virtcaps.parse(data)
-         inputs[#inputs + 1] = caps or data
+         inputs[#inputs + 1] = data
       end
       local result, err = cpu.baseline(inputs)
       if not result then
          return fail(ctx, 1, err)
       end
       if opts.json then
-         write(ctx, encode(type(result) == "table" and model_json(result, "cpu") or { xml = result }), "\n")
+         write(ctx, encode(model_json(result, "cpu")), "\n")
       else
-         local text = type(result) == "table" and (cpu.format or require("virtcaps.core").format_cpu)(result) or result
-         write(ctx, text, text:sub(-1) == "\n" and "" or "\n")
+         write(ctx, cpu.format(result))
       end
       return 0
    end,

@@ -1151,15 +1151,6 @@ end
 
 -- ---- migratable ----
 
--- virtcaps.cpu (the CPU model code) when this installation has it.
-local function cpu_module()
-   if package.loaded["virtcaps.cpu"] or package.searchpath("virtcaps.cpu", package.path)
-      or package.searchpath("virtcaps.cpu", package.cpath) then
-      return require "virtcaps.cpu"
-   end
-   return nil
-end
-
 local MIGRATE_OPTS = { cpu = true, live = true }
 
 --- Whether the guests src can run could move to dst: every guest (os type
@@ -1173,8 +1164,8 @@ local MIGRATE_OPTS = { cpu = true, live = true }
 -- @treturn[1] boolean
 -- @treturn[1] table reasons `{rule=, wanted=, found=, message=}`
 -- @treturn[2] nil
--- @treturn[2] string when the CPUs cannot be compared (no virtcaps.cpu in
--- this installation, or compare failed); opts.cpu=false goes without
+-- @treturn[2] string when the CPUs cannot be compared (e.g. a CPU model
+-- the database does not know); opts.cpu=false goes without
 function M.migratable(src, dst, opts)
    check_table(src, "src", 2)
    check_table(dst, "dst", 2)
@@ -1221,12 +1212,7 @@ function M.migratable(src, dst, opts)
       end
    end
    if opts.cpu ~= false then
-      local cpu = cpu_module()
-      if not cpu or type(cpu.compare) ~= "function" then
-         return nil, "cannot compare the host CPUs: virtcaps.cpu is not available in this installation "
-            .. "(pass {cpu=false} to leave the CPUs out)"
-      end
-      local result, features = cpu.compare(dst.host.cpu, src.host.cpu)
+      local result, features = require("virtcaps.cpu").compare(dst.host.cpu, src.host.cpu)
       if not result then
          return nil, "cannot compare the host CPUs: " .. tostring(features)
       end
