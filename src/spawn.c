@@ -19,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* How long output may stay open once the emulator itself has exited. */
+#define EXIT_GRACE_MS 200
+
 static long now_ms(void)
 {
     struct timespec ts;
@@ -185,14 +188,19 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
                 pfd[np++] = (struct pollfd){.fd = r->pid_fd, .events = POLLIN};
             need_wait_poll |= !r->exited && r->pid_fd < 0;
         }
-        long left = deadline - now_ms();
+        long t = now_ms(), until = deadline;
+        for (size_t i = 0; i < n; i++)
+            if (!runs[i].finished && runs[i].exited && runs[i].grace_until < until)
+                until = runs[i].grace_until;
+        long left = until - t;
         if (left < 0)
             left = 0;
         /* Without pidfds an exit is noticed by looking every few milliseconds. */
         int wait_ms = need_wait_poll && left > 5 ? 5 : (int)left;
         if (pfd && poll(pfd, np, wait_ms) < 0 && errno != EINTR)
             wait_ms = 0;
-        bool late = now_ms() >= deadline;
+        t = now_ms();
+        bool late = t >= deadline;
         for (size_t i = 0; i < n; i++) {
             vc_run *r = &runs[i];
             if (r->finished)
@@ -201,9 +209,12 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
             if (!r->exited && leader_exited(r)) {
                 /* Its children may hold the output open: end them, keep reading. */
                 r->exited = true;
+                r->grace_until = t + EXIT_GRACE_MS;
                 kill(-r->pid, SIGKILL);
             }
             int outcome = drain(r, out_limit);
+            if (outcome < 0 && r->exited && t >= r->grace_until)
+                outcome = VC_RUN_DONE;
             if (outcome < 0 && (late || !pfd))
                 outcome = VC_RUN_TIMEOUT;
             if (outcome >= 0) {

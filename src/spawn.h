@@ -30,13 +30,15 @@ typedef struct vc_run {
     pid_t pid;
     int in_fd, out_fd, pid_fd;
     size_t written;
+    long grace_until;       /* after the leader's exit: how long its output may stay open */
     bool exited, finished;
 } vc_run;
 
 /* Starts runs[0..n) at once, each in its own process group with stderr on
  * /dev/null and only fds 0-2 open, then collects them: a run ends at the
- * end of its output, when it floods or at its deadline; then its whole
- * process group is killed and it is reaped. Never fails as a whole. */
+ * end of its output, when it floods, at its deadline, or shortly after its
+ * leader exited (what still writes then escaped its process group); then
+ * its whole process group is killed and it is reaped. Never fails as a whole. */
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[]);
 void vc_run_release(vc_run *r);
 
