@@ -1,4 +1,5 @@
 -- Guest drivers: choosing them, and the Xen and LXC drivers on fixture hosts.
+local fake = require "fake_qemu"
 local virtcaps = require "virtcaps"
 local support = require "support"
 
@@ -38,7 +39,7 @@ describe("probe options for drivers", function()
    it("by default run every driver whose hypervisor is there, silently", function()
       local dir = os.tmpname()
       os.remove(dir)
-      assert(os.execute("mkdir " .. dir))
+      assert(fake.run("mkdir " .. dir))
       -- an empty host: no emulators, no Xen, no namespaces
       local caps = assert(virtcaps.probe { root = dir, qemu_dirs = { dir }, arch = "x86_64" })
       assert.same({}, caps.guests)
@@ -49,7 +50,7 @@ describe("probe options for drivers", function()
          ["/proc/self/ns"] = LXC .. "v2/proc/self/ns", ["/sys/fs/cgroup"] = LXC .. "v2/sys/fs/cgroup" } })
       assert.same({ "hvm/x86_64", "xenpvh/x86_64", "exe/x86_64", "exe/i686" }, kinds(caps))
       assert.same({}, caps.warnings)
-      os.execute("rmdir " .. dir)
+      fake.run("rmdir " .. dir)
    end)
 
    it("say why a driver that was asked for found nothing", function()
@@ -102,12 +103,12 @@ describe("xen driver", function()
    it("keeps libxl's merging quirk: a PV token after an HVM one joins its PVH entry", function()
       local dir = os.tmpname()
       os.remove(dir)
-      assert(os.execute("mkdir -p " .. dir .. "/sys/hypervisor/properties " .. dir .. "/proc/xen"))
+      assert(fake.run("mkdir -p " .. dir .. "/sys/hypervisor/properties " .. dir .. "/proc/xen"))
       support.write(dir .. "/sys/hypervisor/properties/capabilities", "hvm-3.0-x86_64 xen-3.0-x86_64\n")
       support.write(dir .. "/proc/xen/capabilities", "control_d\n")
       local caps = assert(virtcaps.probe { drivers = { "xen" }, root = dir, arch = "x86_64" })
       assert.same({ "hvm/x86_64", "xenpvh/x86_64" }, kinds(caps))
-      os.execute("rm -r " .. dir)
+      fake.run("rm -r " .. dir)
    end)
 
    it("reads the string from /proc/xen/capabilities too, skipping what is not a guest type", function()
@@ -171,7 +172,7 @@ describe("lxc driver", function()
    it("shares the none security model with the QEMU driver", function()
       local dir = os.tmpname()
       os.remove(dir)
-      assert(os.execute("mkdir " .. dir))
+      assert(fake.run("mkdir " .. dir))
       local caps = assert(virtcaps.probe { drivers = { "qemu", "lxc" }, root = LXC .. "v2", arch = "x86_64",
          qemu_dirs = { dir }, paths = { ["/etc"] = "spec/fixtures/qemu/etc" } })
       local root = io.popen("id -u"):read("l") == "0"
@@ -180,6 +181,6 @@ describe("lxc driver", function()
          { type = "qemu", label = "+64055:+994" } } }
       assert.same(root and { { model = "none", doi = "0" }, dac } or { { model = "none", doi = "0" } },
          caps.host.secmodels)
-      os.execute("rmdir " .. dir)
+      fake.run("rmdir " .. dir)
    end)
 end)

@@ -69,7 +69,7 @@ describe("qemu driver", function()
 
    it("writes the canonical path of an emulator found through a link", function()
       fake.replay(dir, "real-qemu", machines(X86))
-      assert(os.execute("mkdir " .. dir .. "/bin && ln -s ../real-qemu " .. dir .. "/bin/qemu-system-x86_64"))
+      assert(fake.run("mkdir " .. dir .. "/bin && ln -s ../real-qemu " .. dir .. "/bin/qemu-system-x86_64"))
       local caps = assert(fake.probe(dir .. "/bin"))
       assert.equal(dir .. "/real-qemu", caps.guests[1].arch.emulator)
    end)

@@ -60,10 +60,10 @@ describe("qemu answers cache", function()
 
    it("asks again when the emulator's size, mtime or ctime change", function()
       probe()
-      assert(os.execute("touch -m -d '2001-01-01' " .. emu))
+      assert(fake.run("touch -m -d '2001-01-01' " .. emu))
       probe()
       assert.equal(2, runs(dir))
-      assert(os.execute("chmod 700 " .. emu)) -- ctime only
+      assert(fake.run("chmod 700 " .. emu)) -- ctime only
       probe()
       assert.equal(3, runs(dir))
       fake.script(dir, "qemu-system-x86_64", "echo run >> " .. dir .. "/log; exec cat " .. dir .. "/session # longer")
@@ -101,7 +101,7 @@ describe("qemu answers cache", function()
       local name = cache_files(cache)[1]
       support.write(dir .. "/elsewhere", "keep me")
       assert(os.remove(cache .. "/" .. name))
-      assert(os.execute("ln -s ../elsewhere " .. cache .. "/" .. name))
+      assert(fake.run("ln -s ../elsewhere " .. cache .. "/" .. name))
       probe()
       assert.equal(2, runs(dir))
       assert.equal("keep me", support.read(dir .. "/elsewhere"))
@@ -123,12 +123,12 @@ describe("qemu answers cache", function()
 
    it("refuses a directory others can write, a link, a relative path", function()
       assert(lfs.mkdir(cache))
-      assert(os.execute("chmod 770 " .. cache))
+      assert(fake.run("chmod 770 " .. cache))
       local caps = probe()
       assert.same({ "qemu: not using the cache directory '" .. cache .. "': it must belong to this user and be "
          .. "writable by nobody else; probing without a cache" }, caps.warnings)
       assert.equal(2, #caps.guests)
-      assert(os.execute("chmod 700 " .. cache .. " && ln -s cache " .. dir .. "/link"))
+      assert(fake.run("chmod 700 " .. cache .. " && ln -s cache " .. dir .. "/link"))
       caps = probe { cache_dir = dir .. "/link" }
       assert.same({ "qemu: cannot use the cache directory '" .. dir .. "/link': a symbolic link or not a "
          .. "directory on the way; probing without a cache" }, caps.warnings)
@@ -142,20 +142,20 @@ describe("qemu answers cache", function()
    it("as root, refuses a path another user could change", function()
       assert(ROOT, "this check needs root: CI runs the specs as root")
       assert(lfs.mkdir(dir .. "/user"))
-      assert(os.execute("chown 65534 " .. dir .. "/user"))
+      assert(fake.run("chown 65534 " .. dir .. "/user"))
       local caps = probe { cache_dir = dir .. "/user/cache" }
       assert.same({ "qemu: not using the cache directory '" .. dir .. "/user/cache': a directory on its path "
          .. "belongs to another user or is writable by others; probing without a cache" }, caps.warnings)
-      assert(os.execute("chown 0 " .. dir .. "/user && chmod 777 " .. dir .. "/user"))
+      assert(fake.run("chown 0 " .. dir .. "/user && chmod 777 " .. dir .. "/user"))
       caps = probe { cache_dir = dir .. "/user/cache" }
       assert.equal(1, #caps.warnings)
       -- sticky and world-writable like /tmp is fine when what is inside is root's
-      assert(os.execute("chmod 1777 " .. dir .. "/user"))
+      assert(fake.run("chmod 1777 " .. dir .. "/user"))
       caps = probe { cache_dir = dir .. "/user/cache" }
       assert.same({}, caps.warnings)
       assert.equal(1, #cache_files(dir .. "/user/cache"))
       -- a link on the way is refused too, even to a good directory
-      assert(os.execute("ln -s user " .. dir .. "/via"))
+      assert(fake.run("ln -s user " .. dir .. "/via"))
       caps = probe { cache_dir = dir .. "/via/cache" }
       assert.equal(1, #caps.warnings)
    end)

@@ -35,29 +35,54 @@ function M.session(machines, opts)
    }, "\r\n")
 end
 
+local function quote(s)
+   return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+--- Runs a helper command (mkdir, chmod, ...) without the sanitizer runtime
+-- `make asan-test` preloads: its leak checker fails such programs at exit.
+function M.sh(cmd)
+   return support.sh("env -u LD_PRELOAD sh -c " .. quote(cmd))
+end
+
+function M.run(cmd)
+   return (M.sh(cmd))
+end
+
 function M.tmpdir()
-   local ok, dir = support.sh("mktemp -d /tmp/virtcaps-spec.XXXXXX")
+   local ok, dir = M.sh("mktemp -d /tmp/virtcaps-spec.XXXXXX")
    assert(ok, dir)
    return (dir:gsub("%s+$", ""))
 end
 
 function M.remove(dir)
    assert(dir:match("^/tmp/virtcaps%-spec%."), dir)
-   os.execute("rm -rf '" .. dir .. "'")
+   assert(M.run("rm -rf '" .. dir .. "'"))
 end
 
 --- Writes an executable shell script dir/name.
 function M.script(dir, name, body)
    local path = dir .. "/" .. name
    support.write(path, "#!/bin/sh\n" .. body .. "\n")
-   assert(os.execute("chmod 755 '" .. path .. "'"))
+   assert(M.run("chmod 755 '" .. path .. "'"))
    return path
 end
 
 --- An emulator that prints a recorded session and exits.
 function M.replay(dir, name, session)
    support.write(dir .. "/" .. name .. ".session", session)
-   return M.script(dir, name, "exec cat '" .. dir .. "/" .. name .. ".session'")
+   --- Whether a process is gone within a second (SIGKILL takes effect when
+-- the process next runs).
+function M.gone(pid)
+   local system = require "system"
+   local deadline = system.monotime() + 1
+   while M.alive(pid) and system.monotime() < deadline do
+      system.sleep(0.01)
+   end
+   return not M.alive(pid)
+end
+
+return M.script(dir, name, "exec cat '" .. dir .. "/" .. name .. ".session'")
 end
 
 --- Probes with only the emulators in dir, no cache and no KVM unless opts say otherwise.
@@ -109,6 +134,17 @@ function M.alive(pid)
    local stat = f:read("a")
    f:close()
    return stat:match("^%d+ %b() (%a)") ~= "Z"
+end
+
+--- Whether a process is gone within a second (SIGKILL takes effect when
+-- the process next runs).
+function M.gone(pid)
+   local system = require "system"
+   local deadline = system.monotime() + 1
+   while M.alive(pid) and system.monotime() < deadline do
+      system.sleep(0.01)
+   end
+   return not M.alive(pid)
 end
 
 return M

@@ -2,6 +2,7 @@
 -- a fixture host whose hypervisor reports the capabilities string such a
 -- host had must give the same guests, in today's layout (today's emulator
 -- and machine names, and the PVH guest libxl adds next to each HVM one).
+local fake = require "fake_qemu"
 local virtcaps = require "virtcaps"
 local support = require "support"
 
@@ -36,11 +37,11 @@ describe("conformance: Xen hosts of the seed documents", function()
          it(f .. " (" .. str .. ")", function()
             local root = os.tmpname()
             os.remove(root)
-            assert(os.execute("mkdir -p " .. root .. "/sys/hypervisor/properties " .. root .. "/proc/xen"))
+            assert(fake.run("mkdir -p " .. root .. "/sys/hypervisor/properties " .. root .. "/proc/xen"))
             support.write(root .. "/sys/hypervisor/properties/capabilities", str .. "\n")
             support.write(root .. "/proc/xen/capabilities", "control_d\n")
             local caps = assert(virtcaps.probe { drivers = { "xen" }, root = root, arch = seed.host.cpu.arch })
-            os.execute("rm -r " .. root)
+            fake.run("rm -r " .. root)
             assert.same({}, caps.warnings)
             local used = {}
             for _, want in ipairs(seed.guests) do
