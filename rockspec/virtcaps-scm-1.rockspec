@@ -34,7 +34,7 @@ build = {
             "src/probe.c",
             "src/qemu_cache.c",
             "src/qmp.c",
-            "src/spawn.c",
+            "src/subprocess.c",
             "src/table.c",
             "src/xml_read.c",
             "src/xml_write.c",

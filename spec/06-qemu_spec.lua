@@ -152,6 +152,25 @@ describe("qemu driver", function()
       assert.same({ live = true, uri_transports = { "tcp", "rdma" } }, caps.host.migration_features)
    end)
 
+   it("reads sessions recorded from Debian's QEMU 7.2", function()
+      local support = require "support"
+      fake.replay(dir, "qemu-system-x86_64", support.read("spec/fixtures/qmp/qemu-7.2-x86_64.session"))
+      fake.replay(dir, "qemu-system-arm", support.read("spec/fixtures/qmp/qemu-7.2-arm.session"))
+      local caps = assert(fake.probe(dir))
+      assert.same({}, caps.warnings)
+      local x86 = caps.guests[4].arch
+      assert.equal("x86_64", x86.name)
+      -- 59 types, "none" dropped, "pc" and "q35" aliases added
+      assert.equal(60, #x86.machines)
+      assert.same({ { name = "pc-i440fx-7.2", maxCpus = 255 }, { name = "pc", canonical = "pc-i440fx-7.2", maxCpus = 255 } },
+         { x86.machines[1], x86.machines[2] })
+      local deprecated = 0
+      for _, m in ipairs(x86.machines) do deprecated = deprecated + (m.deprecated and 1 or 0) end
+      assert.equal(4, deprecated)
+      assert.same({ name = "integratorcp", maxCpus = 1 }, caps.guests[1].arch.machines[1])
+      assert.same(caps.guests[1].arch.machines, caps.guests[2].arch.machines)
+   end)
+
    it("formats what it found in the reference's layout", function()
       fake.replay(dir, "qemu-system-i386", machines(X86))
       local caps = assert(fake.probe(dir))

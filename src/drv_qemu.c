@@ -7,7 +7,7 @@
 #include "drivers.h"
 #include "qemu_cache.h"
 #include "qmp.h"
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +43,7 @@ typedef struct qemu_probe {
     vc_caps *caps;
     emulator *emus;
     size_t nemus;
-    int guest_emu[64];      /* per architecture: index into emus, -1 for none */
+    int *guest_emu;         /* per architecture: index into emus, -1 for none */
 } qemu_probe;
 
 /* virFileIsExecutable */
@@ -135,7 +135,8 @@ static int find_emulators(qemu_probe *p, int host, vc_error *err)
 {
     size_t narch = vc_arch_count();
     p->emus = vc_array(p->caps->arena, narch, sizeof *p->emus);
-    if (!p->emus)
+    p->guest_emu = vc_array(p->caps->arena, narch, sizeof *p->guest_emu);
+    if (!p->emus || !p->guest_emu)
         return vc_oom(err);
     for (size_t g = 0; g < narch; g++) {
         p->guest_emu[g] = -1;

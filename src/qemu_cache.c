@@ -254,7 +254,8 @@ int vc_qcache_store(const vc_qcache *c, const char *emulator, const struct stat 
     }
     json_object_object_add(doc, "machines", list);
     size_t len;
-    const char *text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    const char *text =
+        json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     int rc = -1, e = ENOMEM, fd = -1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -144,8 +144,8 @@ static int read_reply(vc_arena *a, json_object *o, int stage, vc_qmp_info *out, 
         return vc_fail(err, VC_EINPUT, "QEMU refused %s: %.200s", cmd, why);
     }
     if (!json_object_object_get_ex(o, "return", &ret))
-        return vc_fail(err, VC_EINPUT, "QMP: a message that is neither a reply nor an event where the answer to %s was due",
-                       cmd);
+        return vc_fail(err, VC_EINPUT,
+                       "QMP: a message that is neither a reply nor an event where the answer to %s was due", cmd);
     if (stage == R_MACHINES)
         return vc_qmp_read_machines(a, ret, out, err);
     if (stage == R_ACCELS)
@@ -281,7 +281,8 @@ void vc_qmp_order_machines(vc_qmp_machine *m, size_t *n, const char *preferred)
         if (strcmp(m[i].name, "none") == 0)
             continue;
         m[kept] = m[i];
-        if (preferred && (strcmp(m[kept].name, preferred) == 0 || (m[kept].alias && strcmp(m[kept].alias, preferred) == 0)))
+        if (preferred &&
+            (strcmp(m[kept].name, preferred) == 0 || (m[kept].alias && strcmp(m[kept].alias, preferred) == 0)))
             pref = (long)kept;
         if (m[kept].is_default)
             dflt = (long)kept;

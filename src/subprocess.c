@@ -4,7 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #endif
-#include "spawn.h"
+#include "subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* Runs untrusted programs in parallel, each with a deadline and an output
  * limit, and leaves no process, zombie or descriptor of theirs behind. */
-#ifndef VC_SPAWN_H
-#define VC_SPAWN_H
+#ifndef VC_SUBPROCESS_H
+#define VC_SUBPROCESS_H
 
 #include "vc.h"
 
