@@ -85,6 +85,8 @@ describe("qemu answers cache", function()
          support.read(file):gsub('"name":"isapc"', '"name":5'),
          support.read(file):gsub(emu:gsub("%p", "%%%0"), "/usr/bin/qemu-system-x86_64"),
          support.read(file):gsub('"format":1', '"format":2'),
+         support.read(file):gsub('"qemu":%[7', '"qemu":["7"'),
+         support.read(file):gsub('"tcg":true', '"tcg":1'),
          string.rep("[", 5000),
       }
       for i, content in ipairs(bad) do
@@ -135,8 +137,15 @@ describe("qemu answers cache", function()
       caps = probe { cache_dir = "relative/cache" }
       assert.same({ "qemu: cache_dir 'relative/cache' is not an absolute path; probing without a cache" },
          caps.warnings)
-      assert.equal(3, runs(dir))
+      caps = probe { cache_dir = dir .. "/../elsewhere" }
+      assert.same({ "qemu: the cache directory '" .. dir .. "/../elsewhere' has a '..' component or is too deep; "
+         .. "probing without a cache" }, caps.warnings)
+      assert.equal(4, runs(dir))
       assert.same({}, cache_files(cache))
+      -- "." components are harmless
+      caps = probe { cache_dir = dir .. "/./cache/." }
+      assert.same({}, caps.warnings)
+      assert.equal(1, #cache_files(cache))
    end)
 
    it("as root, refuses a path another user could change", function()

@@ -180,15 +180,17 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
     const vc_probe_opts *opts = p->opts;
     vc_qcache cache = {.dirfd = -1};
     char why[512];
-    if (!(opts && opts->no_cache) && vc_qcache_open(&cache, opts, why, sizeof why) < 0 &&
-        vc_caps_warn(caps, "qemu: %s; probing without a cache", why) < 0)
-        return vc_oom(err);
     vc_run *runs = calloc(p->nemus ? p->nemus : 1, sizeof *runs);
     size_t *which = calloc(p->nemus ? p->nemus : 1, sizeof *which);
     char **argvs = calloc(p->nemus ? p->nemus * 10 : 1, sizeof *argvs);
     size_t nruns = 0;
     int rc = 0;
     if (!runs || !which || !argvs) {
+        rc = vc_oom(err);
+        goto out;
+    }
+    if (!(opts && opts->no_cache) && vc_qcache_open(&cache, opts, why, sizeof why) < 0 &&
+        vc_caps_warn(caps, "qemu: %s; probing without a cache", why) < 0) {
         rc = vc_oom(err);
         goto out;
     }

@@ -63,50 +63,47 @@ static int cache_dir(const vc_probe_opts *opts, char *out, size_t size, char *wh
  * others-writable directories on the way (for root). */
 static int open_dir(const char *path, bool strict, char *why, size_t why_size)
 {
+    enum { MAX_DEPTH = 256 };
+    char copy[4096], *comps[MAX_DEPTH], *save = NULL;
+    size_t n = 0;
+    snprintf(copy, sizeof copy, "%s", path);
+    for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+        if (strcmp(c, ".") == 0)
+            continue;
+        if (strcmp(c, "..") == 0 || n == MAX_DEPTH)
+            return set_why(why, why_size, "the cache directory '%s' has a '..' component or is too deep", path);
+        comps[n++] = c;
+    }
     uid_t me = geteuid();
     int fd = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return set_why(why, why_size, "cannot open /: %s", strerror(errno));
-    char copy[4096];
-    snprintf(copy, sizeof copy, "%s", path);
-    char *save = NULL, *comp = strtok_r(copy, "/", &save);
-    while (comp) {
-        char *next_comp = strtok_r(NULL, "/", &save);
-        if (strcmp(comp, ".") == 0) {
-            comp = next_comp;
-            continue;
-        }
-        if (strcmp(comp, "..") == 0) {
-            close(fd);
-            return set_why(why, why_size, "the cache directory '%s' has a '..' component", path);
-        }
-        int flags = O_DIRECTORY | O_RDONLY | O_CLOEXEC | ((strict || !next_comp) ? O_NOFOLLOW : 0);
-        int nfd = openat(fd, comp, flags);
-        if (nfd < 0 && errno == ENOENT && (mkdirat(fd, comp, 0700) == 0 || errno == EEXIST))
-            nfd = openat(fd, comp, flags);
-        if (nfd < 0) {
-            int e = errno;
-            close(fd);
+    struct stat st;
+    for (size_t i = 0; i < n; i++) {
+        int flags = O_DIRECTORY | O_RDONLY | O_CLOEXEC | (strict || i == n - 1 ? O_NOFOLLOW : 0);
+        int next = openat(fd, comps[i], flags);
+        if (next < 0 && errno == ENOENT && (mkdirat(fd, comps[i], 0700) == 0 || errno == EEXIST))
+            next = openat(fd, comps[i], flags);
+        int e = errno;
+        close(fd);
+        fd = next;
+        if (fd < 0)
             return set_why(why, why_size, "cannot use the cache directory '%s': %s", path,
                            e == ELOOP || e == ENOTDIR ? "a symbolic link or not a directory on the way" : strerror(e));
-        }
-        close(fd);
-        fd = nfd;
-        struct stat st;
-        if (fstat(fd, &st) < 0) {
-            close(fd);
-            return set_why(why, why_size, "cannot use the cache directory '%s': %s", path, strerror(errno));
-        }
-        bool last = next_comp == NULL;
-        bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-        if ((strict && st.st_uid != 0 && st.st_uid != me) || (strict && others_write && !(st.st_mode & S_ISVTX)) ||
-            (last && (st.st_uid != me || others_write))) {
+        if (fstat(fd, &st) < 0)
+            break;
+        bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0, sticky = (st.st_mode & S_ISVTX) != 0;
+        /* The directory itself gets the stricter check below. */
+        if (strict && i + 1 < n && ((st.st_uid != 0 && st.st_uid != me) || (others_write && !sticky))) {
             close(fd);
             return set_why(why, why_size, "not using the cache directory '%s': %s", path,
-                           last ? "it must belong to this user and be writable by nobody else"
-                                : "a directory on its path belongs to another user or is writable by others");
+                           "a directory on its path belongs to another user or is writable by others");
         }
-        comp = next_comp;
+    }
+    if (fstat(fd, &st) < 0 || st.st_uid != me || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+        close(fd);
+        return set_why(why, why_size, "not using the cache directory '%s': %s", path,
+                       "it must belong to this user and be writable by nobody else");
     }
     return fd;
 }
@@ -188,6 +185,17 @@ static char *read_entry(int dirfd, const char *name, size_t *len)
     return buf;
 }
 
+/* A version part as stored: QEMU's number, or -1 when it did not say. */
+static bool version_part(json_object *ver, size_t i, int *out)
+{
+    json_object *v = json_object_array_get_idx(ver, i);
+    if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < -1 ||
+        json_object_get_int64(v) > 100000)
+        return false;
+    *out = (int)json_object_get_int64(v);
+    return true;
+}
+
 int vc_qcache_load(const vc_qcache *c, const char *emulator, const struct stat *st, vc_arena *a, vc_qmp_info *out)
 {
     char name[128];
@@ -212,17 +220,15 @@ int vc_qcache_load(const vc_qcache *c, const char *emulator, const struct stat *
     }
     vc_error err;
     memset(out, 0, sizeof *out);
-    if (same && json_object_object_get_ex(doc, "qemu", &ver) && json_object_is_type(ver, json_type_array) &&
-        json_object_array_length(ver) == 3 && json_object_object_get_ex(doc, "tcg", &v) &&
-        json_object_is_type(v, json_type_boolean) && (out->tcg = json_object_get_boolean(v), true) &&
-        json_object_object_get_ex(doc, "kvm", &v) && json_object_is_type(v, json_type_boolean) &&
-        (out->kvm = json_object_get_boolean(v), true) && json_object_object_get_ex(doc, "machines", &machines) &&
-        vc_qmp_read_machines(a, machines, out, &err) == 0) {
-        out->major = json_object_get_int(json_object_array_get_idx(ver, 0));
-        out->minor = json_object_get_int(json_object_array_get_idx(ver, 1));
-        out->micro = json_object_get_int(json_object_array_get_idx(ver, 2));
+    bool version = same && json_object_object_get_ex(doc, "qemu", &ver) &&
+                   json_object_is_type(ver, json_type_array) && json_object_array_length(ver) == 3 &&
+                   version_part(ver, 0, &out->major) && version_part(ver, 1, &out->minor) &&
+                   version_part(ver, 2, &out->micro);
+    if (version && json_object_object_get_ex(doc, "tcg", &v) && json_object_is_type(v, json_type_boolean) &&
+        (out->tcg = json_object_get_boolean(v), true) && json_object_object_get_ex(doc, "kvm", &v) &&
+        json_object_is_type(v, json_type_boolean) && (out->kvm = json_object_get_boolean(v), true) &&
+        json_object_object_get_ex(doc, "machines", &machines) && vc_qmp_read_machines(a, machines, out, &err) == 0)
         hit = 1;
-    }
     json_object_put(key);
     json_object_put(doc);
     return hit;

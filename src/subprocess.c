@@ -88,11 +88,10 @@ static int start(vc_run *r, char *const envp[])
 
 /* Ends a run: its group dies while the leader is still unreaped, so the
  * group id cannot name anybody else yet; then the leader is reaped. */
-static void finish(vc_run *r, int outcome, long started)
+static void finish(vc_run *r, int outcome)
 {
     r->outcome = outcome;
     r->finished = true;
-    r->elapsed_ms = now_ms() - started;
     close_fd(&r->in_fd);
     close_fd(&r->out_fd);
     close_fd(&r->pid_fd);
@@ -155,7 +154,7 @@ static bool leader_exited(vc_run *r)
 
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[])
 {
-    long started = now_ms(), deadline = started + timeout_ms;
+    long deadline = now_ms() + timeout_ms;
     size_t active = 0;
     for (size_t i = 0; i < n; i++) {
         vc_run *r = &runs[i];
@@ -167,7 +166,7 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
         r->exited = r->finished = false;
         r->error = start(r, envp);
         if (r->error) {
-            finish(r, VC_RUN_NOSTART, started);
+            finish(r, VC_RUN_NOSTART);
             continue;
         }
         feed(r);
@@ -197,8 +196,8 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
             left = 0;
         /* Without pidfds an exit is noticed by looking every few milliseconds. */
         int wait_ms = need_wait_poll && left > 5 ? 5 : (int)left;
-        if (pfd && poll(pfd, np, wait_ms) < 0 && errno != EINTR)
-            wait_ms = 0;
+        /* Without a way to wait, every run ends now rather than spin. */
+        bool can_wait = pfd && (poll(pfd, np, wait_ms) >= 0 || errno == EINTR);
         t = now_ms();
         bool late = t >= deadline;
         for (size_t i = 0; i < n; i++) {
@@ -215,10 +214,10 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
             int outcome = drain(r, out_limit);
             if (outcome < 0 && r->exited && t >= r->grace_until)
                 outcome = VC_RUN_DONE;
-            if (outcome < 0 && (late || !pfd))
+            if (outcome < 0 && (late || !can_wait))
                 outcome = VC_RUN_TIMEOUT;
             if (outcome >= 0) {
-                finish(r, outcome, started);
+                finish(r, outcome);
                 active--;
             }
         }

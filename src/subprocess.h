@@ -24,7 +24,6 @@ typedef struct vc_run {
     int outcome;
     int error;
     int status;             /* wait status; -1 when it could not be collected */
-    long elapsed_ms;
     vc_buf out;             /* standard output (heap: vc_run_release) */
     /* bookkeeping */
     pid_t pid;
