@@ -41,11 +41,11 @@ describe("probe options for drivers", function()
       os.remove(dir)
       assert(fake.run("mkdir " .. dir))
       -- an empty host: no emulators, no Xen, no namespaces
-      local caps = assert(virtcaps.probe { root = dir, qemu_dirs = { dir }, arch = "x86_64" })
+      local caps = assert(virtcaps.probe { root = dir, arch = "x86_64" })
       assert.same({}, caps.guests)
       assert.same({}, caps.warnings)
       -- the same host with Xen and LXC fixtures merged in by paths
-      caps = assert(virtcaps.probe { root = dir, qemu_dirs = { dir }, arch = "x86_64", paths = {
+      caps = assert(virtcaps.probe { root = dir, arch = "x86_64", paths = {
          ["/sys/hypervisor"] = XEN .. "pvh/sys/hypervisor", ["/proc/xen"] = XEN .. "pvh/proc/xen",
          ["/proc/self/ns"] = LXC .. "v2/proc/self/ns", ["/sys/fs/cgroup"] = LXC .. "v2/sys/fs/cgroup" } })
       assert.same({ "hvm/x86_64", "xenpvh/x86_64", "exe/x86_64", "exe/i686" }, kinds(caps))
@@ -126,7 +126,7 @@ describe("xen driver", function()
       assert.same({ "xen/x86_64", "hvm/x86_64", "xenpvh/x86_64" }, kinds(caps))
       assert.same({ "xen: not a Xen control domain (dom0): the reference's driver would not load" }, caps.warnings)
       -- not asked for: a guest domain is no Xen host
-      caps = assert(virtcaps.probe { root = XEN .. "domu", arch = "x86_64", qemu_dirs = {} })
+      caps = assert(virtcaps.probe { root = XEN .. "domu", arch = "x86_64" })
       assert.same({}, caps.guests)
    end)
 end)

@@ -67,6 +67,18 @@ describe("qemu driver", function()
          { archs(caps)[1], archs(caps)[2], archs(caps)[3] })
    end)
 
+   it("looks in $PATH as a host given by root sees it, and names emulators as that host does", function()
+      assert(fake.run("mkdir -p " .. dir .. "/usr/bin"))
+      fake.replay(dir, "usr/bin/qemu-system-x86_64", machines(X86))
+      local caps = assert(require("virtcaps").probe { drivers = { "qemu" }, root = dir, arch = "x86_64", cache = false,
+         paths = { ["/etc"] = "spec/fixtures/qemu/etc" } })
+      assert.same({}, caps.warnings)
+      -- this machine's own emulators stay out of it
+      assert.same({ "i686=qemu-system-x86_64", "x86_64=qemu-system-x86_64" }, archs(caps))
+      assert.equal("/usr/bin/qemu-system-x86_64", caps.guests[2].arch.emulator)
+      assert.same(X86_CAPS, caps.guests[2].arch.machines)
+   end)
+
    it("writes the canonical path of an emulator found through a link", function()
       fake.replay(dir, "real-qemu", machines(X86))
       assert(fake.run("mkdir " .. dir .. "/bin && ln -s ../real-qemu " .. dir .. "/bin/qemu-system-x86_64"))

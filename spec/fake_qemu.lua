@@ -71,18 +71,7 @@ end
 --- An emulator that prints a recorded session and exits.
 function M.replay(dir, name, session)
    support.write(dir .. "/" .. name .. ".session", session)
-   --- Whether a process is gone within a second (SIGKILL takes effect when
--- the process next runs).
-function M.gone(pid)
-   local system = require "system"
-   local deadline = system.monotime() + 1
-   while M.alive(pid) and system.monotime() < deadline do
-      system.sleep(0.01)
-   end
-   return not M.alive(pid)
-end
-
-return M.script(dir, name, "exec cat '" .. dir .. "/" .. name .. ".session'")
+   return M.script(dir, name, "exec cat '" .. dir .. "/" .. name .. ".session'")
 end
 
 --- Probes with only the emulators in dir, no cache and no KVM unless opts say otherwise.

@@ -31,16 +31,26 @@
 #define QEMU_GROUP "libvirt-qemu"
 
 typedef struct emulator {
-    char *path;             /* canonical (realpath), as the reference writes it */
+    char *path;             /* as the reference writes it: canonical, and as the probed host sees it */
+    char *file;             /* what runs: path, or where opts.root/opts.paths put it */
     int arch;               /* what the binary emulates: picks the preferred machine */
     struct stat st;
     bool ok;
     vc_qmp_info info;
 } emulator;
 
+/* A directory to look for emulators in: as the host sees it, and where it
+ * is read (they differ under opts.root/opts.paths). */
+typedef struct search_dir {
+    char *shown, *real;
+    bool mapped;
+} search_dir;
+
 typedef struct qemu_probe {
     const vc_probe_opts *opts;
     vc_caps *caps;
+    search_dir *dirs;
+    size_t ndirs;
     emulator *emus;
     size_t nemus;
     int *guest_emu;         /* per architecture: index into emus, -1 for none */
@@ -53,39 +63,80 @@ static bool executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
 }
 
-/* virFindFileInPath over opts.qemu_dirs or $PATH; relative and empty
- * entries are skipped (the reference would resolve them against the
- * current directory). Returns the canonical path (heap) or NULL. */
-static char *find_in_dirs(const vc_probe_opts *opts, const char *name)
+static int add_dir(qemu_probe *p, const char *dir, size_t len, bool map, vc_error *err)
 {
-    char full[PATH_MAX];
+    vc_arena *a = p->caps->arena;
+    char shown[PATH_MAX], real[PATH_MAX];
+    struct stat s1, s2;
+    /* Relative and empty entries are skipped: the reference would resolve
+     * them against the current directory. */
+    if (len == 0 || dir[0] != '/' || len >= sizeof shown)
+        return 0;
+    memcpy(shown, dir, len);
+    shown[len] = '\0';
+    if (!map)
+        snprintf(real, sizeof real, "%s", shown);
+    else if (vc_host_path(p->opts, shown, real, sizeof real) < 0)
+        return 0;
+    search_dir *d = VC_PUSH(a, p->dirs, p->ndirs);
+    if (!d || !(d->shown = vc_strdup(a, shown)) || !(d->real = vc_strdup(a, real)))
+        return vc_oom(err);
+    d->mapped = strcmp(shown, real) != 0 &&
+                !(stat(shown, &s1) == 0 && stat(real, &s2) == 0 && s1.st_dev == s2.st_dev && s1.st_ino == s2.st_ino);
+    return 0;
+}
+
+/* opts.qemu_dirs as they are, else $PATH as the probed host sees it. */
+static int search_dirs(qemu_probe *p, vc_error *err)
+{
+    const vc_probe_opts *opts = p->opts;
     if (opts && opts->qemu_dirs) {
-        for (size_t i = 0; i < opts->nqemu_dirs; i++) {
-            const char *d = opts->qemu_dirs[i];
-            int w = snprintf(full, sizeof full, "%s/%s", d, name);
-            if (d[0] == '/' && w > 0 && (size_t)w < sizeof full && executable(full))
-                return realpath(full, NULL);
-        }
-        return NULL;
+        for (size_t i = 0; i < opts->nqemu_dirs; i++)
+            if (add_dir(p, opts->qemu_dirs[i], strlen(opts->qemu_dirs[i]), false, err) < 0)
+                return -1;
+        return 0;
     }
     const char *path = getenv("PATH");
     if (!path)
         path = "/bin:/usr/bin";
     while (*path) {
         size_t n = strcspn(path, ":");
-        int w = snprintf(full, sizeof full, "%.*s/%s", (int)n, path, name);
-        if (n > 0 && path[0] == '/' && w > 0 && (size_t)w < sizeof full && executable(full))
-            return realpath(full, NULL);
+        if (add_dir(p, path, n, true, err) < 0)
+            return -1;
         path += n + (path[n] == ':');
     }
-    return NULL;
+    return 0;
 }
 
-static char *find_qemu(const vc_probe_opts *opts, int arch)
+/* A found emulator: the reference canonicalises what it finds on this
+ * host; on a mapped host the path stays as that host names it. */
+static char *found(const search_dir *d, const char *name, char **file)
+{
+    char shown[PATH_MAX], real[PATH_MAX];
+    int w1 = snprintf(shown, sizeof shown, "%s/%s", d->shown, name);
+    int w2 = snprintf(real, sizeof real, "%s/%s", d->real, name);
+    *file = NULL;
+    if (w1 < 0 || (size_t)w1 >= sizeof shown || w2 < 0 || (size_t)w2 >= sizeof real || !executable(real))
+        return NULL;
+    char *path = d->mapped ? strdup(shown) : realpath(real, NULL);
+    if (path && !(*file = d->mapped ? strdup(real) : strdup(path))) {
+        free(path);
+        path = NULL;
+    }
+    return path;
+}
+
+/* virFindFileInPath: the first executable of that name. */
+static char *find_qemu(const qemu_probe *p, int arch, char **file)
 {
     char name[64];
     snprintf(name, sizeof name, "qemu-system-%s", vc_arch_at((size_t)arch)->qemu);
-    return find_in_dirs(opts, name);
+    for (size_t i = 0; i < p->ndirs; i++) {
+        char *path = found(&p->dirs[i], name, file);
+        if (path)
+            return path;
+    }
+    return NULL;
 }
 
 static bool is_arch(int a, const char *name)
@@ -104,20 +155,25 @@ static int find_target(int host, int guest)
 }
 
 /* virQEMUCapsGetDefaultEmulator: the emulator the reference picks for a guest architecture. */
-static char *emulator_for(const vc_probe_opts *opts, int host, int guest)
+static char *emulator_for(const qemu_probe *p, int host, int guest, char **file)
 {
     char *bin = NULL;
     /* armv7l guests get KVM on aarch64 hosts only through qemu-system-aarch64 */
-    if (is_arch(host, "aarch64") && is_arch(guest, "armv7l") && (bin = find_qemu(opts, host)))
+    if (is_arch(host, "aarch64") && is_arch(guest, "armv7l") && (bin = find_qemu(p, host, file)))
         return bin;
-    if ((bin = find_qemu(opts, guest)))
+    if ((bin = find_qemu(p, guest, file)))
         return bin;
     int target = find_target(host, guest);
-    if (target != guest && (bin = find_qemu(opts, target)))
+    if (target != guest && (bin = find_qemu(p, target, file)))
         return bin;
     /* RHEL's single binary outside $PATH */
-    if (vc_arch_native(host, guest) && !(opts && opts->qemu_dirs) && executable(QEMU_KVM))
-        return realpath(QEMU_KVM, NULL);
+    if (vc_arch_native(host, guest) && !(p->opts && p->opts->qemu_dirs)) {
+        char real[PATH_MAX];
+        if (vc_host_path(p->opts, "/usr/libexec", real, sizeof real) == 0) {
+            search_dir d = {.shown = "/usr/libexec", .real = real, .mapped = strcmp(real, "/usr/libexec") != 0};
+            return found(&d, "qemu-kvm", file);
+        }
+    }
     return NULL;
 }
 
@@ -136,28 +192,31 @@ static int find_emulators(qemu_probe *p, int host, vc_error *err)
     size_t narch = vc_arch_count();
     p->emus = vc_array(p->caps->arena, narch, sizeof *p->emus);
     p->guest_emu = vc_array(p->caps->arena, narch, sizeof *p->guest_emu);
-    if (!p->emus || !p->guest_emu)
-        return vc_oom(err);
+    if (!p->emus || !p->guest_emu || search_dirs(p, err) < 0)
+        return p->emus && p->guest_emu ? -1 : vc_oom(err);
     for (size_t g = 0; g < narch; g++) {
         p->guest_emu[g] = -1;
-        char *bin = emulator_for(p->opts, host, (int)g);
+        char *file, *bin = emulator_for(p, host, (int)g, &file);
         if (!bin)
             continue;
         size_t e = 0;
-        while (e < p->nemus && strcmp(p->emus[e].path, bin) != 0)
+        while (e < p->nemus && strcmp(p->emus[e].file, file) != 0)
             e++;
         if (e == p->nemus) {
             emulator *em = &p->emus[p->nemus];
             memset(em, 0, sizeof *em);
             em->path = vc_strdup(p->caps->arena, bin);
+            em->file = vc_strdup(p->caps->arena, file);
             em->arch = emulator_arch(bin, host);
-            if (!em->path) {
+            if (!em->path || !em->file) {
                 free(bin);
+                free(file);
                 return vc_oom(err);
             }
             p->nemus++;
         }
         free(bin);
+        free(file);
         p->guest_emu[g] = (int)e;
     }
     return 0;
@@ -196,19 +255,19 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
     }
     for (size_t e = 0; e < p->nemus; e++) {
         emulator *em = &p->emus[e];
-        if (stat(em->path, &em->st) < 0)
+        if (stat(em->file, &em->st) < 0)
             continue;
-        if (vc_qcache_load(&cache, em->path, &em->st, caps->arena, &em->info) == 1) {
+        if (vc_qcache_load(&cache, em->file, &em->st, caps->arena, &em->info) == 1) {
             em->ok = true;
             continue;
         }
         static const char *const args[] = {"-S", "-no-user-config", "-nodefaults", "-nographic", "-machine",
                                             "none", "-qmp", "stdio", NULL};
         char **argv = argvs + nruns * 10;
-        argv[0] = em->path;
+        argv[0] = em->file;
         for (size_t i = 0; args[i]; i++)
             argv[i + 1] = (char *)args[i];
-        runs[nruns] = (vc_run){.path = em->path, .argv = argv, .input = VC_QMP_COMMANDS,
+        runs[nruns] = (vc_run){.path = em->file, .argv = argv, .input = VC_QMP_COMMANDS,
                                .input_len = sizeof VC_QMP_COMMANDS - 1};
         which[nruns++] = e;
     }
@@ -239,7 +298,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
             rc = vc_caps_warn(caps, "qemu: %s: %s%s", em->path, perr.msg, detail);
         } else {
             em->ok = true;
-            if (vc_qcache_store(&cache, em->path, &em->st, &em->info) < 0)
+            if (vc_qcache_store(&cache, em->file, &em->st, &em->info) < 0)
                 rc = vc_caps_warn(caps, "qemu: cannot write the cache for %s: %s", em->path, strerror(errno));
         }
         if (rc < 0)
