@@ -108,9 +108,40 @@ static int search_dirs(qemu_probe *p, vc_error *err)
     return 0;
 }
 
+/* Whether someone but root could change a file or directory: as root,
+ * an emulator others could replace is not run. Sticky directories such
+ * as /tmp pass: others cannot replace root's files in them. */
+static bool others_can_change(const char *path, bool dir)
+{
+    struct stat st;
+    if (stat(path, &st) < 0 || st.st_uid != 0)
+        return true;
+    return (st.st_mode & (S_IWGRP | S_IWOTH)) && !(dir && (st.st_mode & S_ISVTX));
+}
+
+static bool trusted(const qemu_probe *p, const search_dir *d, const char *file)
+{
+    if (geteuid() != 0)
+        return true;
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", file);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    if (!others_can_change(file, false) && !others_can_change(dir, true) && !others_can_change(d->real, true))
+        return true;
+    char msg[PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "qemu: not running %s: users other than root can change it or its directory", file);
+    for (size_t i = 0; i < p->caps->nwarnings; i++)
+        if (strcmp(p->caps->warnings[i], msg) == 0)
+            return false;
+    vc_caps_warn(p->caps, "%s", msg);
+    return false;
+}
+
 /* A found emulator: the reference canonicalises what it finds on this
  * host; on a mapped host the path stays as that host names it. */
-static char *found(const search_dir *d, const char *name, char **file)
+static char *found(const qemu_probe *p, const search_dir *d, const char *name, char **file)
 {
     char shown[PATH_MAX], real[PATH_MAX];
     int w1 = snprintf(shown, sizeof shown, "%s/%s", d->shown, name);
@@ -118,11 +149,18 @@ static char *found(const search_dir *d, const char *name, char **file)
     *file = NULL;
     if (w1 < 0 || (size_t)w1 >= sizeof shown || w2 < 0 || (size_t)w2 >= sizeof real || !executable(real))
         return NULL;
-    char *path = d->mapped ? strdup(shown) : realpath(real, NULL);
-    if (path && !(*file = d->mapped ? strdup(real) : strdup(path))) {
+    char *canonical = realpath(real, NULL);
+    if (!canonical || !trusted(p, d, canonical)) {
+        free(canonical);
+        return NULL;
+    }
+    char *path = d->mapped ? strdup(shown) : canonical;
+    if (path && !(*file = d->mapped ? canonical : strdup(path))) {
         free(path);
         path = NULL;
     }
+    if (d->mapped && !path)
+        free(canonical);
     return path;
 }
 
@@ -132,7 +170,7 @@ static char *find_qemu(const qemu_probe *p, int arch, char **file)
     char name[64];
     snprintf(name, sizeof name, "qemu-system-%s", vc_arch_at((size_t)arch)->qemu);
     for (size_t i = 0; i < p->ndirs; i++) {
-        char *path = found(&p->dirs[i], name, file);
+        char *path = found(p, &p->dirs[i], name, file);
         if (path)
             return path;
     }
@@ -171,7 +209,7 @@ static char *emulator_for(const qemu_probe *p, int host, int guest, char **file)
         char real[PATH_MAX];
         if (vc_host_path(p->opts, "/usr/libexec", real, sizeof real) == 0) {
             search_dir d = {.shown = "/usr/libexec", .real = real, .mapped = strcmp(real, "/usr/libexec") != 0};
-            return found(&d, "qemu-kvm", file);
+            return found(p, &d, "qemu-kvm", file);
         }
     }
     return NULL;
