@@ -87,6 +87,8 @@ int vc_lua_fail(lua_State *L, const vc_error *err)
 {
     if (err->code == VC_ENOMEM)
         return luaL_error(L, "%s", err->msg);
+    if (err->code == VC_EMISUSE)
+        return luaL_error(L, "bad argument #1 (%s)", err->msg);
     luaL_pushfail(L);
     lua_pushstring(L, err->msg);
     return 2;

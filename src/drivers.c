@@ -1,10 +1,276 @@
-/* Guest drivers: each detects its hypervisor and adds the guests it can run. */
-#include "probe.h"
+/* Guest drivers: picks the drivers to run, and the architecture table and
+ * model helpers they share. */
+#include "drivers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* libvirt 9.0.0's virArch enum with virArchData's word sizes (sh4eb is 64
+ * there too) and qemu_capabilities.c's preferredMachines. */
+static const vc_arch_info arches[] = {
+    {"alpha", "alpha", 64, "clipper"},
+    {"armv6l", "arm", 32, "integratorcp"},
+    {"armv7l", "arm", 32, "integratorcp"},
+    {"armv7b", "armv7b", 32, "integratorcp"},
+    {"aarch64", "aarch64", 64, "integratorcp"},
+    {"cris", "cris", 32, "axis-dev88"},
+    {"i686", "i386", 32, "pc"},
+    {"ia64", "ia64", 64, NULL},
+    {"lm32", "lm32", 32, "lm32-evr"},
+    {"m68k", "m68k", 32, "mcf5208evb"},
+    {"microblaze", "microblaze", 32, "petalogix-s3adsp1800"},
+    {"microblazeel", "microblazeel", 32, "petalogix-s3adsp1800"},
+    {"mips", "mips", 32, "malta"},
+    {"mipsel", "mipsel", 32, "malta"},
+    {"mips64", "mips64", 64, "malta"},
+    {"mips64el", "mips64el", 64, "malta"},
+    {"openrisc", "or32", 32, "or1k-sim"},
+    {"parisc", "parisc", 32, NULL},
+    {"parisc64", "parisc64", 64, NULL},
+    {"ppc", "ppc", 32, "g3beige"},
+    {"ppcle", "ppcle", 32, "g3beige"},
+    {"ppc64", "ppc64", 64, "pseries"},
+    {"ppc64le", "ppc64le", 64, "pseries"},
+    {"ppcemb", "ppcemb", 32, "bamboo"},
+    {"riscv32", "riscv32", 32, "spike_v1.10"},
+    {"riscv64", "riscv64", 64, "spike_v1.10"},
+    {"s390", "s390", 32, NULL},
+    {"s390x", "s390x", 64, "s390-ccw-virtio"},
+    {"sh4", "sh4", 32, "shix"},
+    {"sh4eb", "sh4eb", 64, "shix"},
+    {"sparc", "sparc", 32, "SS-5"},
+    {"sparc64", "sparc64", 64, "sun4u"},
+    {"unicore32", "unicore32", 32, "puv3"},
+    {"x86_64", "x86_64", 64, "pc"},
+    {"xtensa", "xtensa", 32, "sim"},
+    {"xtensaeb", "xtensaeb", 32, "sim"},
+};
+
+size_t vc_arch_count(void)
+{
+    return sizeof arches / sizeof arches[0];
+}
+
+const vc_arch_info *vc_arch_at(size_t i)
+{
+    return i < vc_arch_count() ? &arches[i] : NULL;
+}
+
+int vc_arch_index(const char *name)
+{
+    for (size_t i = 0; name && i < vc_arch_count(); i++)
+        if (strcmp(arches[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+int vc_arch_from_qemu(const char *suffix)
+{
+    if (strcmp(suffix, "i386") == 0)
+        return vc_arch_index("i686");
+    if (strcmp(suffix, "arm") == 0)
+        return vc_arch_index("armv7l");
+    if (strcmp(suffix, "or32") == 0)
+        return vc_arch_index("openrisc");
+    return vc_arch_index(suffix);
+}
+
+static bool is_ppc64(int a)
+{
+    return a >= 0 && (strcmp(arches[a].name, "ppc64") == 0 || strcmp(arches[a].name, "ppc64le") == 0);
+}
+
+bool vc_arch_native(int h, int g)
+{
+    if (h < 0 || g < 0)
+        return false;
+    if (h == g)
+        return true;
+    const char *hn = arches[h].name, *gn = arches[g].name;
+    if (strcmp(hn, "x86_64") == 0 && strcmp(gn, "i686") == 0)
+        return true;
+    if (strcmp(hn, "aarch64") == 0 && strcmp(gn, "armv7l") == 0)
+        return true;
+    return is_ppc64(h) && is_ppc64(g);
+}
+
+/* ---- model helpers ---- */
+
+vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char *emulator, vc_error *err)
+{
+    vc_guest *g = VC_PUSH(caps->arena, caps->guests, caps->nguests);
+    if (!g) {
+        vc_oom(err);
+        return NULL;
+    }
+    memset(g, 0, sizeof *g);
+    g->os_type = vc_strdup(caps->arena, os_type);
+    g->arch = vc_strdup(caps->arena, arches[arch].name);
+    g->wordsize = arches[arch].wordsize;
+    g->emulator = emulator ? vc_strdup(caps->arena, emulator) : NULL;
+    for (int i = 0; i < VC_GF_COUNT; i++)
+        g->features[i] = (vc_guest_feature){false, VC_UNSET_B, VC_UNSET_B};
+    if (!g->os_type || !g->arch || (emulator && !g->emulator)) {
+        vc_oom(err);
+        return NULL;
+    }
+    return g;
+}
+
+int vc_guest_domain(vc_caps *caps, vc_guest *g, const char *type, vc_error *err)
+{
+    vc_domain *d = VC_PUSH(caps->arena, g->domains, g->ndomains);
+    if (!d)
+        return vc_oom(err);
+    memset(d, 0, sizeof *d);
+    if (!(d->type = vc_strdup(caps->arena, type)))
+        return vc_oom(err);
+    return 0;
+}
+
+void vc_guest_feature_set(vc_guest *g, int feature, int8_t default_on, int8_t toggle)
+{
+    g->features[feature] = (vc_guest_feature){true, default_on, toggle};
+    g->has_features = true;
+}
+
+int vc_host_migration(vc_caps *caps, bool live, const char *const *transports, size_t n, vc_error *err)
+{
+    vc_host *h = &caps->host;
+    h->has_migration = true;
+    h->live_migration |= live;
+    for (size_t i = 0; i < n; i++) {
+        bool have = false;
+        for (size_t j = 0; j < h->nuri_transports && !have; j++)
+            have = strcmp(h->uri_transports[j], transports[i]) == 0;
+        if (have)
+            continue;
+        char **slot = VC_PUSH(caps->arena, h->uri_transports, h->nuri_transports);
+        if (!slot || !(*slot = vc_strdup(caps->arena, transports[i])))
+            return vc_oom(err);
+    }
+    return 0;
+}
+
+vc_secmodel *vc_host_secmodel(vc_caps *caps, const char *model, const char *doi, vc_error *err)
+{
+    vc_host *h = &caps->host;
+    for (size_t i = 0; i < h->nsecmodels; i++)
+        if (strcmp(h->secmodels[i].model, model) == 0)
+            return &h->secmodels[i];
+    vc_secmodel *m = VC_PUSH(caps->arena, h->secmodels, h->nsecmodels);
+    if (!m) {
+        vc_oom(err);
+        return NULL;
+    }
+    memset(m, 0, sizeof *m);
+    m->model = vc_strdup(caps->arena, model);
+    m->doi = vc_strdup(caps->arena, doi);
+    if (!m->model || !m->doi) {
+        vc_oom(err);
+        return NULL;
+    }
+    return m;
+}
+
+int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const char *label, vc_error *err)
+{
+    for (size_t i = 0; i < m->nlabels; i++)
+        if (strcmp(m->labels[i].type, type) == 0)
+            return 0;
+    vc_baselabel *l = VC_PUSH(caps->arena, m->labels, m->nlabels);
+    if (!l || !(l->type = vc_strdup(caps->arena, type)) || !(l->label = vc_strdup(caps->arena, label)))
+        return vc_oom(err);
+    return 0;
+}
+
+/* ---- host files ---- */
+
+bool vc_host_exists(const vc_probe_opts *opts, const char *path)
+{
+    char real[4096];
+    struct stat st;
+    return vc_host_path(opts, path, real, sizeof real) == 0 && stat(real, &st) == 0;
+}
+
+char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len)
+{
+    char real[4096];
+    if (vc_host_path(opts, path, real, sizeof real) < 0)
+        return NULL;
+    /* O_NONBLOCK: a FIFO planted in a fixture must not block the probe. */
+    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    char *buf = NULL;
+    size_t n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = malloc(limit + 1))) {
+        while (n < limit) {
+            ssize_t got = read(fd, buf + n, limit - n);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                break;
+            n += (size_t)got;
+        }
+        buf[n] = '\0';
+    }
+    close(fd);
+    if (len)
+        *len = n;
+    return buf;
+}
+
+/* ---- dispatch ---- */
+
+typedef int (*driver_fn)(const vc_probe_opts *, int, bool, vc_caps *, vc_error *);
+
+static const struct {
+    const char *name;
+    driver_fn run;
+} drivers[] = {
+    {"qemu", vc_drv_qemu},
+    {"xen", vc_drv_xen},
+    {"lxc", vc_drv_lxc},
+};
+#define NDRIVERS (sizeof drivers / sizeof drivers[0])
+
+static int driver_named(const char *name)
+{
+    for (size_t i = 0; i < NDRIVERS; i++)
+        if (strcmp(drivers[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
 
 int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
 {
-    (void)opts;
-    (void)caps;
-    (void)err;
+    int order[NDRIVERS];
+    size_t n = 0;
+    if (opts && opts->drivers_given) {
+        for (size_t i = 0; i < opts->ndrivers; i++) {
+            int d = driver_named(opts->drivers[i]);
+            if (d < 0)
+                return vc_fail(err, VC_EMISUSE, "option 'drivers': unknown driver '%s' (known: qemu, xen, lxc)",
+                               opts->drivers[i]);
+            for (size_t j = 0; j < n; j++)
+                if (order[j] == d)
+                    return vc_fail(err, VC_EMISUSE, "option 'drivers': '%s' is named twice", opts->drivers[i]);
+            order[n++] = d;
+        }
+    } else {
+        for (size_t i = 0; i < NDRIVERS; i++)
+            order[n++] = (int)i;
+    }
+    char arch[64];
+    int host = vc_probe_arch(opts, arch, sizeof arch) == 0 ? vc_arch_index(arch) : -1;
+    for (size_t i = 0; i < n; i++)
+        if (drivers[order[i]].run(opts, host, opts && opts->drivers_given, caps, err) < 0)
+            return -1;
     return 0;
 }

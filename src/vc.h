@@ -22,6 +22,7 @@ enum vc_code {
     VC_ELIMIT,  /* the input exceeds a documented limit: nil, message */
     VC_EIO,     /* a file could not be read: nil, message */
     VC_ENOMEM,  /* out of memory: raised */
+    VC_EMISUSE, /* the caller asked for something impossible (unknown driver): raised */
 };
 
 typedef struct vc_error {

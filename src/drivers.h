@@ -1,0 +1,46 @@
+/* What the guest drivers (drv_*.c) share: the reference's architecture
+ * table, and helpers that add guests and host parts to a caps model. */
+#ifndef VC_DRIVERS_H
+#define VC_DRIVERS_H
+
+#include "probe.h"
+
+/* libvirt's virArch, in its enum order (the order guests are listed in). */
+typedef struct vc_arch_info {
+    const char *name;       /* virArchToString */
+    const char *qemu;       /* the qemu-system-* suffix (virQEMUCapsArchToString) */
+    int wordsize;
+    const char *preferred;  /* the machine the reference lists first (NULL: QEMU's default) */
+} vc_arch_info;
+
+size_t vc_arch_count(void);
+const vc_arch_info *vc_arch_at(size_t i);
+/* Index of an architecture name, -1 when the reference does not know it. */
+int vc_arch_index(const char *name);
+/* Index from a qemu-system-* suffix ("i386" is i686, "arm" armv7l). */
+int vc_arch_from_qemu(const char *suffix);
+/* Whether a guest of arch g runs natively on host h (virQEMUCapsGuestIsNative). */
+bool vc_arch_native(int h, int g);
+
+/* A new guest in caps (os_type, arch, wordsize from the table, emulator). */
+vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char *emulator, vc_error *err);
+int vc_guest_domain(vc_caps *caps, vc_guest *g, const char *type, vc_error *err);
+void vc_guest_feature_set(vc_guest *g, int feature, int8_t default_on, int8_t toggle);
+
+/* Host parts drivers contribute; merged when several drivers run. */
+int vc_host_migration(vc_caps *caps, bool live, const char *const *transports, size_t n, vc_error *err);
+vc_secmodel *vc_host_secmodel(vc_caps *caps, const char *model, const char *doi, vc_error *err);
+int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const char *label, vc_error *err);
+
+/* Whether a host path exists (through opts.root/opts.paths). */
+bool vc_host_exists(const vc_probe_opts *opts, const char *path);
+/* Reads a small host file (through opts); NULL when absent or unreadable. Heap. */
+char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len);
+
+/* The drivers. `explicit`: named in opts.drivers, so a missing hypervisor
+ * is worth a warning; otherwise the driver stays silent when it finds none. */
+int vc_drv_qemu(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
+int vc_drv_xen(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
+int vc_drv_lxc(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
+
+#endif
