@@ -44,6 +44,31 @@ function M.tmpname()
    return os.tmpname()
 end
 
+--- A fresh directory under /tmp; remove it with rmtree.
+function M.tmpdir()
+   local ok, out = M.sh("mktemp -d /tmp/virtcaps-spec.XXXXXX")
+   assert(ok, out)
+   return (out:gsub("%s+$", ""))
+end
+
+function M.rmtree(dir)
+   assert(dir:match("^/tmp/virtcaps%-spec%."), "refusing to remove " .. dir)
+   os.execute("rm -rf '" .. dir .. "'")
+end
+
+--- The conformance data was copied without symbolic links: a link became a
+-- file holding its target ("../linux-resctrl/system"). The path it names,
+-- relative to the file's directory; the path itself when it is no such file.
+function M.follow_copied_link(path)
+   local f = io.open(path, "rb")
+   local text = f and f:read(4096)
+   if f then f:close() end
+   if text and text:match("^%.%.?/[^\n%z]*$") then
+      return path:match("^(.*)/[^/]*$") .. "/" .. text:gsub("/$", "")
+   end
+   return path
+end
+
 --- Runs a shell command; returns ok, combined output.
 function M.sh(cmd)
    local p = assert(io.popen(cmd .. " 2>&1"))

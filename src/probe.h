@@ -15,6 +15,8 @@ typedef struct vc_probe_opts {
     size_t npaths;
     const char *arch;           /* NULL: from uname, normalised */
     bool clusters;              /* also report CPU clusters (libvirt 9.0.0 does not) */
+    bool threads_per_subcore_given; /* POWER subcores: else asked from /dev/kvm on ppc64 hosts */
+    int threads_per_subcore;
     /* guest drivers */
     bool drivers_given;         /* false: every driver whose hypervisor is present */
     const char *const *drivers;
@@ -39,5 +41,14 @@ int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);
 int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err);
+
+/* The reference's `virsh nodeinfo` numbers (memory in KiB, VC_UNSET when
+ * /proc/meminfo says nothing) and CPU signature line (NULL where the
+ * reference computes none; a arena). Both read what the options map. */
+typedef struct vc_node_summary {
+    int64_t cpus, maxcpus, mhz, nodes, sockets, cores, threads, memory;
+} vc_node_summary;
+int vc_probe_nodeinfo(const vc_probe_opts *opts, vc_node_summary *out, vc_error *err);
+int vc_probe_signature(const vc_probe_opts *opts, vc_arena *a, char **signature, vc_error *err);
 
 #endif

@@ -1,0 +1,41 @@
+/* Security models: the host's mandatory access control (SELinux or
+ * AppArmor when active, else "none") and DAC, as the reference's QEMU
+ * driver stacks them. Base labels are the drivers' to add. */
+#include "probe_host.h"
+
+#include <string.h>
+
+/* SELinux is active when selinuxfs is mounted with a policy loaded. */
+static bool selinux_active(vc_hostctx *h)
+{
+    char *text;
+    return vc_hread_text(h, VC_VALUE_MAX, &text, "/sys/fs/selinux/enforce") == 0 &&
+           vc_hexists(h, "/sys/fs/selinux/policyvers");
+}
+
+/* AppArmor is active when the kernel enforces it and libvirt's QEMU
+ * profile template is installed (the reference needs both). */
+static bool apparmor_active(vc_hostctx *h)
+{
+    char *text;
+    return vc_hread_text(h, VC_VALUE_MAX, &text, "/sys/module/apparmor/parameters/enabled") == 0 &&
+           strcmp(text, "Y") == 0 && vc_hexists(h, "/sys/kernel/security/apparmor/profiles") &&
+           vc_hexists(h, "/etc/apparmor.d/libvirt/TEMPLATE.qemu");
+}
+
+static int add(vc_hostctx *h, vc_host *host, const char *model)
+{
+    vc_arena *a = h->caps->arena;
+    vc_secmodel *m = VC_PUSH(a, host->secmodels, host->nsecmodels);
+    if (!m || !(m->model = vc_strdup(a, model)) || !(m->doi = vc_strdup(a, "0")))
+        return -1;
+    return 0;
+}
+
+int vc_host_secmodels(vc_hostctx *h, vc_host *host)
+{
+    const char *primary = selinux_active(h) ? "selinux" : apparmor_active(h) ? "apparmor" : "none";
+    if (add(h, host, primary) < 0 || add(h, host, "dac") < 0)
+        return -1;
+    return 0;
+}
