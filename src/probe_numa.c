@@ -453,8 +453,10 @@ static int node_cpus(vc_hostctx *h, int64_t node, vc_idset *cpus)
     int rc = vc_hread_list(h, cpus, "/sys/devices/system/node/node%lld/cpulist", (long long)node);
     if (rc == -2)
         rc = vc_hread_mask(h, cpus, "/sys/devices/system/node/node%lld/cpumap", (long long)node);
-    if (rc == -2)
+    if (rc == -2) {
+        snprintf(h->last, sizeof h->last, "/sys/devices/system/node/node%lld/cpulist", (long long)node);
         snprintf(h->why, sizeof h->why, "No such file or directory");
+    }
     return rc;
 }
 

@@ -510,7 +510,7 @@ int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
 
 static void set_errno_why(vc_hostctx *h, int e)
 {
-    const char *msg = e == EFBIG ? "the file is too large" : strerror(e);
+    const char *msg = e == EFBIG ? "the file is too large" : e == EINVAL ? "not a regular file" : strerror(e);
     snprintf(h->why, sizeof h->why, "%s", msg);
 }
 
@@ -566,8 +566,9 @@ int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, .
     if (rc < 0)
         return rc;
     if (vc_parse_uint(text, len, max, out) < 0) {
-        garbage(h, max == UINT32_MAX ? "expected an unsigned 32-bit number" : "expected a number in range", text,
-                len);
+        char what[64];
+        snprintf(what, sizeof what, "expected a number from 0 to %llu", (unsigned long long)max);
+        garbage(h, what, text, len);
         rc = -1;
     }
     free(text);
@@ -583,7 +584,7 @@ int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...)
     if (rc < 0)
         return rc;
     if (vc_parse_int(text, len, out) < 0) {
-        garbage(h, "expected a 32-bit number", text, len);
+        garbage(h, "expected a number from -2147483648 to 2147483647", text, len);
         rc = -1;
     }
     free(text);
