@@ -29,7 +29,7 @@ describe("probing a copy of the build machine", function()
       -- HMAC-SHA256 keyed with the machine id over the application id,
       -- computed here by openssl, then made a version 4 UUID.
       local mid = support.read(VM .. "/etc/machine-id"):gsub("%s", "")
-      local ok, out = support.sh("printf '\\314\\323\\315\\007\\073\\112\\103\\104\\205\\011\\307\\337\\327\\105\\321\\061'"
+      local ok, out = support.tool("printf '\\314\\323\\315\\007\\073\\112\\103\\104\\205\\011\\307\\337\\327\\105\\321\\061'"
          .. " | openssl dgst -sha256 -mac HMAC -macopt hexkey:" .. mid)
       assert(ok, out)
       local hex = out:match("(%x+)%s*$"):sub(1, 32)

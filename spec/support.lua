@@ -44,16 +44,17 @@ function M.tmpname()
    return os.tmpname()
 end
 
---- A fresh directory under /tmp; remove it with rmtree.
-function M.tmpdir()
-   local ok, out = M.sh("mktemp -d /tmp/virtcaps-spec.XXXXXX")
+--- A fresh directory under /tmp (or base, e.g. /dev/shm for trees of
+-- many files); remove it with rmtree.
+function M.tmpdir(base)
+   local ok, out = M.tool("mktemp -d " .. (base or "/tmp") .. "/virtcaps-spec.XXXXXX")
    assert(ok, out)
    return (out:gsub("%s+$", ""))
 end
 
 function M.rmtree(dir)
-   assert(dir:match("^/tmp/virtcaps%-spec%."), "refusing to remove " .. dir)
-   os.execute("rm -rf '" .. dir .. "'")
+   assert(dir:match("^/tmp/virtcaps%-spec%.") or dir:match("^/dev/shm/virtcaps%-spec%."), "refusing to remove " .. dir)
+   M.tool("rm -rf '" .. dir .. "'")
 end
 
 --- The conformance data was copied without symbolic links: a link became a
@@ -75,6 +76,12 @@ function M.sh(cmd)
    local out = p:read("a")
    local ok = p:close()
    return ok == true, out
+end
+
+--- M.sh for tools (mktemp, cp, ...): without the sanitizer runtime that
+-- `make asan-test` preloads, which such tools are not built for.
+function M.tool(cmd)
+   return M.sh("unset LD_PRELOAD; " .. cmd)
 end
 
 --- The reference's `virsh capabilities` output on this machine (libvirt's

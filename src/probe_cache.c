@@ -297,20 +297,20 @@ static int read_index(vc_hostctx *h, int64_t cpu, const char *index, bank_key *k
         rc = vc_hread_uint(h, UINT32_MAX, &id, INDEX_FILE, (long long)cpu, index, "id");
     if (rc == 0)
         rc = vc_hread_text(h, VC_VALUE_MAX, &type, INDEX_FILE, (long long)cpu, index, "type");
-    if (rc == 0)
-        rc = vc_hread_scaled(h, &k->size, INDEX_FILE, (long long)cpu, index, "size");
-    if (rc == 0)
-        rc = vc_hread_list(h, &cpus, INDEX_FILE, (long long)cpu, index, "shared_cpu_list");
-    if (rc == 0 && cpus.count == 0) {
-        snprintf(h->why, sizeof h->why, "an empty list");
-        rc = -1;
-    }
     k->type = -1;
     for (int i = 0; rc == 0 && i < NTYPES; i++)
         if (strcmp(type, kernel_types[i]) == 0)
             k->type = i;
     if (rc == 0 && k->type < 0) {
         snprintf(h->why, sizeof h->why, "unknown cache type '%.40s'", type);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = vc_hread_scaled(h, &k->size, INDEX_FILE, (long long)cpu, index, "size");
+    if (rc == 0)
+        rc = vc_hread_list(h, &cpus, INDEX_FILE, (long long)cpu, index, "shared_cpu_list");
+    if (rc == 0 && cpus.count == 0) {
+        snprintf(h->why, sizeof h->why, "an empty list");
         rc = -1;
     }
     if (rc < 0)
@@ -328,8 +328,9 @@ int vc_host_caches(vc_hostctx *h, vc_host *host)
     resctrl r;
     if (read_resctrl(h, &r) < 0)
         return -1;
-    const vc_idset *present, *online;
-    if (vc_host_cpu_lists(h, &present, &online) < 0)
+    const vc_idset *online;
+    /* Offline CPUs have no cache information. */
+    if (vc_host_cpu_list(h, true, &online) < 0)
         return vc_hwarn(h, "%s: %s; no caches", h->last, h->why);
     vc_bank *banks = NULL;
     size_t nbanks = 0;

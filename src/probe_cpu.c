@@ -628,7 +628,7 @@ int vc_host_nodeinfo(vc_hostctx *h, vc_nodeinfo *ni, vc_error *err)
         vc_hwarn(h, "/proc/cpuinfo: missing or invalid CPU frequency");
     ni->mhz = mhz;
     const vc_idset *present, *online;
-    if (vc_host_cpu_lists(h, &present, &online) < 0)
+    if (vc_host_cpu_list(h, false, &present) < 0 || vc_host_cpu_list(h, true, &online) < 0)
         return vc_fail(err, VC_EIO, "%s: %s", h->last, h->why);
     int64_t offline = 0, cpus = 0, nodes = 0, sockets = 0, cores = 0, threads = 0;
     int tps = 0;

@@ -163,10 +163,11 @@ typedef struct vc_cpu_topo {
 } vc_cpu_topo;
 
 void vc_topo_free(vc_topo *t);
-/* Reads cpu/cpuN/topology once; NULL on OOM. */
+/* Reads cpu/cpuN/topology once; NULL on OOM. The pointer is valid until
+ * the next call (the table grows). */
 const vc_cpu_topo *vc_host_topo(vc_hostctx *h, int64_t cpu);
-/* cpu/present and cpu/online: 0, or -1 (h->why). */
-int vc_host_cpu_lists(vc_hostctx *h, const vc_idset **present, const vc_idset **online);
+/* cpu/online (or cpu/present): 0, or -1 (h->last, h->why). */
+int vc_host_cpu_list(vc_hostctx *h, bool online, const vc_idset **out);
 
 int vc_host_numa(vc_hostctx *h, vc_host *host);      /* topology */
 int vc_host_caches(vc_hostctx *h, vc_host *host);    /* cache, memory_bandwidth */

@@ -12,14 +12,19 @@
 
 /* ---- per-CPU topology, read once per CPU ---- */
 
+typedef struct cpu_list cpu_list;
+struct cpu_list {
+    bool read;
+    int rc;
+    char last[4096], why[512];
+    vc_idset set;
+};
+
 struct vc_topo {
     vc_cpu_topo *slots; /* heap, indexed by CPU id */
     size_t nslots;
     vc_idset *sibling_sets; /* parallel to slots: the siblings as a set */
-    bool lists_read;
-    int lists_rc;
-    char lists_last[4096], lists_why[512];
-    vc_idset present, online;
+    cpu_list present, online;
 };
 
 static struct vc_topo *topo_of(vc_hostctx *h)
@@ -134,31 +139,29 @@ static const vc_idset *topo_siblings(vc_hostctx *h, int64_t cpu)
     return &h->topo->sibling_sets[cpu];
 }
 
-int vc_host_cpu_lists(vc_hostctx *h, const vc_idset **present, const vc_idset **online)
+/* cpu/present or cpu/online, read once; the outcome is kept for messages. */
+int vc_host_cpu_list(vc_hostctx *h, bool online, const vc_idset **out)
 {
     struct vc_topo *t = topo_of(h);
     if (!t) {
         snprintf(h->why, sizeof h->why, "out of memory");
         return -1;
     }
-    if (!t->lists_read) {
-        t->lists_read = true;
-        int rc = vc_hread_list(h, &t->present, "/sys/devices/system/cpu/present");
-        if (rc == 0)
-            rc = vc_hread_list(h, &t->online, "/sys/devices/system/cpu/online");
-        if (rc == -2)
+    cpu_list *l = online ? &t->online : &t->present;
+    if (!l->read) {
+        l->read = true;
+        l->rc = vc_hread_list(h, &l->set, "/sys/devices/system/cpu/%s", online ? "online" : "present");
+        if (l->rc == -2)
             snprintf(h->why, sizeof h->why, "No such file or directory");
-        t->lists_rc = rc < 0 ? -1 : 0;
-        snprintf(t->lists_last, sizeof t->lists_last, "%s", h->last);
-        snprintf(t->lists_why, sizeof t->lists_why, "%s", h->why);
+        snprintf(l->last, sizeof l->last, "%s", h->last);
+        snprintf(l->why, sizeof l->why, "%s", h->why);
     }
-    if (t->lists_rc < 0) {
-        snprintf(h->last, sizeof h->last, "%s", t->lists_last);
-        snprintf(h->why, sizeof h->why, "%s", t->lists_why);
+    if (l->rc < 0) {
+        snprintf(h->last, sizeof h->last, "%s", l->last);
+        snprintf(h->why, sizeof h->why, "%s", l->why);
         return -1;
     }
-    *present = &t->present;
-    *online = &t->online;
+    *out = &l->set;
     return 0;
 }
 
@@ -242,7 +245,7 @@ static int read_memory(vc_hostctx *h, vc_cell *cell)
         return vc_hwarn(h, "%s: %s; no memory or pages for cell %lld", h->last,
                         rc == -2 ? "No such file or directory" : h->why, node);
     if (vc_meminfo_kib(text, strlen(text), "MemTotal", &total) < 0 || total > (uint64_t)INT64_MAX / 1024)
-        return vc_hwarn(h, "%s: no MemTotal line; no memory or pages for cell %lld", h->last, node);
+        return vc_hwarn(h, "%s: no valid MemTotal line; no memory or pages for cell %lld", h->last, node);
     if (total > 0) {
         cell->has_memory = true;
         cell->memory.value = (int64_t)total;
@@ -604,6 +607,12 @@ int vc_host_numa(vc_hostctx *h, vc_host *host)
         while ((name = vc_hreaddir(d)) != NULL) {
             const char *rest;
             int64_t node = vc_name_number(name, "node", &rest);
+            if (node < 0 && strncmp(name, "node", 4) == 0 && name[4] >= '0' && name[4] <= '9' &&
+                vc_hwarn(h, "/sys/devices/system/node/%.40s: a node id above %lld; ignored", name,
+                         (long long)VC_ID_LIMIT - 1) < 0) {
+                closedir(d);
+                return -1;
+            }
             if (node < 0 || *rest)
                 continue;
             int64_t *slot = VC_PUSH(h->scratch, nodes, nnodes);
