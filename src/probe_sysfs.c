@@ -80,8 +80,13 @@ int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, v
         return vc_oom(err);
     while (p < end) {
         int64_t first, last;
-        if (!read_id(&p, end, &first))
-            return vc_fail(err, VC_EINPUT, "expected a number at '%.20s'", p);
+        if (!read_id(&p, end, &first)) {
+            /* The text need not be NUL-terminated: quote a bounded piece. */
+            int n = 0;
+            while (n < 20 && p + n < end && p[n] != '\n' && p[n] != '\0')
+                n++;
+            return vc_fail(err, VC_EINPUT, "expected a number at '%.*s'", n, p);
+        }
         last = first;
         if (p < end && *p == '-') {
             p++;
