@@ -29,7 +29,7 @@ CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks clang libclang-rt-14-dev nettle-dev
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-cjson libvirt0 luarocks clang libclang-rt-14-dev nettle-dev openssl
 
 .PHONY: all deps reference-deps run test conformance reference asan-test rock-check fuzz bench install uninstall clean
 

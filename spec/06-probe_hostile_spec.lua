@@ -395,6 +395,16 @@ describe("a host with broken resource control", function()
          warnings)
    end)
 
+   it("allocates memory bandwidth without cache allocation", function()
+      local caps, warnings = resctrl("rm -r resctrl/info/L3 resctrl/info/L3_MON")
+      assert.same({}, warnings)
+      assert.is_nil(caps.host.cache.banks[1].controls or caps.host.cache.monitor)
+      assert.same({ nodes = {
+         { id = 0, cpus = "0-5", controls = { { granularity = 10, min = 10, maxAllocs = 4 } } },
+         { id = 1, cpus = "6-11", controls = { { granularity = 10, min = 10, maxAllocs = 4 } } },
+      } }, caps.host.memory_bandwidth)
+   end)
+
    it("gives no controls to a bank of another size on the same level", function()
       local caps, warnings = resctrl("for c in 6 7 8 9 10 11; do echo 20480K > system/cpu/cpu$c/cache/index3/size; done")
       assert.same({ "level 3 cache size 20971520 does not match expected size 15728640; bank 1 has no controls" },

@@ -53,6 +53,7 @@ static int read_membw(vc_hostctx *h, resctrl *r)
     if (rc < 0)
         return -1;
     r->membw = true;
+    r->any = true;
     return 0;
 }
 
