@@ -44,7 +44,7 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err);
 
 /* The reference's `virsh nodeinfo` numbers (memory in KiB, VC_UNSET when
  * /proc/meminfo says nothing) and CPU signature line (NULL where the
- * reference computes none; a arena). Both read what the options map. */
+ * reference computes none; in a). Both read what the options map. */
 typedef struct vc_node_summary {
     int64_t cpus, maxcpus, mhz, nodes, sockets, cores, threads, memory;
 } vc_node_summary;

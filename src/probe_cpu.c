@@ -132,65 +132,51 @@ static bool split_key(char *line, char **key, char **value)
     return true;
 }
 
-static bool keep_first(vc_arena *a, char **slot, const char *v)
-{
-    if (!*slot)
-        *slot = vc_strdup(a, v);
-    return *slot != NULL;
-}
+/* The keys each architecture's signature is made of, the first value of each. */
+static const struct {
+    bool (*is)(const char *arch);
+    const char *keys[5];
+} signature_keys[] = {
+    {vc_arch_is_x86, {"vendor_id", "model name", "cpu family", "model", "stepping"}},
+    {vc_arch_is_ppc64, {"cpu", "revision"}},
+    {vc_arch_is_s390, {"vendor_id", "processor 0", "facilities"}},
+};
 
 int vc_cpuinfo_signature(vc_arena *a, const char *text, size_t len, const char *arch, char **out)
 {
-    bool x86 = vc_arch_is_x86(arch), ppc64 = vc_arch_is_ppc64(arch), s390 = vc_arch_is_s390(arch);
     *out = NULL;
-    if (!x86 && !ppc64 && !s390)
+    size_t kind = 0, nkinds = sizeof signature_keys / sizeof signature_keys[0];
+    while (kind < nkinds && !signature_keys[kind].is(arch))
+        kind++;
+    if (kind == nkinds)
         return 0;
-    char *vendor = NULL, *name = NULL, *family = NULL, *model = NULL, *stepping = NULL;
-    char *revision = NULL, *proc = NULL, *facilities = NULL;
+    const char *const *keys = signature_keys[kind].keys;
+    char *v[5] = {NULL};
+    size_t nkeys = 0, found = 0;
+    while (nkeys < 5 && keys[nkeys])
+        nkeys++;
     chunker c = {.p = text, .end = text + len};
-    while (next_chunk(&c)) {
-        char *k, *v;
-        bool ok = true;
-        if (!split_key(c.line, &k, &v))
+    while (found < nkeys && next_chunk(&c)) {
+        char *key, *value;
+        if (!split_key(c.line, &key, &value))
             continue;
-        if (x86) {
-            if (strcmp(k, "vendor_id") == 0)
-                ok = keep_first(a, &vendor, v);
-            else if (strcmp(k, "model name") == 0)
-                ok = keep_first(a, &name, v);
-            else if (strcmp(k, "cpu family") == 0)
-                ok = keep_first(a, &family, v);
-            else if (strcmp(k, "model") == 0)
-                ok = keep_first(a, &model, v);
-            else if (strcmp(k, "stepping") == 0)
-                ok = keep_first(a, &stepping, v);
-            if (ok && vendor && name && family && model && stepping)
-                *out = vc_sprintf(a, "%s, %s, family: %s, model: %s, stepping: %s", vendor, name, family, model,
-                                  stepping);
-        } else if (ppc64) {
-            if (strcmp(k, "cpu") == 0)
-                ok = keep_first(a, &name, v);
-            else if (strcmp(k, "revision") == 0)
-                ok = keep_first(a, &revision, v);
-            if (ok && name && revision)
-                *out = vc_sprintf(a, "%s, rev %s", name, revision);
-        } else {
-            if (strcmp(k, "vendor_id") == 0)
-                ok = keep_first(a, &vendor, v);
-            else if (strcmp(k, "processor 0") == 0)
-                ok = keep_first(a, &proc, v);
-            else if (strcmp(k, "facilities") == 0)
-                ok = keep_first(a, &facilities, v);
-            if (ok && vendor && proc && facilities)
-                *out = vc_sprintf(a, "%s, %s, facilities: %s", vendor, proc, facilities);
+        for (size_t i = 0; i < nkeys; i++) {
+            if (v[i] || strcmp(key, keys[i]) != 0)
+                continue;
+            if (!(v[i] = vc_strdup(a, value)))
+                return -1;
+            found++;
         }
-        if (!ok)
-            return -1;
-        if (*out || (x86 && vendor && name && family && model && stepping) || (ppc64 && name && revision) ||
-            (s390 && vendor && proc && facilities))
-            return *out ? 0 : -1;
     }
-    return 0;
+    if (found < nkeys)
+        return 0;
+    if (kind == 0)
+        *out = vc_sprintf(a, "%s, %s, family: %s, model: %s, stepping: %s", v[0], v[1], v[2], v[3], v[4]);
+    else if (kind == 1)
+        *out = vc_sprintf(a, "%s, rev %s", v[0], v[1]);
+    else
+        *out = vc_sprintf(a, "%s, %s, facilities: %s", v[0], v[1], v[2]);
+    return *out ? 0 : -1;
 }
 
 unsigned vc_cpuinfo_microcode(const char *text, size_t len)
@@ -451,7 +437,6 @@ int vc_host_cpuinfo(vc_hostctx *h)
         return -1;
     int rc = vc_read_head(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
     if (rc < 0) {
-        h->cpuinfo_errno = -rc;
         snprintf(h->why, sizeof h->why, "%s", strerror(-rc));
         return -1;
     }

@@ -57,7 +57,6 @@ typedef struct vc_hostctx {
     char why[512];
     /* /proc/cpuinfo, read once */
     bool cpuinfo_read;
-    int cpuinfo_errno;
     bool cpuinfo_truncated;
     char *cpuinfo;          /* heap, NUL-terminated */
     size_t cpuinfo_len;
