@@ -345,13 +345,17 @@ describe("the host's identity and features", function()
       assert.same({ "/etc/machine-id: not a machine id; no uuid", NO_TSC }, caps.warnings)
    end)
 
-   it("reads sleep states and IOMMU groups", function()
-      local caps = broken("echo 'freeze mem disk' > sys/power/state && echo '[platform] shutdown reboot suspend' > "
-         .. "sys/power/disk && mkdir -p sys/kernel/iommu_groups/0")
+   it("reads sleep states as systemd grants them, and IOMMU groups", function()
+      local sleep = "echo 'freeze mem disk' > sys/power/state && echo '[platform] shutdown reboot suspend' > sys/power/disk"
+      local swap = "printf 'Filename Type Size Used Priority\\n/swap file 1024 0 -2\\n' > proc/swaps"
+      local caps = broken(sleep .. " && mkdir -p run/systemd/system sys/kernel/iommu_groups/0 && " .. swap)
       assert.same({ suspend_mem = true, suspend_disk = true, suspend_hybrid = true }, caps.host.power_management)
       assert.same({ support = true }, caps.host.iommu)
-      caps = broken("echo 'freeze mem' > sys/power/state")
+      -- Without swap, no hibernation; without systemd, nothing (the reference asks logind).
+      caps = broken(sleep .. " && mkdir -p run/systemd/system")
       assert.same({ suspend_mem = true }, caps.host.power_management)
+      caps = broken(sleep .. " && " .. swap)
+      assert.same({}, caps.host.power_management)
    end)
 
    it("names the active security model", function()

@@ -154,19 +154,33 @@ static bool has_word(const char *text, const char *word)
     return false;
 }
 
-/* The sleep states the kernel offers (/sys/power/state), and hybrid sleep
- * where hibernation can also suspend (/sys/power/disk). */
+/* Whether a swap area is active: hibernation needs one (/proc/swaps has a
+ * header line, then one line per area). */
+static bool has_swap(vc_hostctx *h)
+{
+    char *text;
+    if (vc_hread_text(h, VC_LIST_MAX, &text, "/proc/swaps") < 0)
+        return false;
+    char *nl = strchr(text, '\n');
+    return nl && nl[1] != '\0';
+}
+
+/* The sleep states systemd-logind would grant, which the reference asks it
+ * for: none without systemd, else what the kernel offers (/sys/power/state),
+ * hibernation only with swap, hybrid sleep where /sys/power/disk can suspend. */
 static int probe_power(vc_hostctx *h, vc_host *host)
 {
     char *state, *disk;
     host->has_power_management = true;
+    if (!vc_hexists(h, "/run/systemd/system"))
+        return 0;
     int rc = vc_hread_text(h, VC_VALUE_MAX, &state, "/sys/power/state");
     if (rc == -2)
         return 0;
     if (rc < 0)
         return vc_hwarn(h, "%s: %s; no power management", h->last, h->why);
     host->suspend_mem = has_word(state, "mem");
-    host->suspend_disk = has_word(state, "disk");
+    host->suspend_disk = has_word(state, "disk") && has_swap(h);
     host->suspend_hybrid = host->suspend_mem && host->suspend_disk &&
                            vc_hread_text(h, VC_VALUE_MAX, &disk, "/sys/power/disk") == 0 && has_word(disk, "suspend");
     return 0;
