@@ -361,10 +361,13 @@ describe("the host's identity and features", function()
    it("names the active security model", function()
       local caps = broken("mkdir -p sys/fs/selinux && echo 1 > sys/fs/selinux/enforce && echo 33 > sys/fs/selinux/policyvers")
       assert.same({ { model = "selinux", doi = "0" }, { model = "dac", doi = "0" } }, caps.host.secmodels)
-      caps = broken("mkdir -p sys/module/apparmor/parameters sys/kernel/security/apparmor etc/apparmor.d/libvirt && "
-         .. "echo Y > sys/module/apparmor/parameters/enabled && : > sys/kernel/security/apparmor/profiles && "
-         .. ": > etc/apparmor.d/libvirt/TEMPLATE.qemu")
+      local apparmor = "mkdir -p sys/module/apparmor/parameters sys/kernel/security/apparmor etc/apparmor.d/libvirt && "
+         .. "echo Y > sys/module/apparmor/parameters/enabled && : > etc/apparmor.d/libvirt/TEMPLATE.qemu && "
+      caps = broken(apparmor .. "printf 'lsb_release (enforce)\\nlibvirtd (enforce)\\n' > sys/kernel/security/apparmor/profiles")
       assert.same({ { model = "apparmor", doi = "0" }, { model = "dac", doi = "0" } }, caps.host.secmodels)
+      -- Without libvirt's daemon profile loaded, the reference does not use AppArmor.
+      caps = broken(apparmor .. "printf 'lsb_release (enforce)\\n' > sys/kernel/security/apparmor/profiles")
+      assert.same({ { model = "none", doi = "0" }, { model = "dac", doi = "0" } }, caps.host.secmodels)
    end)
 end)
 

@@ -13,13 +13,17 @@ static bool selinux_active(vc_hostctx *h)
            vc_hexists(h, "/sys/fs/selinux/policyvers");
 }
 
-/* AppArmor is active when the kernel enforces it and libvirt's QEMU
- * profile template is installed (the reference needs both). */
+/* AppArmor is in use when the kernel enforces it, libvirt's daemon profile
+ * is loaded and its QEMU profile template installed: what the reference
+ * checks before it stacks the AppArmor driver. */
 static bool apparmor_active(vc_hostctx *h)
 {
-    char *text;
-    return vc_hread_text(h, VC_VALUE_MAX, &text, "/sys/module/apparmor/parameters/enabled") == 0 &&
-           strcmp(text, "Y") == 0 && vc_hexists(h, "/sys/kernel/security/apparmor/profiles") &&
+    char *enabled, *profiles;
+    return vc_hread_text(h, VC_VALUE_MAX, &enabled, "/sys/module/apparmor/parameters/enabled") == 0 &&
+           strcmp(enabled, "Y") == 0 &&
+           vc_hread_text(h, VC_LIST_MAX, &profiles, "/sys/kernel/security/apparmor/profiles") == 0 &&
+           (strncmp(profiles, "libvirtd ", 9) == 0 || strstr(profiles, "\nlibvirtd ") ||
+            strncmp(profiles, "/usr/sbin/libvirtd ", 19) == 0 || strstr(profiles, "\n/usr/sbin/libvirtd ")) &&
            vc_hexists(h, "/etc/apparmor.d/libvirt/TEMPLATE.qemu");
 }
 
