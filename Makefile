@@ -7,6 +7,8 @@ XML_CFLAGS   ?= $(shell $(PKG_CONFIG) --cflags libxml-2.0)
 XML_LIBS     ?= $(shell $(PKG_CONFIG) --libs libxml-2.0)
 JSONC_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags json-c)
 JSONC_LIBS   ?= $(shell $(PKG_CONFIG) --libs json-c)
+NETTLE_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags nettle)
+NETTLE_LIBS  ?= $(shell $(PKG_CONFIG) --libs nettle)
 CC           ?= cc
 CFLAGS       ?= -O2 -g
 WARN         ?= -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
@@ -25,9 +27,9 @@ HDR     := $(wildcard src/*.h)
 OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
-ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev lua-busted lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
 .PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint rock-check fuzz bench install uninstall clean
 
@@ -44,7 +46,7 @@ $(BUILD)/obj/%.o: src/%.c $(HDR)
 
 $(CORE): $(OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(LIBFLAG) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(XML_LIBS) $(JSONC_LIBS)
+	$(CC) $(LIBFLAG) $(CFLAGS) $(LDFLAGS) -o $@ $(OBJ) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
 
 # Installs the Debian packages the build and the tests need, when run as root
 # and something is missing; otherwise it only says what is missing.
@@ -101,7 +103,7 @@ FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(XML_CFLAGS) $(JSONC_CFLAGS) \
-		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS)
+		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done

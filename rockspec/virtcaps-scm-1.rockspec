@@ -19,12 +19,14 @@ dependencies = {
 external_dependencies = {
    LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },
    JSONC = { header = "json-c/json.h", library = "json-c" },
+   NETTLE = { header = "nettle/hmac.h", library = "nettle" },
 }
 build = {
    type = "builtin",
    modules = {
       ["virtcaps.core"] = {
          sources = {
+            "src/arch.c",
             "src/binding.c",
             "src/binding_cpu.c",
             "src/binding_lua.c",
@@ -47,14 +49,19 @@ build = {
             "src/qemu_cache.c",
             "src/qmp.c",
             "src/subprocess.c",
+            "src/probe_cache.c",
+            "src/probe_cpu.c",
+            "src/probe_numa.c",
+            "src/probe_sec.c",
+            "src/probe_sysfs.c",
             "src/table.c",
             "src/xml_read.c",
             "src/xml_write.c",
             "src/xpath.c",
          },
-         libraries = { "xml2", "json-c" },
-         incdirs = { "$(LIBXML2_INCDIR)/libxml2", "$(JSONC_INCDIR)/json-c" },
-         libdirs = { "$(LIBXML2_LIBDIR)", "$(JSONC_LIBDIR)" },
+         libraries = { "xml2", "json-c", "nettle" },
+         incdirs = { "$(LIBXML2_INCDIR)/libxml2", "$(JSONC_INCDIR)/json-c", "$(NETTLE_INCDIR)" },
+         libdirs = { "$(LIBXML2_LIBDIR)", "$(JSONC_LIBDIR)", "$(NETTLE_LIBDIR)" },
          defines = { "_GNU_SOURCE" },
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",

@@ -32,7 +32,8 @@ describe("probe options for drivers", function()
       local caps = assert(virtcaps.probe { drivers = {} })
       assert.same({}, caps.guests)
       assert.same({}, support.driver_warnings(caps))
-      assert.same({}, caps.host.secmodels)
+      -- the host's own security model only: no dac, which the QEMU driver adds
+      assert.same({ { model = "none", doi = "0" } }, caps.host.secmodels)
       assert.is_nil(caps.host.migration_features)
    end)
 
@@ -70,7 +71,7 @@ describe("xen driver", function()
       assert.equal(support.read(XEN .. "pv-hvm/guests.xml"), guests_xml(caps))
       assert.same({ live = true }, caps.host.migration_features)
       assert.equal("vif", caps.host.netprefix)
-      assert.same({}, caps.host.secmodels)
+      assert.same({ { model = "none", doi = "0" } }, caps.host.secmodels)
    end)
 
    it("gives a host of 2007 the seed document's guests, in today's layout", function()

@@ -38,7 +38,7 @@ describe("hostile emulators", function()
    end
 
    local function warning_for(caps, text)
-      assert.same({ "qemu: " .. dir .. "/qemu-system-x86_64" .. text }, caps.warnings)
+      assert.same({ "qemu: " .. dir .. "/qemu-system-x86_64" .. text }, support.driver_warnings(caps))
       assert.same({}, caps.guests)
    end
 
@@ -87,7 +87,7 @@ describe("hostile emulators", function()
       f:write("\127ELF\2\1\1 not really an executable")
       f:close()
       local caps = probe(5, 1)
-      assert.same({ "qemu: cannot run " .. path .. ": Exec format error" }, caps.warnings)
+      assert.same({ "qemu: cannot run " .. path .. ": Exec format error" }, support.driver_warnings(caps))
    end)
 
    it("is slow but within its timeout", function()
@@ -95,7 +95,7 @@ describe("hostile emulators", function()
       emulator("sleep 0.3; exec cat " .. dir .. "/session.session")
       local caps, took = probe(5, 2)
       assert.is_true(took >= 0.3)
-      assert.same({}, caps.warnings)
+      assert.same({}, support.driver_warnings(caps))
       assert.equal("pc-i440fx-7.2", caps.guests[1].arch.machines[1].name)
    end)
 
@@ -108,7 +108,7 @@ describe("hostile emulators", function()
       fake.replay(dir, "session", GOOD)
       emulator("sleep 1000 & echo $! > " .. dir .. "/child; exec cat " .. dir .. "/session.session")
       local caps = probe(5, 1)
-      assert.same({}, caps.warnings)
+      assert.same({}, support.driver_warnings(caps))
       assert.equal(2, #caps.guests)
       assert.is_true(fake.gone(support.read(dir .. "/child"):match("%d+")))
    end)
@@ -117,7 +117,7 @@ describe("hostile emulators", function()
       fake.replay(dir, "session", GOOD)
       emulator("setsid sleep 1000 & echo $! > " .. dir .. "/child; exec cat " .. dir .. "/session.session")
       local caps = probe(5, 1.5)
-      assert.same({}, caps.warnings)
+      assert.same({}, support.driver_warnings(caps))
       assert.equal(2, #caps.guests)
       -- not ours to end (it is init's child now), but the spec cleans up
       fake.run("kill " .. support.read(dir .. "/child"):match("%d+"))
@@ -162,7 +162,7 @@ describe("hostile emulators", function()
       f:close()
       assert(fake.run("mkdir " .. dir .. "/qemu-system-aarch64"))
       local caps = probe(5, 1)
-      assert.same({ "qemu: no qemu-system-* emulator in qemu_dirs" }, caps.warnings)
+      assert.same({ "qemu: no qemu-system-* emulator in qemu_dirs" }, support.driver_warnings(caps))
    end)
 
    it("misbehave all at once: the good one is still heard, in about one timeout", function()
@@ -178,7 +178,7 @@ describe("hostile emulators", function()
          "qemu: " .. dir .. "/qemu-system-aarch64 did not answer within 1000 ms",
          "qemu: " .. dir .. "/qemu-system-arm printed more than 1048576 bytes",
          "qemu: " .. dir .. "/qemu-system-ppc64: not a QMP monitor: it printed nothing (it died of signal 11)",
-      }, caps.warnings)
+      }, support.driver_warnings(caps))
       local got = {}
       for _, g in ipairs(caps.guests) do got[#got + 1] = g.arch.name end
       assert.same({ "i686", "riscv64", "x86_64" }, got)

@@ -44,6 +44,32 @@ function M.tmpname()
    return os.tmpname()
 end
 
+--- A fresh directory under /tmp (or base, e.g. /dev/shm for trees of
+-- many files); remove it with rmtree.
+function M.tmpdir(base)
+   local ok, out = M.tool("mktemp -d " .. (base or "/tmp") .. "/virtcaps-spec.XXXXXX")
+   assert(ok, out)
+   return (out:gsub("%s+$", ""))
+end
+
+function M.rmtree(dir)
+   assert(dir:match("^/tmp/virtcaps%-spec%.") or dir:match("^/dev/shm/virtcaps%-spec%."), "refusing to remove " .. dir)
+   M.tool("rm -rf '" .. dir .. "'")
+end
+
+--- The conformance data was copied without symbolic links: a link became a
+-- file holding its target ("../linux-resctrl/system"). The path it names,
+-- relative to the file's directory; the path itself when it is no such file.
+function M.follow_copied_link(path)
+   local f = io.open(path, "rb")
+   local text = f and f:read(4096)
+   if f then f:close() end
+   if text and text:match("^%.%.?/[^\n%z]*$") then
+      return path:match("^(.*)/[^/]*$") .. "/" .. text:gsub("/$", "")
+   end
+   return path
+end
+
 --- Runs a shell command; returns ok, combined output.
 function M.sh(cmd)
    local p = assert(io.popen(cmd .. " 2>&1"))
@@ -52,17 +78,37 @@ function M.sh(cmd)
    return ok == true, out
 end
 
---- caps.warnings without the CPU model's: a probe of a fixture root (or of
--- another arch) cannot name the CPU from this machine's CPUID and says so,
--- which specs about other parts of the probe leave aside.
+--- The guest drivers' warnings in caps.warnings ("qemu: ...", "xen: ...",
+-- "lxc: ..."): specs about the drivers probe fixture hosts whose host
+-- section the host probe reports on separately.
 function M.driver_warnings(caps)
    local out = {}
    for _, w in ipairs(caps.warnings) do
-      if not w:find("^host CPU model not named: ") then
+      if w:find("^qemu: ") or w:find("^xen: ") or w:find("^lxc: ") then
          out[#out + 1] = w
       end
    end
    return out
+end
+
+--- The host probe's warnings in caps.warnings: without the drivers' and
+-- without the CPU model's for a fixture host (this machine's CPUID cannot
+-- name another host's CPU).
+function M.host_warnings(caps)
+   local out = {}
+   for _, w in ipairs(caps.warnings) do
+      if not (w:find("^qemu: ") or w:find("^xen: ") or w:find("^lxc: ")
+            or w:find("^host CPU model not named: CPUID is read on this machine only")) then
+         out[#out + 1] = w
+      end
+   end
+   return out
+end
+
+--- M.sh for tools (mktemp, cp, ...): without the sanitizer runtime that
+-- `make asan-test` preloads, which such tools are not built for.
+function M.tool(cmd)
+   return M.sh("unset LD_PRELOAD; " .. cmd)
 end
 
 --- The reference's `virsh capabilities` output on this machine (libvirt's

@@ -323,7 +323,8 @@ static int opt_timeout_ms(lua_State *L, int opts)
 static void read_probe_options(lua_State *L, vc_probe_opts *opts)
 {
     static const char *const known[] = {"root", "paths", "arch", "clusters", "drivers", "qemu_dirs",
-                                        "cache_dir", "cache", "timeout", "cpu_map", "cpuid", NULL};
+                                        "cache_dir", "cache", "timeout", "cpu_map", "cpuid", "threads_per_subcore",
+                                        NULL};
     memset(opts, 0, sizeof *opts);
     if (lua_isnoneornil(L, 1))
         return;
@@ -340,6 +341,14 @@ static void read_probe_options(lua_State *L, vc_probe_opts *opts)
     opts->timeout_ms = opt_timeout_ms(L, 1);
     opts->cpu_map = opt_string(L, 1, "cpu_map");
     opts->cpuid = opt_string(L, 1, "cpuid");
+    lua_getfield(L, 1, "threads_per_subcore");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 64)
+            luaL_error(L, "bad argument #1 (option 'threads_per_subcore': an integer from 0 to 64 expected)");
+        opts->threads_per_subcore_given = true;
+        opts->threads_per_subcore = (int)lua_tointeger(L, -1);
+    }
+    lua_pop(L, 1);
 }
 
 /***
@@ -360,9 +369,69 @@ static int l_probe(lua_State *L)
     return push_caps_result(L, vc_probe(&opts, &err), &err);
 }
 
+/***
+ * The reference's `virsh nodeinfo` numbers for this host.
+ * @function nodeinfo
+ * @tparam[opt] table opts root, paths, arch, threads_per_subcore
+ * @treturn[1] table {cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=} (memory in KiB,
+ * absent when /proc/meminfo says nothing)
+ * @treturn[2] nil
+ * @treturn[2] string what could not be read
+ */
+static int l_nodeinfo(lua_State *L)
+{
+    vc_probe_opts opts;
+    check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    vc_node_summary ni;
+    vc_error err;
+    if (vc_probe_nodeinfo(&opts, &ni, &err) < 0)
+        return vc_lua_fail(L, &err);
+    lua_createtable(L, 0, 8);
+    const struct {
+        const char *key;
+        int64_t value;
+    } fields[] = {{"cpus", ni.cpus},       {"maxcpus", ni.maxcpus}, {"mhz", ni.mhz},         {"nodes", ni.nodes},
+                  {"sockets", ni.sockets}, {"cores", ni.cores},     {"threads", ni.threads}, {"memory", ni.memory}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].value == VC_UNSET)
+            continue;
+        lua_pushinteger(L, (lua_Integer)fields[i].value);
+        lua_setfield(L, -2, fields[i].key);
+    }
+    return 1;
+}
+
+/***
+ * The host CPU's signature line, as the reference computes it (x86,
+ * ppc64 and s390 only).
+ * @function signature
+ * @tparam[opt] table opts root, paths, arch
+ * @treturn[1] string|nil the signature, nil where the reference computes none
+ * @treturn[2] nil
+ * @treturn[2] string what could not be read
+ */
+static int l_signature(lua_State *L)
+{
+    vc_probe_opts opts;
+    check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    vc_arena *a = vc_lua_arena(L);
+    char *sig;
+    vc_error err;
+    if (vc_probe_signature(&opts, a, &sig, &err) < 0)
+        return vc_lua_fail(L, &err);
+    if (sig)
+        lua_pushstring(L, sig);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
-    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {NULL, NULL},
+    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"nodeinfo", l_nodeinfo},
+    {"signature", l_signature}, {NULL, NULL},
 };
 
 int luaopen_virtcaps_core(lua_State *L)

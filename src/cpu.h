@@ -174,8 +174,6 @@ int vc_cpu_check_def(const vc_cpu *cpu, bool need_model, vc_error *err);
 /* The reference's standalone <cpu> (virCPUDefFormatBufFull): defaults
  * written out, what the type does not carry left out. */
 int vc_cpu_format(vc_buf *out, const vc_cpu *cpu, vc_error *err);
-bool vc_arch_is_known(const char *arch);
-bool vc_arch_is_x86(const char *arch);
 
 /* ---- x86: naming, comparing, baselines (cpu_x86.c) ---- */
 

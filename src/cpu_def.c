@@ -6,28 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* libvirt 9.0.0's architecture names (virarch.c) */
-static const char *const arch_names[] = {
-    "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "m68k",
-    "microblaze", "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc",
-    "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64", "s390", "s390x", "sh4", "sh4eb",
-    "sparc", "sparc64", "unicore32", "x86_64", "xtensa", "xtensaeb", NULL,
-};
-
 static const char *const policies[] = {"force", "require", "optional", "disable", "forbid", NULL};
-
-bool vc_arch_is_known(const char *arch)
-{
-    for (const char *const *a = arch_names; *a; a++)
-        if (strcmp(*a, arch) == 0)
-            return true;
-    return false;
-}
-
-bool vc_arch_is_x86(const char *arch)
-{
-    return strcmp(arch, "x86_64") == 0 || strcmp(arch, "i686") == 0;
-}
 
 bool vc_cpu_is_host(const vc_cpu *cpu)
 {

@@ -1,5 +1,4 @@
-/* Guest drivers: picks the drivers to run, and the architecture table and
- * model helpers they share. */
+/* Guest drivers: picks the drivers to run, and the model helpers they share. */
 #include "drivers.h"
 
 #include <errno.h>
@@ -8,95 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* libvirt 9.0.0's virArch enum with virArchData's word sizes (sh4eb is 64
- * there too) and qemu_capabilities.c's preferredMachines. */
-static const vc_arch_info arches[] = {
-    {"alpha", "alpha", 64, "clipper"},
-    {"armv6l", "arm", 32, "integratorcp"},
-    {"armv7l", "arm", 32, "integratorcp"},
-    {"armv7b", "armv7b", 32, "integratorcp"},
-    {"aarch64", "aarch64", 64, "integratorcp"},
-    {"cris", "cris", 32, "axis-dev88"},
-    {"i686", "i386", 32, "pc"},
-    {"ia64", "ia64", 64, NULL},
-    {"lm32", "lm32", 32, "lm32-evr"},
-    {"m68k", "m68k", 32, "mcf5208evb"},
-    {"microblaze", "microblaze", 32, "petalogix-s3adsp1800"},
-    {"microblazeel", "microblazeel", 32, "petalogix-s3adsp1800"},
-    {"mips", "mips", 32, "malta"},
-    {"mipsel", "mipsel", 32, "malta"},
-    {"mips64", "mips64", 64, "malta"},
-    {"mips64el", "mips64el", 64, "malta"},
-    {"openrisc", "or32", 32, "or1k-sim"},
-    {"parisc", "parisc", 32, NULL},
-    {"parisc64", "parisc64", 64, NULL},
-    {"ppc", "ppc", 32, "g3beige"},
-    {"ppcle", "ppcle", 32, "g3beige"},
-    {"ppc64", "ppc64", 64, "pseries"},
-    {"ppc64le", "ppc64le", 64, "pseries"},
-    {"ppcemb", "ppcemb", 32, "bamboo"},
-    {"riscv32", "riscv32", 32, "spike_v1.10"},
-    {"riscv64", "riscv64", 64, "spike_v1.10"},
-    {"s390", "s390", 32, NULL},
-    {"s390x", "s390x", 64, "s390-ccw-virtio"},
-    {"sh4", "sh4", 32, "shix"},
-    {"sh4eb", "sh4eb", 64, "shix"},
-    {"sparc", "sparc", 32, "SS-5"},
-    {"sparc64", "sparc64", 64, "sun4u"},
-    {"unicore32", "unicore32", 32, "puv3"},
-    {"x86_64", "x86_64", 64, "pc"},
-    {"xtensa", "xtensa", 32, "sim"},
-    {"xtensaeb", "xtensaeb", 32, "sim"},
-};
-
-size_t vc_arch_count(void)
-{
-    return sizeof arches / sizeof arches[0];
-}
-
-const vc_arch_info *vc_arch_at(size_t i)
-{
-    return i < vc_arch_count() ? &arches[i] : NULL;
-}
-
-int vc_arch_index(const char *name)
-{
-    for (size_t i = 0; name && i < vc_arch_count(); i++)
-        if (strcmp(arches[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
-int vc_arch_from_qemu(const char *suffix)
-{
-    if (strcmp(suffix, "i386") == 0)
-        return vc_arch_index("i686");
-    if (strcmp(suffix, "arm") == 0)
-        return vc_arch_index("armv7l");
-    if (strcmp(suffix, "or32") == 0)
-        return vc_arch_index("openrisc");
-    return vc_arch_index(suffix);
-}
-
-static bool is_ppc64(int a)
-{
-    return a >= 0 && (strcmp(arches[a].name, "ppc64") == 0 || strcmp(arches[a].name, "ppc64le") == 0);
-}
-
-bool vc_arch_native(int h, int g)
-{
-    if (h < 0 || g < 0)
-        return false;
-    if (h == g)
-        return true;
-    const char *hn = arches[h].name, *gn = arches[g].name;
-    if (strcmp(hn, "x86_64") == 0 && strcmp(gn, "i686") == 0)
-        return true;
-    if (strcmp(hn, "aarch64") == 0 && strcmp(gn, "armv7l") == 0)
-        return true;
-    return is_ppc64(h) && is_ppc64(g);
-}
 
 /* ---- model helpers ---- */
 
@@ -109,8 +19,8 @@ vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char 
     }
     memset(g, 0, sizeof *g);
     g->os_type = vc_strdup(caps->arena, os_type);
-    g->arch = vc_strdup(caps->arena, arches[arch].name);
-    g->wordsize = arches[arch].wordsize;
+    g->arch = vc_strdup(caps->arena, vc_arch_at((size_t)arch)->name);
+    g->wordsize = vc_arch_at((size_t)arch)->wordsize;
     g->emulator = emulator ? vc_strdup(caps->arena, emulator) : NULL;
     for (int i = 0; i < VC_GF_COUNT; i++)
         g->features[i] = (vc_guest_feature){false, VC_UNSET_B, VC_UNSET_B};

@@ -1,26 +1,9 @@
-/* What the guest drivers (drv_*.c) share: the reference's architecture
- * table, and helpers that add guests and host parts to a caps model. */
+/* What the guest drivers (drv_*.c) share: helpers that add guests and host
+ * parts to a caps model. */
 #ifndef VC_DRIVERS_H
 #define VC_DRIVERS_H
 
 #include "probe.h"
-
-/* libvirt's virArch, in its enum order (the order guests are listed in). */
-typedef struct vc_arch_info {
-    const char *name;       /* virArchToString */
-    const char *qemu;       /* the qemu-system-* suffix (virQEMUCapsArchToString) */
-    int wordsize;
-    const char *preferred;  /* the machine the reference lists first (NULL: QEMU's default) */
-} vc_arch_info;
-
-size_t vc_arch_count(void);
-const vc_arch_info *vc_arch_at(size_t i);
-/* Index of an architecture name, -1 when the reference does not know it. */
-int vc_arch_index(const char *name);
-/* Index from a qemu-system-* suffix ("i386" is i686, "arm" armv7l). */
-int vc_arch_from_qemu(const char *suffix);
-/* Whether a guest of arch g runs natively on host h (virQEMUCapsGuestIsNative). */
-bool vc_arch_native(int h, int g);
 
 /* A new guest in caps (os_type, arch, wordsize from the table, emulator). */
 vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char *emulator, vc_error *err);

@@ -2,6 +2,7 @@
 #ifndef VC_PROBE_H
 #define VC_PROBE_H
 
+#include "arch.h"
 #include "vc.h"
 
 typedef struct vc_path_map {
@@ -15,6 +16,8 @@ typedef struct vc_probe_opts {
     size_t npaths;
     const char *arch;           /* NULL: from uname, normalised */
     bool clusters;              /* also report CPU clusters (libvirt 9.0.0 does not) */
+    bool threads_per_subcore_given; /* POWER subcores: else asked from /dev/kvm on ppc64 hosts */
+    int threads_per_subcore;
     /* guest drivers */
     bool drivers_given;         /* false: every driver whose hypervisor is present */
     const char *const *drivers;
@@ -32,8 +35,6 @@ typedef struct vc_probe_opts {
 
 /* Maps a host path through opts; -1 when it does not fit in out. */
 int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size);
-/* uname machine names to the reference's architecture names. */
-const char *vc_arch_normalize(const char *machine);
 int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);
 
 /* The host section (probe*.c) and the guests with what their drivers add
@@ -50,5 +51,13 @@ typedef struct vc_virt {
     const char *vm, *container;
 } vc_virt;
 int vc_detect_virt(const vc_probe_opts *opts, const char *cpuid, vc_virt *out, vc_error *err);
+/* The reference's `virsh nodeinfo` numbers (memory in KiB, VC_UNSET when
+ * /proc/meminfo says nothing) and CPU signature line (NULL where the
+ * reference computes none; in a). Both read what the options map. */
+typedef struct vc_node_summary {
+    int64_t cpus, maxcpus, mhz, nodes, sockets, cores, threads, memory;
+} vc_node_summary;
+int vc_probe_nodeinfo(const vc_probe_opts *opts, vc_node_summary *out, vc_error *err);
+int vc_probe_signature(const vc_probe_opts *opts, vc_arena *a, char **signature, vc_error *err);
 
 #endif

@@ -49,7 +49,7 @@ char *vc_sprintf(vc_arena *a, const char *fmt, ...) VC_PRINTF(2, 3);
  * vc_push may be used on its result too. Both return NULL on OOM. */
 void *vc_array(vc_arena *a, size_t n, size_t elem);
 void *vc_push(vc_arena *a, void *arrayp, size_t *n, size_t elem);
-#define VC_PUSH(a, arr, n) ((__typeof__(arr))vc_push((a), &(arr), &(n), sizeof *(arr)))
+#define VC_PUSH(a, arr, n) vc_push((a), &(arr), &(n), sizeof *(arr))
 
 /* ---- growable text buffer (heap, owned by whoever initialised it) ---- */
 typedef struct vc_buf {

@@ -750,6 +750,21 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
 function M.help()
    io.write(HELP)
 end
+--- The reference's `virsh nodeinfo` numbers for this host (see the README).
+-- @function nodeinfo
+-- @tparam[opt] table opts root, paths, arch, threads_per_subcore
+-- @treturn[1] table {cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=}
+-- @treturn[2] nil
+-- @treturn[2] string
+M.nodeinfo = core.nodeinfo
+
+--- The host CPU's signature line, or nil where the reference computes none.
+-- @function signature
+-- @tparam[opt] table opts root, paths, arch
+-- @treturn[1] string|nil
+-- @treturn[2] nil
+-- @treturn[2] string
+M.signature = core.signature
 
 --- The metatable given to capabilities tables, for extension.
 M.Capabilities = Caps

@@ -1,0 +1,165 @@
+/* Internal to the host probe (probe*.c): the probe's context, reading host
+ * files through the options, and the parsers for what sysfs writes. */
+#ifndef VC_PROBE_HOST_H
+#define VC_PROBE_HOST_H
+
+#include "probe.h"
+
+#include <dirent.h>
+
+/* ---- id sets (CPU and node lists): sorted, merged, non-overlapping ranges ---- */
+
+typedef struct vc_range {
+    int64_t first, last;
+} vc_range;
+
+typedef struct vc_idset {
+    vc_range *ranges;
+    size_t n;
+    int64_t count;
+} vc_idset;
+
+/* Ids are below VC_CPUSET_MAX, like the model's cpusets. */
+#define VC_ID_LIMIT ((int64_t)VC_CPUSET_MAX)
+
+/* "0-3,8\n" as sysfs writes CPU and node lists; empty text is the empty set.
+ * Results live in a; -1 with err (VC_EINPUT / VC_ELIMIT / VC_ENOMEM). */
+int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
+/* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
+int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
+/* Builds a set from ids in any order (duplicates allowed); ids is reordered. */
+int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out);
+bool vc_idset_has(const vc_idset *s, int64_t id);
+int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
+/* The reference's format: "0-3,8" (runs of two or more joined by '-'). */
+char *vc_idset_format(vc_arena *a, const vc_idset *s);
+
+/* One number as sysfs writes it: optional leading blanks, digits, at most
+ * one trailing newline. 0, or -1 when it is not such a number or above max. */
+int vc_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
+/* The same, signed, within int32 (physical_package_id may be -1). */
+int vc_parse_int(const char *s, size_t len, int64_t *out);
+/* A size with an optional unit suffix ("8192K", "1M", "512"), in bytes. */
+int vc_parse_scaled(const char *s, size_t len, uint64_t *bytes);
+
+/* ---- the probe's context ---- */
+
+typedef struct vc_topo vc_topo;
+
+typedef struct vc_hostctx {
+    const vc_probe_opts *opts;
+    vc_caps *caps;          /* warnings go to caps->warnings; NULL drops them */
+    vc_arena *scratch;      /* lives while the probe runs */
+    char arch[64];
+    bool real_host;         /* neither root nor paths: devices are this machine's */
+    /* what the last failed read was, for warnings */
+    char last[4096];        /* the host path */
+    char why[512];
+    /* /proc/cpuinfo, read once */
+    bool cpuinfo_read;
+    bool cpuinfo_truncated;
+    char *cpuinfo;          /* heap, NUL-terminated */
+    size_t cpuinfo_len;
+    /* per-CPU topology, read once per CPU (probe_numa.c) */
+    vc_topo *topo;
+} vc_hostctx;
+
+int vc_hostctx_init(vc_hostctx *h, const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
+void vc_hostctx_free(vc_hostctx *h);
+/* Adds a warning (a no-op without caps); -1 only on OOM. */
+int vc_hwarn(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);
+
+/* Limits on what one file may hold. */
+#define VC_VALUE_MAX 4096u                  /* single values */
+#define VC_LIST_MAX (1024u * 1024u)         /* CPU lists and masks, meminfo */
+#define VC_CPUINFO_MAX (16u * 1024u * 1024u) /* /proc/cpuinfo (the rest is ignored) */
+
+/* Host path from a format, mapped through the options into out (PATH_MAX).
+ * Records the host path in h->last. -1 when it does not fit. */
+int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...) VC_PRINTF(3, 4);
+
+/* Reads a regular file of at most limit bytes (heap, NUL-terminated; the
+ * caller frees). 0, or -errno: ENOENT/ENOTDIR missing, EFBIG over the
+ * limit, EISDIR or EINVAL when it is no regular file, others as open/read
+ * report them. */
+int vc_read_whole(const char *mapped, size_t limit, char **out, size_t *len);
+/* The same, keeping the first limit bytes of a longer file. */
+int vc_read_head(const char *mapped, size_t limit, char **out, size_t *len, bool *truncated);
+/* A "KEY: N kB" line of /proc/meminfo or a node's meminfo; 0, or -1. */
+int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib);
+
+/* libvirt's virFileReadValue*: 0 read, -2 the file does not exist, -1 it
+ * could not be read or holds garbage (h->last and h->why say which). */
+int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, ...) VC_PRINTF(4, 5);
+int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...) VC_PRINTF(3, 4);
+int vc_hread_list(vc_hostctx *h, vc_idset *out, const char *fmt, ...) VC_PRINTF(3, 4);
+int vc_hread_mask(vc_hostctx *h, vc_idset *out, const char *fmt, ...) VC_PRINTF(3, 4);
+int vc_hread_scaled(vc_hostctx *h, uint64_t *out, const char *fmt, ...) VC_PRINTF(3, 4);
+/* The text with one trailing newline removed (scratch arena). */
+int vc_hread_text(vc_hostctx *h, size_t limit, char **out, const char *fmt, ...) VC_PRINTF(4, 5);
+/* Opens a directory: 1 opened, 0 missing, -1 unreadable (h->why). */
+int vc_hopendir(vc_hostctx *h, DIR **d, const char *fmt, ...) VC_PRINTF(3, 4);
+/* The next entry other than . and ..; NULL at the end. */
+const char *vc_hreaddir(DIR *d);
+/* True when the path exists (stat through the options). */
+bool vc_hexists(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);
+
+/* "hugepages-2048kB": the page size in KiB; -1 when the name is not that. */
+int vc_hugepage_kib(const char *name, uint64_t *kib);
+/* A name of the form PREFIX<digits>[rest]; the number, or -1. */
+int64_t vc_name_number(const char *name, const char *prefix, const char **rest);
+
+/* ---- cpuinfo (probe_cpu.c); pure functions of the text, for the fuzzer ---- */
+
+/* libvirt reads /proc/cpuinfo with fgets into 1024 bytes: lines longer than
+ * 1023 bytes reach its parsers in pieces. These do the same. */
+/* The clock in MHz (0 when the architecture reports none). -1 when a
+ * matching line is malformed (*mhz keeps the value seen before it). */
+int vc_cpuinfo_mhz(const char *text, size_t len, const char *arch, unsigned *mhz);
+/* The signature line, or NULL where the reference computes none; -1 on OOM. */
+int vc_cpuinfo_signature(vc_arena *a, const char *text, size_t len, const char *arch, char **out);
+/* The microcode revision from the first 4096 bytes (x86); 0 when unknown. */
+unsigned vc_cpuinfo_microcode(const char *text, size_t len);
+/* The physical address bits; -1 when there is no valid "address sizes" line. */
+int vc_cpuinfo_physaddr(const char *text, size_t len, unsigned *bits);
+
+/* Vendor, signature and features of an x86 cpuinfo, the reference's names. */
+typedef struct vc_x86_info {
+    const char *vendor;         /* Intel, AMD, Hygon or NULL */
+    bool has_signature;
+    int64_t family, model, stepping;
+    const char **features;      /* in the reference's order */
+    size_t nfeatures;
+    bool invtsc;
+} vc_x86_info;
+int vc_cpuinfo_x86(vc_arena *a, const char *text, size_t len, vc_x86_info *out);
+
+/* ---- nodeinfo: the reference's virsh nodeinfo numbers ---- */
+typedef vc_node_summary vc_nodeinfo;
+
+int vc_host_cpuinfo(vc_hostctx *h);          /* loads it; -1: h->why */
+int vc_host_nodeinfo(vc_hostctx *h, vc_nodeinfo *ni, vc_error *err);
+int vc_host_cpu(vc_hostctx *h, vc_cpu *cpu); /* fills the host <cpu>; -1 on OOM */
+int64_t vc_host_meminfo_total(vc_hostctx *h); /* /proc/meminfo MemTotal in KiB, VC_UNSET */
+
+/* ---- per-CPU topology (probe_numa.c) ---- */
+typedef struct vc_cpu_topo {
+    bool read;
+    int32_t socket, die, cluster, core; /* -1: that file was garbage or unreadable */
+    int64_t nsiblings;                  /* 0: thread_siblings_list was bad */
+    const char *siblings;               /* formatted; NULL when bad */
+    const char *why;                    /* what was bad, for messages */
+} vc_cpu_topo;
+
+void vc_topo_free(vc_topo *t);
+/* Reads cpu/cpuN/topology once; NULL on OOM. The pointer is valid until
+ * the next call (the table grows). */
+const vc_cpu_topo *vc_host_topo(vc_hostctx *h, int64_t cpu);
+/* cpu/online (or cpu/present): 0, or -1 (h->last, h->why). */
+int vc_host_cpu_list(vc_hostctx *h, bool online, const vc_idset **out);
+
+int vc_host_numa(vc_hostctx *h, vc_host *host);      /* topology */
+int vc_host_caches(vc_hostctx *h, vc_host *host);    /* cache, memory_bandwidth */
+int vc_host_secmodels(vc_hostctx *h, vc_host *host); /* secmodels */
+
+#endif
