@@ -373,7 +373,7 @@ static int l_probe(lua_State *L)
  * The reference's `virsh nodeinfo` numbers for this host.
  * @function nodeinfo
  * @tparam[opt] table opts root, paths, arch, threads_per_subcore
- * @treturn[1] table {cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=} (memory in KiB,
+ * @treturn[1] table {model=, cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=} (memory in KiB,
  * absent when /proc/meminfo says nothing)
  * @treturn[2] nil
  * @treturn[2] string what could not be read
@@ -387,7 +387,13 @@ static int l_nodeinfo(lua_State *L)
     vc_error err;
     if (vc_probe_nodeinfo(&opts, &ni, &err) < 0)
         return vc_lua_fail(L, &err);
-    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 9);
+    char arch[64];
+    if (vc_probe_arch(&opts, arch, sizeof arch) == 0) {
+        /* virNodeInfo's model: the architecture */
+        lua_pushstring(L, arch);
+        lua_setfield(L, -2, "model");
+    }
     const struct {
         const char *key;
         int64_t value;

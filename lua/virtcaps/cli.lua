@@ -198,9 +198,6 @@ commands.nodeinfo = {
    usage = "usage: virtcaps nodeinfo [--json]\n\nCPU and memory of this host, as `virsh nodeinfo` prints them.\n",
    options = {},
    run = function(ctx, opts)
-      if type(virtcaps.nodeinfo) ~= "function" then
-         return fail(ctx, 2, "this installation has no virtcaps.nodeinfo (the host probe), so no nodeinfo")
-      end
       local info, err = virtcaps.nodeinfo()
       if not info then
          return fail(ctx, 2, err)
@@ -210,7 +207,7 @@ commands.nodeinfo = {
          return 0
       end
       local rows = {
-         { "CPU model:", info.model or info.arch },
+         { "CPU model:", info.model },
          { "CPU(s):", info.cpus },
          { "CPU frequency:", info.mhz and info.mhz .. " MHz" },
          { "CPU socket(s):", info.sockets },

@@ -753,7 +753,7 @@ end
 --- The reference's `virsh nodeinfo` numbers for this host (see the README).
 -- @function nodeinfo
 -- @tparam[opt] table opts root, paths, arch, threads_per_subcore
--- @treturn[1] table {cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=}
+-- @treturn[1] table {model=, cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=}
 -- @treturn[2] nil
 -- @treturn[2] string
 M.nodeinfo = core.nodeinfo

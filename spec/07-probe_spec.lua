@@ -112,7 +112,7 @@ describe("probing a copy of the build machine", function()
    end)
 
    it("gives nodeinfo and the signature", function()
-      assert.same({ cpus = 2, maxcpus = 2, mhz = 2600, nodes = 1, sockets = 1, cores = 2, threads = 1,
+      assert.same({ model = "x86_64", cpus = 2, maxcpus = 2, mhz = 2600, nodes = 1, sockets = 1, cores = 2, threads = 1,
          memory = memtotal(VM .. "/proc/meminfo") }, virtcaps.nodeinfo { root = VM, arch = "x86_64" })
       assert.equal("GenuineIntel, Intel(R) Xeon(R) Processor, family: 6, model: 167, stepping: 1",
          virtcaps.signature { root = VM, arch = "x86_64" })
