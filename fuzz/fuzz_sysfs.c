@@ -14,7 +14,7 @@ static void check_set(vc_arena *a, const vc_idset *s)
     int64_t count = 0;
     for (size_t i = 0; i < s->n; i++) {
         const vc_range *r = &s->ranges[i];
-        if (r->first < 0 || r->last < r->first || r->last >= VC_ID_LIMIT)
+        if (r->first < 0 || r->last < r->first || r->last >= VC_CPUSET_MAX)
             abort();
         if (i && r->first <= s->ranges[i - 1].last + 1)
             abort(); /* overlapping or adjacent ranges not merged */

@@ -477,15 +477,17 @@ static int x86_signature(loader *L, const xmlNode *n, const char *model, vc_x86_
         return loom(L);
     if (stepping && *stepping) {
         /* The reference's bitmap syntax over 0-15, as cpusets are written. */
-        int64_t *ids;
-        size_t nids;
+        vc_idset ids;
         vc_error e;
-        if (vc_cpuset_parse(L->a, stepping, &ids, &nids, &e) < 0)
-            return lfail(L, n, "invalid stepping '%.40s' in model %s", stepping, model);
-        for (size_t i = 0; i < nids; i++) {
-            if (ids[i] > 15)
-                return lfail(L, n, "stepping %lld out of range 0-15 in model %s", (long long)ids[i], model);
-            sig->steppings |= (uint16_t)(1u << ids[i]);
+        if (vc_cpuset_parse(L->a, stepping, &ids, &e) < 0)
+            return e.code == VC_ENOMEM ? loom(L) : lfail(L, n, "invalid stepping '%.40s' in model %s", stepping, model);
+        for (size_t i = 0; i < ids.n; i++) {
+            const vc_range *r = &ids.ranges[i];
+            if (r->last > 15)
+                return lfail(L, n, "stepping %lld out of range 0-15 in model %s", (long long)(r->first > 16 ? r->first : 16),
+                             model);
+            for (int64_t st = r->first; st <= r->last; st++)
+                sig->steppings |= (uint16_t)(1u << st);
         }
         if (!sig->steppings)
             return lfail(L, n, "invalid stepping '%.40s' in model %s", stepping, model);

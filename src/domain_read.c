@@ -155,10 +155,9 @@ static int check_set(dctx *d, const xmlNode *n, const char *name, const char *se
 {
     if (!set)
         return 0;
-    int64_t *ids;
-    size_t count;
+    vc_idset ids;
     vc_error e;
-    if (vc_cpuset_parse(d->a, set, &ids, &count, &e) < 0) {
+    if (vc_cpuset_parse(d->a, set, &ids, &e) < 0) {
         if (e.code == VC_ENOMEM)
             return vc_oom(d->err);
         return fail_at(d, n, "<%s> attribute %s: %s", n->name, name, e.msg);

@@ -7,33 +7,6 @@
 
 #include <dirent.h>
 
-/* ---- id sets (CPU and node lists): sorted, merged, non-overlapping ranges ---- */
-
-typedef struct vc_range {
-    int64_t first, last;
-} vc_range;
-
-typedef struct vc_idset {
-    vc_range *ranges;
-    size_t n;
-    int64_t count;
-} vc_idset;
-
-/* Ids are below VC_CPUSET_MAX, like the model's cpusets. */
-#define VC_ID_LIMIT ((int64_t)VC_CPUSET_MAX)
-
-/* "0-3,8\n" as sysfs writes CPU and node lists; empty text is the empty set.
- * Results live in a; -1 with err (VC_EINPUT / VC_ELIMIT / VC_ENOMEM). */
-int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
-int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* Builds a set from ids in any order (duplicates allowed); ids is reordered. */
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out);
-bool vc_idset_has(const vc_idset *s, int64_t id);
-int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
-/* The reference's format: "0-3,8" (runs of two or more joined by '-'). */
-char *vc_idset_format(vc_arena *a, const vc_idset *s);
-
 /* One number as sysfs writes it: optional leading blanks, digits, at most
  * one trailing newline. 0, or -1 when it is not such a number or above max. */
 int vc_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);

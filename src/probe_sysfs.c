@@ -1,5 +1,6 @@
 /* Reading host files for the probe: bounded reads through the path
- * options, and parsers for the lists, masks and numbers sysfs writes. */
+ * options, and parsers for the numbers sysfs writes (its lists and masks
+ * are id sets, idset.c). */
 #include "probe_host.h"
 
 #include <errno.h>
@@ -12,232 +13,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-/* ---- id sets ---- */
-
-static int cmp_range(const void *a, const void *b)
-{
-    const vc_range *x = a, *y = b;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
-/* Sorts and merges overlapping or adjacent ranges in place. */
-static void normalize(vc_idset *s)
-{
-    if (s->n > 1)
-        qsort(s->ranges, s->n, sizeof *s->ranges, cmp_range);
-    size_t k = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (k && s->ranges[i].first <= s->ranges[k - 1].last + 1) {
-            if (s->ranges[i].last > s->ranges[k - 1].last)
-                s->ranges[k - 1].last = s->ranges[i].last;
-        } else {
-            s->ranges[k++] = s->ranges[i];
-        }
-    }
-    s->n = k;
-    s->count = 0;
-    for (size_t i = 0; i < k; i++)
-        s->count += s->ranges[i].last - s->ranges[i].first + 1;
-}
-
-static bool blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Reads a decimal id at *p; saturates above the limit. */
-static bool read_id(const char **p, const char *end, int64_t *out)
-{
-    const char *q = *p;
-    if (q == end || *q < '0' || *q > '9')
-        return false;
-    int64_t v = 0;
-    while (q < end && *q >= '0' && *q <= '9') {
-        if (v <= VC_ID_LIMIT)
-            v = v * 10 + (*q - '0');
-        q++;
-    }
-    *p = q;
-    *out = v;
-    return true;
-}
-
-int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
-    if (p == end)
-        return 0;
-    size_t cap = 1;
-    for (const char *q = p; q < end; q++)
-        cap += *q == ',';
-    if (!(out->ranges = vc_alloc(a, cap * sizeof *out->ranges)))
-        return vc_oom(err);
-    while (p < end) {
-        int64_t first, last;
-        if (!read_id(&p, end, &first)) {
-            /* The text need not be NUL-terminated: quote a bounded piece. */
-            int n = 0;
-            while (n < 20 && p + n < end && p[n] != '\n' && p[n] != '\0')
-                n++;
-            return vc_fail(err, VC_EINPUT, "expected a number at '%.*s'", n, p);
-        }
-        last = first;
-        if (p < end && *p == '-') {
-            p++;
-            if (!read_id(&p, end, &last))
-                return vc_fail(err, VC_EINPUT, "a range without an end");
-            if (last < first)
-                return vc_fail(err, VC_EINPUT, "the range %lld-%lld goes backwards", (long long)first,
-                               (long long)last);
-        }
-        if (last >= VC_ID_LIMIT)
-            return vc_fail(err, VC_ELIMIT, "an id above %lld", (long long)VC_ID_LIMIT - 1);
-        out->ranges[out->n].first = first;
-        out->ranges[out->n].last = last;
-        out->n++;
-        if (p < end) {
-            if (*p != ',')
-                return vc_fail(err, VC_EINPUT, "unexpected '%c'", *p);
-            p++;
-            if (p == end)
-                return vc_fail(err, VC_EINPUT, "a trailing ','");
-        }
-    }
-    normalize(out);
-    return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
-    if (p == end)
-        return vc_fail(err, VC_EINPUT, "an empty mask");
-    size_t digits = 0;
-    for (const char *q = p; q < end; q++) {
-        if (*q == ',') {
-            if (q == p || q + 1 == end || q[-1] == ',')
-                return vc_fail(err, VC_EINPUT, "a misplaced ','");
-            continue;
-        }
-        if (hexval(*q) < 0)
-            return vc_fail(err, VC_EINPUT, "unexpected '%c' in a mask", *q);
-        digits++;
-    }
-    /* Leading zero digits name no ids; only the rest counts against the limit. */
-    size_t significant = digits;
-    for (const char *q = p; q < end && (*q == '0' || *q == ','); q++)
-        significant -= *q == '0';
-    if (significant > (size_t)VC_ID_LIMIT / 4)
-        return vc_fail(err, VC_ELIMIT, "an id above %lld", (long long)VC_ID_LIMIT - 1);
-    /* At most one range per two digits' worth of alternating bits. */
-    if (!(out->ranges = vc_alloc(a, (significant * 2 + 1) * sizeof *out->ranges)))
-        return vc_oom(err);
-    int64_t bit = 0;
-    bool open = false;
-    for (const char *q = end; q > p; q--) {
-        int v = q[-1] == ',' ? -1 : hexval(q[-1]);
-        if (v < 0)
-            continue;
-        for (int b = 0; b < 4; b++, bit++) {
-            bool set = (v >> b) & 1;
-            if (set && !open) {
-                out->ranges[out->n].first = bit;
-                open = true;
-            } else if (!set && open) {
-                out->ranges[out->n++].last = bit - 1;
-                open = false;
-            }
-        }
-    }
-    if (open)
-        out->ranges[out->n++].last = bit - 1;
-    normalize(out);
-    return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!n)
-        return 0;
-    if (!(out->ranges = vc_alloc(a, n * sizeof *out->ranges)))
-        return -1;
-    qsort(ids, n, sizeof *ids, cmp_i64);
-    for (size_t i = 0; i < n; i++) {
-        if (out->n && ids[i] <= out->ranges[out->n - 1].last + 1) {
-            if (ids[i] > out->ranges[out->n - 1].last)
-                out->ranges[out->n - 1].last = ids[i];
-            continue;
-        }
-        out->ranges[out->n].first = out->ranges[out->n].last = ids[i];
-        out->n++;
-    }
-    normalize(out);
-    return 0;
-}
-
-bool vc_idset_has(const vc_idset *s, int64_t id)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (id < s->ranges[mid].first)
-            hi = mid;
-        else if (id > s->ranges[mid].last)
-            lo = mid + 1;
-        else
-            return true;
-    }
-    return false;
-}
-
-int64_t vc_idset_max(const vc_idset *s)
-{
-    return s->n ? s->ranges[s->n - 1].last : -1;
-}
-
-char *vc_idset_format(vc_arena *a, const vc_idset *s)
-{
-    vc_buf b;
-    vc_buf_init(&b);
-    for (size_t i = 0; i < s->n; i++) {
-        const vc_range *r = &s->ranges[i];
-        if (r->first == r->last)
-            vc_buf_printf(&b, "%s%lld", i ? "," : "", (long long)r->first);
-        else
-            vc_buf_printf(&b, "%s%lld-%lld", i ? "," : "", (long long)r->first, (long long)r->last);
-    }
-    char *out = b.oom ? NULL : vc_strndup(a, b.data ? b.data : "", b.len);
-    vc_buf_free(&b);
-    return out;
-}
 
 /* ---- numbers ---- */
 
@@ -713,12 +488,13 @@ int64_t vc_name_number(const char *name, const char *prefix, const char **rest)
     if (strncmp(name, prefix, n) != 0)
         return -1;
     const char *p = name + n;
-    int64_t v;
-    if (!read_id(&p, p + strlen(p), &v) || v >= VC_ID_LIMIT)
+    size_t digits = strspn(p, "0123456789");
+    uint64_t v;
+    if (vc_parse_uint(p, digits, VC_CPUSET_MAX - 1, &v) < 0)
         return -1;
     if (rest)
-        *rest = p;
-    return v;
+        *rest = p + digits;
+    return (int64_t)v;
 }
 
 int vc_hugepage_kib(const char *name, uint64_t *kib)
