@@ -490,12 +490,6 @@ static int cmp_pair(const void *a, const void *b)
     return (x->core > y->core) - (x->core < y->core);
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 typedef struct node_count {
     int64_t processors, sockets, cores, threads;
 } node_count;
@@ -542,7 +536,7 @@ static int parse_node(vc_hostctx *h, const char *dir, const vc_idset *present, c
     closedir(d);
     d = NULL;
     if (nids > 1)
-        qsort(ids, nids, sizeof *ids, cmp_id);
+        qsort(ids, nids, sizeof *ids, vc_cmp_i64);
     pair *pairs = nids ? vc_alloc(h->scratch, nids * sizeof *pairs) : NULL;
     if (nids && !pairs)
         goto oom;

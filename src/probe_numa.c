@@ -444,12 +444,6 @@ static int read_interconnects(vc_hostctx *h, vc_topology *t, int64_t node)
     return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The node's CPUs: cpulist, or the cpumap mask where there is no list. */
 static int node_cpus(vc_hostctx *h, int64_t node, vc_idset *cpus)
 {
@@ -621,7 +615,7 @@ int vc_host_numa(vc_hostctx *h, vc_host *host)
         closedir(d);
     }
     if (nnodes > 1)
-        qsort(nodes, nnodes, sizeof *nodes, cmp_id);
+        qsort(nodes, nnodes, sizeof *nodes, vc_cmp_i64);
     for (size_t i = 0; i < nnodes; i++) {
         vc_idset cpus;
         int r = node_cpus(h, nodes[i], &cpus);
