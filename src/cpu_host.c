@@ -130,22 +130,12 @@ static char *read_cpuinfo(const vc_probe_opts *opts, vc_error *err)
     }
     size_t len;
     char *text = vc_read_file(path, CPUINFO_MAX, &len, err);
-    if (!text)
-        return NULL;
-    if (memchr(text, '\0', len)) {
+    if (text && memchr(text, '\0', len)) {
         vc_fail(err, VC_EINPUT, "%s: NUL byte in the text", path);
         free(text);
         return NULL;
     }
-    /* The reader does not terminate what it reads. */
-    char *str = realloc(text, len + 1);
-    if (!str) {
-        free(text);
-        vc_oom(err);
-        return NULL;
-    }
-    str[len] = '\0';
-    return str;
+    return text;
 }
 
 static int probe_cpuinfo(const vc_probe_opts *opts, vc_cpu_db *db, bool arm, vc_cpu *cpu, vc_caps *caps,

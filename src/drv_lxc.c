@@ -54,7 +54,7 @@ static const char *missing_namespace(const vc_probe_opts *opts)
     char path[64], real[4096];
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i]);
-        if (!vc_host_exists(opts, path))
+        if (vc_host_exists(opts, path) <= 0)
             return ns[i];
     }
     /* On the real /proc, also ask the kernel whether it lets us create them. */

@@ -402,6 +402,17 @@ static int add_guest(qemu_probe *p, int arch, const emulator *em, bool kvm, vc_e
     return 0;
 }
 
+/* A mapped passwd or group file as a stream over *text (the caller closes
+ * it and frees *text); NULL when it is unreadable or empty. */
+static FILE *open_db(const char *mapped, char **text)
+{
+    size_t len;
+    bool truncated;
+    if (vc_file_read(mapped, 16u * 1024u * 1024u, text, &len, &truncated) < 0 || len == 0)
+        return NULL;
+    return fmemopen(*text, len, "r");
+}
+
 /* uid of the user, gid of the group QEMU runs as; from the host's
  * /etc/passwd and /etc/group when opts maps them, else from NSS. */
 static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
@@ -412,7 +423,8 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
         vc_host_path(opts, "/etc/group", group, sizeof group) < 0)
         return -1;
     if (strcmp(passwd, "/etc/passwd") != 0) {
-        FILE *f = fopen(passwd, "re");
+        char *text = NULL;
+        FILE *f = open_db(passwd, &text);
         struct passwd pw, *res;
         while (f && !found_user && fgetpwent_r(f, &pw, buf, sizeof buf, &res) == 0)
             if (strcmp(pw.pw_name, QEMU_USER) == 0) {
@@ -421,6 +433,7 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
             }
         if (f)
             fclose(f);
+        free(text);
     } else {
         struct passwd pw, *res = NULL;
         if (getpwnam_r(QEMU_USER, &pw, buf, sizeof buf, &res) == 0 && res) {
@@ -429,7 +442,8 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
         }
     }
     if (strcmp(group, "/etc/group") != 0) {
-        FILE *f = fopen(group, "re");
+        char *text = NULL;
+        FILE *f = open_db(group, &text);
         struct group gr, *res;
         while (f && !found_group && fgetgrent_r(f, &gr, buf, sizeof buf, &res) == 0)
             if (strcmp(gr.gr_name, QEMU_GROUP) == 0) {
@@ -438,6 +452,7 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
             }
         if (f)
             fclose(f);
+        free(text);
     } else {
         struct group gr, *res = NULL;
         if (getgrnam_r(QEMU_GROUP, &gr, buf, sizeof buf, &res) == 0 && res) {

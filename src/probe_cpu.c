@@ -435,7 +435,7 @@ int vc_host_cpuinfo(vc_hostctx *h)
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/proc/cpuinfo") < 0)
         return -1;
-    int rc = vc_read_head(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
+    int rc = vc_file_read(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
     if (rc < 0) {
         snprintf(h->why, sizeof h->why, "%s", strerror(-rc));
         return -1;
@@ -452,7 +452,7 @@ int64_t vc_host_meminfo_total(vc_hostctx *h)
     uint64_t kib;
     if (vc_hpath(h, mapped, "/proc/meminfo") < 0)
         return VC_UNSET;
-    if (vc_read_whole(mapped, VC_LIST_MAX, &text, &len) < 0)
+    if (vc_file_read(mapped, VC_LIST_MAX, &text, &len, NULL) < 0)
         return VC_UNSET;
     int rc = vc_meminfo_kib(text, len, "MemTotal", &kib);
     free(text);

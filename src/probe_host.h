@@ -51,13 +51,6 @@ int vc_hwarn(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);
  * Records the host path in h->last. -1 when it does not fit. */
 int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...) VC_PRINTF(3, 4);
 
-/* Reads a regular file of at most limit bytes (heap, NUL-terminated; the
- * caller frees). 0, or -errno: ENOENT/ENOTDIR missing, EFBIG over the
- * limit, EISDIR or EINVAL when it is no regular file, others as open/read
- * report them. */
-int vc_read_whole(const char *mapped, size_t limit, char **out, size_t *len);
-/* The same, keeping the first limit bytes of a longer file. */
-int vc_read_head(const char *mapped, size_t limit, char **out, size_t *len, bool *truncated);
 /* A "KEY: N kB" line of /proc/meminfo or a node's meminfo; 0, or -1. */
 int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib);
 

@@ -1,18 +1,15 @@
-/* Reading host files for the probe: bounded reads through the path
- * options, and parsers for the numbers sysfs writes (its lists and masks
- * are id sets, idset.c). */
+/* The probe's context: host files read at formatted paths (through
+ * hostfs.c) with what went wrong kept for warnings, and parsers for the
+ * numbers sysfs writes (its lists and masks are id sets, idset.c). */
 #include "probe_host.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- numbers ---- */
 
@@ -146,7 +143,8 @@ int vc_hwarn(vc_hostctx *h, const char *fmt, ...)
     return vc_caps_warn(h->caps, "%s", msg);
 }
 
-static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
+/* The host path from a format, recorded in h->last. */
+static int vhost(vc_hostctx *h, const char *fmt, va_list ap)
 {
     char host[PATH_MAX];
     int w = vsnprintf(host, sizeof host, fmt, ap);
@@ -155,7 +153,14 @@ static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
         return -1;
     }
     snprintf(h->last, sizeof h->last, "%s", host);
-    if (vc_host_path(h->opts, host, out, PATH_MAX) < 0) {
+    return 0;
+}
+
+static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
+{
+    if (vhost(h, fmt, ap) < 0)
+        return -1;
+    if (vc_host_path(h->opts, h->last, out, PATH_MAX) < 0) {
         snprintf(h->why, sizeof h->why, "the mapped path is too long");
         return -1;
     }
@@ -169,86 +174,6 @@ int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...)
     int rc = vpath(h, out, fmt, ap);
     va_end(ap);
     return rc;
-}
-
-static int read_file(const char *mapped, size_t limit, bool truncate, char **out, size_t *len, bool *truncated)
-{
-    *out = NULL;
-    *len = 0;
-    if (truncated)
-        *truncated = false;
-    /* O_NONBLOCK: a FIFO where a file should be must not block the probe. */
-    int fd = open(mapped, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-    }
-    /* One byte beyond the limit tells an overlong file. */
-    size_t cap = limit < 4096 ? limit + 1 : 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > limit)
-                break;
-            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    if (n > limit) {
-        if (!truncate) {
-            free(buf);
-            return -EFBIG;
-        }
-        n = limit;
-        if (truncated)
-            *truncated = true;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
-int vc_read_whole(const char *mapped, size_t limit, char **out, size_t *len)
-{
-    return read_file(mapped, limit, false, out, len, NULL);
-}
-
-int vc_read_head(const char *mapped, size_t limit, char **out, size_t *len, bool *truncated)
-{
-    return read_file(mapped, limit, true, out, len, truncated);
 }
 
 int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
@@ -300,7 +225,7 @@ static int vread(vc_hostctx *h, size_t limit, char **text, size_t *len, const ch
     char mapped[PATH_MAX];
     if (vpath(h, mapped, fmt, ap) < 0)
         return -1;
-    int rc = vc_read_whole(mapped, limit, text, len);
+    int rc = vc_file_read(mapped, limit, text, len, NULL);
     if (rc == -ENOENT || rc == -ENOTDIR)
         return -2;
     if (rc < 0) {
@@ -473,13 +398,11 @@ const char *vc_hreaddir(DIR *d)
 
 bool vc_hexists(vc_hostctx *h, const char *fmt, ...)
 {
-    char mapped[PATH_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int rc = vpath(h, mapped, fmt, ap);
+    int rc = vhost(h, fmt, ap);
     va_end(ap);
-    struct stat st;
-    return rc == 0 && stat(mapped, &st) == 0;
+    return rc == 0 && vc_host_exists(h->opts, h->last) > 0;
 }
 
 int64_t vc_name_number(const char *name, const char *prefix, const char **rest)

@@ -167,20 +167,8 @@ static char *read_entry(int dirfd, const char *name, size_t *len)
         return NULL;
     struct stat st;
     char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_size > 0 &&
-        (uint64_t)st.st_size <= VC_QCACHE_MAX_BYTES && (buf = malloc((size_t)st.st_size + 1))) {
-        size_t n = 0;
-        while (n < (size_t)st.st_size) {
-            ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-        }
-        buf[n] = '\0';
-        *len = n;
-    }
+    if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && vc_fd_read(fd, VC_QCACHE_MAX_BYTES, &buf, len, NULL) < 0)
+        buf = NULL;
     close(fd);
     return buf;
 }

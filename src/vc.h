@@ -350,8 +350,6 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
  * prints as written; the caller frees with xmlFreeDoc. */
 struct _xmlDoc;
 struct _xmlDoc *vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
-/* Reads a regular file of at most limit bytes (heap; the caller frees). */
-char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err);
 
 /* xml_write.c: the reference's byte layout. */
 int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);

@@ -2,19 +2,16 @@
  * hand-written one) into the model. The bytes are untrusted: no network, no
  * DTDs, no entity expansion, libxml2's default depth and size limits, and
  * every value checked before it is kept. */
+#include "hostfs.h"
 #include "vc.h"
 #include "xml_query.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_WARNINGS 50
 
@@ -1055,67 +1052,6 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
         return NULL;
     }
     return caps;
-}
-
-/* Reads a whole regular file; refuses what is larger than the XML limit. */
-char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        vc_fail(err, VC_EIO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        vc_fail(err, VC_EIO, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t cap = st.st_size > 0 && (uint64_t)st.st_size < limit ? (size_t)st.st_size + 1 : 65536;
-    char *buf = malloc(cap);
-    size_t n = 0;
-    while (buf) {
-        if (n == cap) {
-            if (cap > limit) {
-                vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
-                free(buf);
-                close(fd);
-                return NULL;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            vc_fail(err, VC_EIO, "%s: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return NULL;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
-    if (!buf) {
-        vc_oom(err);
-        return NULL;
-    }
-    if (n > limit) {
-        vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 vc_caps *vc_xml_read_file(const char *path, vc_error *err)
