@@ -9,22 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (v) {
-        lua_pushstring(L, v);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void set_int(lua_State *L, const char *k, int64_t v)
-{
-    if (v != VC_UNSET) {
-        lua_pushinteger(L, (lua_Integer)v);
-        lua_setfield(L, -2, k);
-    }
-}
-
 /* A string argument without NUL bytes (libxml2 and the cpuset reader stop at one). */
 static const char *check_text(lua_State *L, int arg, size_t *len)
 {
@@ -62,11 +46,7 @@ static int l_xpath(lua_State *L)
     }
     switch (r.kind) {
     case VC_XPATH_NODES:
-        lua_createtable(L, (int)r.nstrings, 0);
-        for (size_t i = 0; i < r.nstrings; i++) {
-            lua_pushstring(L, r.strings[i]);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
+        push_strings(L, r.strings, r.nstrings);
         break;
     case VC_XPATH_STRING:
         lua_pushstring(L, r.strings[0]);
@@ -257,10 +237,7 @@ static int l_cpuset_format(lua_State *L)
         return luaL_error(L, "out of memory");
     vc_buf *out = new_buffer(L);
     vc_idset_write(out, &set);
-    if (out->oom)
-        return luaL_error(L, "out of memory");
-    lua_pushlstring(L, out->data ? out->data : "", out->len);
-    vc_buf_free(out);
+    push_buffer(L, out);
     lua_remove(L, -2);
     vc_lua_release(L, -2);
     return 1;
