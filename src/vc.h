@@ -350,6 +350,15 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
  * prints as written; the caller frees with xmlFreeDoc. */
 struct _xmlDoc;
 struct _xmlDoc *vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
+/* Where a node of a parsed document starts (0 for none), and errors there:
+ * "line N: what" (VC_EINPUT); in a named file, "FILE: line N: what", or
+ * "FILE: what" for no node. */
+struct _xmlNode;
+bool vc_xml_is(const struct _xmlNode *n, const char *name); /* an element of that name */
+int vc_xml_line(const struct _xmlNode *n);
+int vc_xml_fail(vc_error *err, const struct _xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
+int vc_xml_file_fail(vc_error *err, const char *file, const struct _xmlNode *n, const char *fmt, ...)
+    VC_PRINTF(4, 5);
 
 /* xml_write.c: the reference's byte layout. */
 int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);
