@@ -251,14 +251,19 @@ int vc_cpuset_parse(vc_arena *a, const char *s, vc_idset *out, vc_error *err)
 
 /* ---- what sysfs writes ---- */
 
+static void trim(const char **p, const char **end)
+{
+    while (*p < *end && blank(**p))
+        (*p)++;
+    while (*end > *p && blank((*end)[-1]))
+        (*end)--;
+}
+
 int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err)
 {
     memset(out, 0, sizeof *out);
     const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
+    trim(&p, &end);
     if (p == end)
         return 0;
     size_t cap = 1;
@@ -315,10 +320,7 @@ int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, v
 {
     memset(out, 0, sizeof *out);
     const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
+    trim(&p, &end);
     if (p == end)
         return vc_fail(err, VC_EINPUT, "an empty mask");
     size_t digits = 0;

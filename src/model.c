@@ -309,17 +309,23 @@ void vc_caps_free(vc_caps *caps)
         vc_arena_free(caps->arena);
 }
 
-int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
+int vc_caps_vwarn(vc_caps *caps, const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     char **slot = VC_PUSH(caps->arena, caps->warnings, caps->nwarnings);
     if (!slot || !(*slot = vc_strdup(caps->arena, msg)))
         return -1;
     return 0;
+}
+
+int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vc_caps_vwarn(caps, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- validation ---- */

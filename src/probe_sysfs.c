@@ -135,12 +135,11 @@ int vc_hwarn(vc_hostctx *h, const char *fmt, ...)
 {
     if (!h->caps)
         return 0;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vc_caps_vwarn(h->caps, fmt, ap);
     va_end(ap);
-    return vc_caps_warn(h->caps, "%s", msg);
+    return rc;
 }
 
 /* The host path from a format, recorded in h->last. */
@@ -254,25 +253,42 @@ static void garbage(vc_hostctx *h, const char *what, const char *text, size_t le
     snprintf(h->why, sizeof h->why, "%s, got '%s'", what, q);
 }
 
-#define READ_VA(h, limit, text, len, fmt, rc)                                                                          \
-    do {                                                                                                               \
-        va_list ap_;                                                                                                   \
-        va_start(ap_, fmt);                                                                                            \
-        rc = vread(h, limit, text, len, fmt, ap_);                                                                     \
-        va_end(ap_);                                                                                                   \
-    } while (0)
+/* What a file holds and where it goes. */
+typedef enum value_kind { UINT, INT, SCALED, LIST, MASK } value_kind;
 
-int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, ...)
+/* Reads a value at a formatted path: 0, -2 missing, -1 unreadable or
+ * garbage (h->why). */
+static int hread_value(vc_hostctx *h, value_kind kind, uint64_t max, void *out, const char *fmt, va_list ap)
 {
     char *text;
     size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
+    int rc = vread(h, kind == LIST || kind == MASK ? VC_LIST_MAX : VC_VALUE_MAX, &text, &len, fmt, ap);
     if (rc < 0)
         return rc;
-    if (vc_parse_uint(text, len, max, out) < 0) {
-        char what[64];
-        snprintf(what, sizeof what, "expected a number from 0 to %llu", (unsigned long long)max);
+    char what[64] = "";
+    vc_error e = {0};
+    switch (kind) {
+    case UINT:
+        if (vc_parse_uint(text, len, max, out) < 0)
+            snprintf(what, sizeof what, "expected a number from 0 to %llu", (unsigned long long)max);
+        break;
+    case INT:
+        if (vc_parse_int(text, len, out) < 0)
+            snprintf(what, sizeof what, "expected a number from -2147483648 to 2147483647");
+        break;
+    case SCALED:
+        if (vc_parse_scaled(text, len, out) < 0)
+            snprintf(what, sizeof what, "expected a size");
+        break;
+    case LIST:
+    case MASK:
+        if ((kind == MASK ? vc_idset_parse_mask : vc_idset_parse_list)(h->scratch, text, len, out, &e) < 0) {
+            snprintf(h->why, sizeof h->why, "%s", e.code == VC_ENOMEM ? "out of memory" : e.msg);
+            rc = -1;
+        }
+        break;
+    }
+    if (what[0]) {
         garbage(h, what, text, len);
         rc = -1;
     }
@@ -280,38 +296,30 @@ int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, .
     return rc;
 }
 
-int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...)
+int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, ...)
 {
-    char *text;
-    size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
-    if (rc < 0)
-        return rc;
-    if (vc_parse_int(text, len, out) < 0) {
-        garbage(h, "expected a number from -2147483648 to 2147483647", text, len);
-        rc = -1;
-    }
-    free(text);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, UINT, max, out, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
-static int hread_set(vc_hostctx *h, bool mask, vc_idset *out, const char *fmt, va_list ap)
+int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...)
 {
-    char *text;
-    size_t len;
-    int rc = vread(h, VC_LIST_MAX, &text, &len, fmt, ap);
-    if (rc < 0)
-        return rc;
-    vc_error e = {0};
-    if ((mask ? vc_idset_parse_mask : vc_idset_parse_list)(h->scratch, text, len, out, &e) < 0) {
-        if (e.code == VC_ENOMEM)
-            snprintf(h->why, sizeof h->why, "out of memory");
-        else
-            snprintf(h->why, sizeof h->why, "%s", e.msg);
-        rc = -1;
-    }
-    free(text);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, INT, 0, out, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vc_hread_scaled(vc_hostctx *h, uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, SCALED, 0, out, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -319,7 +327,7 @@ int vc_hread_list(vc_hostctx *h, vc_idset *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = hread_set(h, false, out, fmt, ap);
+    int rc = hread_value(h, LIST, 0, out, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -328,24 +336,8 @@ int vc_hread_mask(vc_hostctx *h, vc_idset *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = hread_set(h, true, out, fmt, ap);
+    int rc = hread_value(h, MASK, 0, out, fmt, ap);
     va_end(ap);
-    return rc;
-}
-
-int vc_hread_scaled(vc_hostctx *h, uint64_t *out, const char *fmt, ...)
-{
-    char *text;
-    size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
-    if (rc < 0)
-        return rc;
-    if (vc_parse_scaled(text, len, out) < 0) {
-        garbage(h, "expected a size", text, len);
-        rc = -1;
-    }
-    free(text);
     return rc;
 }
 
@@ -353,8 +345,10 @@ int vc_hread_text(vc_hostctx *h, size_t limit, char **out, const char *fmt, ...)
 {
     char *text;
     size_t len;
-    int rc;
-    READ_VA(h, limit, &text, &len, fmt, rc);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vread(h, limit, &text, &len, fmt, ap);
+    va_end(ap);
     if (rc < 0)
         return rc;
     if (len && text[len - 1] == '\n')

@@ -331,7 +331,9 @@ typedef struct vc_caps {
 vc_caps *vc_caps_new(void);
 void vc_caps_free(vc_caps *caps);
 vc_cpu *vc_cpu_new(vc_arena *a);
+/* Adds a warning; -1 only on OOM. */
 int vc_caps_warn(vc_caps *caps, const char *fmt, ...) VC_PRINTF(2, 3);
+int vc_caps_vwarn(vc_caps *caps, const char *fmt, va_list ap);
 /* Checks what the schema and the reference require beyond types: required
  * values, enumerations, ranges, cpusets, unique ids. Messages name the path
  * (host.topology.cells[1].id) and, for parsed documents, the line. */
