@@ -211,14 +211,14 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, si
         char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
         if (!wrapped)
             return NULL;
-        memcpy(wrapped, "<cpus>", 6);
-        memcpy(wrapped + 6, xml, len);
-        memcpy(wrapped + 6 + len, "</cpus>", 7);
+        /* No NUL in it: the first reading would have said so. */
+        snprintf(wrapped, len + 16, "<cpus>%s</cpus>", xml);
         return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
     }
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
                    luaL_typename(L, idx));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     vc_cpu **out = vc_alloc(a, sizeof *out);
     if (!out)
         luaL_error(L, "out of memory");

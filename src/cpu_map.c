@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAP_FILE_MAX (16u * 1024u * 1024u)
+#define MAP_FILE_MAX ((size_t)16 * 1024 * 1024)
 #define MAP_MAX_ITEMS 100000
 /* Real databases use 1 or 2 items per feature and about 40 words. */
 #define MAP_MAX_FEATURE_ITEMS 64
@@ -395,8 +395,9 @@ static int x86_feature(loader *L, const xmlNode *n, const char *name)
         if (c->type != XML_ELEMENT_NODE || vc_xml_is(c, "alias"))
             continue;
         if (++items > MAP_MAX_FEATURE_ITEMS)
-            return vc_xml_file_fail(L->err, L->file, c, "feature %s has more than %d CPUID and MSR items", name, MAP_MAX_FEATURE_ITEMS);
-        uint64_t v[6];
+            return vc_xml_file_fail(L->err, L->file, c, "feature %s has more than %d CPUID and MSR items",
+                                    name, MAP_MAX_FEATURE_ITEMS);
+        uint64_t v[6] = {0};
         if (vc_xml_is(c, "cpuid")) {
             static const char *const regs[] = {"eax_in", "ecx_in", "eax", "ebx", "ecx", "edx"};
             for (int i = 0; i < 6; i++)
@@ -430,13 +431,14 @@ static int on_off(loader *L, const xmlNode *n, const char *name, bool *out)
     else if (strcmp(v, "off") == 0)
         *out = false;
     else
-        return vc_xml_file_fail(L->err, L->file, n, "<%s> attribute %s: expected 'on' or 'off', got '%.40s'", n->name, name, v);
+        return vc_xml_file_fail(L->err, L->file, n, "<%s> attribute %s: expected 'on' or 'off', got '%.40s'",
+                                n->name, name, v);
     return 0;
 }
 
 static int x86_signature(loader *L, const xmlNode *n, const char *model, vc_x86_signature *sig)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (num_attr(L, n, "family", 10, false, UINT32_MAX, &v) < 0)
         return -1;
     if (v == 0)
@@ -457,12 +459,14 @@ static int x86_signature(loader *L, const xmlNode *n, const char *model, vc_x86_
         vc_idset ids;
         vc_error e;
         if (vc_cpuset_parse(L->a, stepping, &ids, &e) < 0)
-            return e.code == VC_ENOMEM ? loom(L) : vc_xml_file_fail(L->err, L->file, n, "invalid stepping '%.40s' in model %s", stepping, model);
+            return e.code == VC_ENOMEM ? loom(L)
+                                       : vc_xml_file_fail(L->err, L->file, n, "invalid stepping '%.40s' in model %s",
+                                                          stepping, model);
         for (size_t i = 0; i < ids.n; i++) {
             const vc_range *r = &ids.ranges[i];
             if (r->last > 15)
-                return vc_xml_file_fail(L->err, L->file, n, "stepping %lld out of range 0-15 in model %s", (long long)(r->first > 16 ? r->first : 16),
-                             model);
+                return vc_xml_file_fail(L->err, L->file, n, "stepping %lld out of range 0-15 in model %s",
+                                        (long long)(r->first > 16 ? r->first : 16), model);
             for (int64_t st = r->first; st <= r->last; st++)
                 sig->steppings |= (uint16_t)(1u << st);
         }
@@ -504,7 +508,8 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
         if (!pname)
             return vc_xml_file_fail(L->err, L->file, ancestor, "Missing ancestor's name in CPU model %s", name);
         if (!index_get(&S->model_ix, pname, &idx))
-            return vc_xml_file_fail(L->err, L->file, ancestor, "Ancestor model %s not found for CPU model %s", pname, name);
+            return vc_xml_file_fail(L->err, L->file, ancestor, "Ancestor model %s not found for CPU model %s",
+                                    pname, name);
         parent = &S->models[idx];
         m.vendor = parent->vendor;
         m.sigs = parent->sigs;
@@ -530,11 +535,12 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
             if (strcmp(S->vendors[i].name, vname) == 0)
                 m.vendor = (long)i;
         if (m.vendor < 0)
-            return vc_xml_file_fail(L->err, L->file, vendor, "Unknown vendor %s referenced by CPU model %s", vname, name);
+            return vc_xml_file_fail(L->err, L->file, vendor, "Unknown vendor %s referenced by CPU model %s",
+                                    vname, name);
     }
     size_t total = nfeats + (parent ? parent->nfeats : 0);
-    if (total && (!(m.feats = vc_alloc(L->a, total * sizeof *m.feats)) ||
-                  !(m.removed = vc_alloc(L->a, nfeats * sizeof *m.removed + 1))))
+    if (!(m.feats = vc_alloc(L->a, (total + 1) * sizeof *m.feats)) ||
+        !(m.removed = vc_alloc(L->a, (nfeats + 1) * sizeof *m.removed)))
         return loom(L);
     if (parent) {
         memcpy(m.feats, parent->feats, parent->nfeats * sizeof *m.feats);
@@ -553,7 +559,8 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
         if (oom)
             return loom(L);
         if (removed && strcmp(removed, "yes") != 0 && strcmp(removed, "no") != 0)
-            return vc_xml_file_fail(L->err, L->file, c, "<feature> attribute removed: expected 'yes' or 'no', got '%.40s'", removed);
+            return vc_xml_file_fail(L->err, L->file, c,
+                                    "<feature> attribute removed: expected 'yes' or 'no', got '%.40s'", removed);
         /* Features QEMU dropped from the model stay out of its data; they
          * are named only to be disabled in guest CPUs. */
         if (removed && strcmp(removed, "yes") == 0)
@@ -631,6 +638,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
 
     map->nfeatures = S->nfeats;
     map->features = vc_alloc(a, (S->nfeats ? S->nfeats : 1) * sizeof *map->features);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     map->features_by_name = vc_alloc(a, (S->nfeats ? S->nfeats : 1) * sizeof *map->features_by_name);
     if (!map->features || !map->features_by_name)
         return NULL;
@@ -653,10 +661,12 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         }
         map->features_by_name[i] = f;
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     qsort(map->features_by_name, map->nfeatures, sizeof *map->features_by_name, cmp_feature_name);
 
     map->nmodels = S->nmodels;
     map->models = vc_alloc(a, (S->nmodels ? S->nmodels : 1) * sizeof *map->models);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     map->models_by_name = vc_alloc(a, (S->nmodels ? S->nmodels : 1) * sizeof *map->models_by_name);
     if (!map->models || !map->models_by_name)
         return NULL;
@@ -670,6 +680,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         m->sigs = t->sigs;
         m->nsigs = t->nsigs;
         if (!(m->data = vc_alloc(a, map->nwords * sizeof *m->data)) ||
+            // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
             !(m->removed = vc_alloc(a, (t->nremoved + 1) * sizeof *m->removed)))
             return NULL;
         for (size_t j = 0; j < t->nremoved; j++)
@@ -681,6 +692,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         }
         map->models_by_name[i] = m;
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     qsort(map->models_by_name, map->nmodels, sizeof *map->models_by_name, cmp_model_name);
     return map;
 }
@@ -715,6 +727,7 @@ const vc_x86_feature *vc_x86_feature_find(const vc_x86_map *map, const char *nam
     vc_x86_feature key = {.name = name};
     const vc_x86_feature *kp = &key;
     const vc_x86_feature *const *hit =
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
         bsearch(&kp, map->features_by_name, map->nfeatures, sizeof kp, cmp_feature_name);
     return hit ? *hit : NULL;
 }
@@ -723,6 +736,7 @@ const vc_x86_model *vc_x86_model_find(const vc_x86_map *map, const char *name)
 {
     vc_x86_model key = {.name = name};
     const vc_x86_model *kp = &key;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_model *const *hit = bsearch(&kp, map->models_by_name, map->nmodels, sizeof kp, cmp_model_name);
     return hit ? *hit : NULL;
 }
@@ -816,14 +830,15 @@ const vc_ppc64_map *vc_cpu_db_ppc64(vc_cpu_db *db, vc_error *err)
 static int arm_vendor(loader *L, const xmlNode *n, const char *name)
 {
     vc_arm_map *map = L->state;
-    uint64_t value;
+    uint64_t value = 0;
     if (num_attr(L, n, "value", 16, true, UINT64_MAX, &value) < 0)
         return -1;
     for (size_t i = 0; i < map->nvendors; i++) {
         if (strcmp(map->vendors[i].name, name) == 0)
             return vc_xml_file_fail(L->err, L->file, n, "CPU vendor %s already defined", name);
         if (map->vendors[i].value == value)
-            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor value 0x%02llx already defined", (unsigned long long)value);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor value 0x%02llx already defined",
+                                    (unsigned long long)value);
     }
     vc_arm_vendor *v = VC_PUSH(L->a, map->vendors, map->nvendors);
     if (!v)

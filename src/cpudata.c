@@ -116,7 +116,8 @@ static int read_items(const xmlNode *root, vc_arena *a, vc_cpudata *out, vc_erro
         if (strcmp((const char *)c->name, "alias") == 0)
             continue;
         if (++items > VC_CPUDATA_MAX_ITEMS)
-            return vc_fail(err, VC_ELIMIT, "line %d: more than %d CPU data items", vc_xml_line(c), VC_CPUDATA_MAX_ITEMS);
+            return vc_fail(err, VC_ELIMIT, "line %d: more than %d CPU data items",
+                           vc_xml_line(c), VC_CPUDATA_MAX_ITEMS);
         if (strcmp((const char *)c->name, "cpuid") == 0) {
             if (!(out->cpuid = grow(a, out->cpuid, out->ncpuid, &cap_c, sizeof *out->cpuid)))
                 return vc_oom(err);
@@ -161,8 +162,8 @@ int vc_cpudata_read(const char *xml, size_t len, vc_arena *a, vc_cpudata *out, v
     else if (!arch)
         vc_fail(err, VC_EINPUT, "line %d: missing CPU data architecture", vc_xml_line(root));
     else if (strcmp((const char *)arch, "x86") != 0)
-        vc_fail(err, VC_EINPUT, "line %d: CPU data of architecture '%.40s' is not supported (only x86)", vc_xml_line(root),
-                arch);
+        vc_fail(err, VC_EINPUT, "line %d: CPU data of architecture '%.40s' is not supported (only x86)",
+                vc_xml_line(root), arch);
     else
         rc = read_items(root, a, out, err);
     xmlFree(arch);

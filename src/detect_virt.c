@@ -22,11 +22,13 @@
 typedef struct dctx {
     const vc_probe_opts *opts;
     vc_error *err;
+    bool failed;
 } dctx;
 
 /* A path too long to map is bad input, not "no evidence". */
 static int too_long(dctx *d, const char *path)
 {
+    d->failed = true;
     return vc_fail(d->err, VC_EINPUT, "%s: the mapped path is too long", path);
 }
 
@@ -428,9 +430,7 @@ int vc_detect_virt(const vc_probe_opts *opts, const char *cpuid, vc_virt *out, v
 {
     static const vc_probe_opts none;
     dctx d = {.opts = opts ? opts : &none, .err = err};
-    err->code = VC_OK;
     out->vm = detect_vm(&d, cpuid);
     out->container = detect_container(&d);
-    /* A path too long to map is bad input, not "no evidence". */
-    return err->code == VC_OK ? 0 : -1;
+    return d.failed ? -1 : 0;
 }

@@ -110,7 +110,7 @@ static int unit_scale(const char *unit, int64_t dflt, int64_t *scale)
 /* A size in KiB, rounded up, from a value and its unit (KiB by default). */
 static int scaled_kib(dctx *d, const xmlNode *n, const char *what, const char *value, const char *unit, int64_t *kib)
 {
-    int64_t v, scale;
+    int64_t v = 0, scale = 1;
     if (parse_int(d, n, what, value, &v) < 0)
         return -1;
     if (unit_scale(unit, 1024, &scale) < 0)
@@ -180,7 +180,7 @@ static int read_vcpu(dctx *d, const xmlNode *n, vc_domain_def *def)
         return vc_xml_fail(d->err, n, "<vcpu>: a domain needs at least one vCPU");
     if (def->current_vcpus != VC_UNSET && def->current_vcpus > def->vcpus)
         return vc_xml_fail(d->err, n, "<vcpu> attribute current: %lld is more than the %lld vCPUs", (long long)def->current_vcpus,
-                       (long long)def->vcpus);
+                           (long long)def->vcpus);
     return 0;
 }
 

@@ -2,6 +2,7 @@
  * for each architecture, their machine types over QMP (cached), KVM, and
  * the host parts the reference's QEMU driver reports. */
 #ifndef _GNU_SOURCE
+// NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* fgetpwent_r, fgetgrent_r */
 #endif
 #include "drivers.h"
@@ -24,7 +25,9 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
-#define OUTPUT_LIMIT (1024u * 1024u)
+#define OUTPUT_LIMIT ((size_t)1024 * 1024)
+/* What of a mapped /etc/passwd or /etc/group is read */
+#define DB_MAX ((size_t)16 * 1024 * 1024)
 #define QEMU_KVM "/usr/libexec/qemu-kvm"
 /* The user and group Debian's libvirt runs QEMU as (--with-qemu-user/group). */
 #define QEMU_USER "libvirt-qemu"
@@ -312,10 +315,11 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
     char path_env[4096];
     const char *path = getenv("PATH");
     snprintf(path_env, sizeof path_env, "PATH=%s", path ? path : "/usr/bin:/bin");
-    char *envp[] = {"LC_ALL=C", path_env, NULL};
     int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-    if (nruns)
+    if (nruns) {
+        char *envp[] = {"LC_ALL=C", path_env, NULL};
         vc_run_all(runs, nruns, timeout, OUTPUT_LIMIT, envp);
+    }
     for (size_t i = 0; i < nruns && rc == 0; i++) {
         vc_run *r = &runs[i];
         emulator *em = &p->emus[which[i]];
@@ -327,7 +331,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         else if (r->outcome == VC_RUN_TIMEOUT)
             rc = vc_caps_warn(caps, "qemu: %s did not answer within %d ms", em->path, timeout);
         else if (r->outcome == VC_RUN_FLOOD)
-            rc = vc_caps_warn(caps, "qemu: %s printed more than %u bytes", em->path, OUTPUT_LIMIT);
+            rc = vc_caps_warn(caps, "qemu: %s printed more than %zu bytes", em->path, OUTPUT_LIMIT);
         else if (vc_qmp_parse_session(caps->arena, r->out.data ? r->out.data : "", r->out.len, &em->info, &perr) < 0) {
             if (perr.code == VC_ENOMEM) {
                 rc = vc_oom(err);
@@ -408,7 +412,7 @@ static FILE *open_db(const char *mapped, char **text)
 {
     size_t len;
     bool truncated;
-    if (vc_file_read(mapped, 16u * 1024u * 1024u, text, &len, &truncated) < 0 || len == 0)
+    if (vc_file_read(mapped, DB_MAX, text, &len, &truncated) < 0 || len == 0)
         return NULL;
     return fmemopen(*text, len, "r");
 }

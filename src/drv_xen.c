@@ -124,8 +124,8 @@ int vc_drv_xen(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps
     regfree(&re);
     free(str);
     bool dom0 = control_domain(opts);
-    int rc = 0;
     if (n == 0 || !dom0) {
+        int rc = 0;
         if (explicit && n == 0)
             rc = vc_caps_warn(caps, "xen: no Xen hypervisor capabilities in /sys/hypervisor/properties/capabilities "
                                     "or /proc/xen/capabilities");

@@ -229,8 +229,10 @@ int vc_cpuset_parse(vc_arena *a, const char *s, vc_idset *out, vc_error *err)
         return vc_oom(err);
     size_t n = 0;
     int rc = cpuset_items(s, items, &n, err);
-    if (rc == 0 && !(out->ranges = vc_alloc(a, n * sizeof *out->ranges)))
-        rc = vc_oom(err);
+    if (rc == 0 && !(out->ranges = vc_alloc(a, n * sizeof *out->ranges))) {
+        vc_oom(err);
+        rc = -1;
+    }
     if (rc == 0) {
         bool removals = false;
         for (size_t i = 0; i < n; i++) {

@@ -11,6 +11,9 @@ typedef struct vc_path_map {
     const char *replacement;    /* where to read it instead */
 } vc_path_map;
 
+/* How much of /proc/cpuinfo is read (the rest is ignored). */
+#define VC_CPUINFO_MAX ((size_t)16 * 1024 * 1024)
+
 typedef struct vc_probe_opts {
     const char *root;           /* stands in for / (NULL: the real root) */
     const vc_path_map *paths;   /* longest matching prefix wins over root */

@@ -441,7 +441,7 @@ int vc_host_cpuinfo(vc_hostctx *h)
         return -1;
     }
     if (h->cpuinfo_truncated)
-        vc_hwarn(h, "/proc/cpuinfo: longer than %u bytes; the rest was not read", VC_CPUINFO_MAX);
+        vc_hwarn(h, "/proc/cpuinfo: longer than %zu bytes; the rest was not read", VC_CPUINFO_MAX);
     return 0;
 }
 
@@ -823,9 +823,7 @@ int vc_host_cpu(vc_hostctx *h, vc_cpu *cpu)
                 cpu->clusters = 1;
             cpu->cores = ni.cores;
             cpu->threads = ni.threads;
-        } else if (err.code == VC_ENOMEM) {
-            return -1;
-        } else if (vc_hwarn(h, "no host CPU topology: %s", err.msg) < 0) {
+        } else if (err.code == VC_ENOMEM || vc_hwarn(h, "no host CPU topology: %s", err.msg) < 0) {
             return -1;
         }
         if (vc_arch_is_x86(h->arch)) {

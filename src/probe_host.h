@@ -43,9 +43,8 @@ void vc_hostctx_free(vc_hostctx *h);
 int vc_hwarn(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);
 
 /* Limits on what one file may hold. */
-#define VC_VALUE_MAX 4096u                  /* single values */
-#define VC_LIST_MAX (1024u * 1024u)         /* CPU lists and masks, meminfo */
-#define VC_CPUINFO_MAX (16u * 1024u * 1024u) /* /proc/cpuinfo (the rest is ignored) */
+#define VC_VALUE_MAX ((size_t)4096)          /* single values */
+#define VC_LIST_MAX ((size_t)1024 * 1024)    /* CPU lists and masks, meminfo */
 
 /* Host path from a format, mapped through the options into out (PATH_MAX).
  * Records the host path in h->last. -1 when it does not fit. */

@@ -175,6 +175,14 @@ int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...)
     return rc;
 }
 
+/* The first byte from p on (before end) that is not one of set. */
+static const char *skip_any(const char *p, const char *end, const char *set)
+{
+    while (p < end && *p && strchr(set, *p))
+        p++;
+    return p;
+}
+
 int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
 {
     size_t klen = strlen(key);
@@ -184,23 +192,12 @@ int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
         const char *le = nl ? nl : end;
         /* "MemTotal:  123 kB", or per node "Node 0 MemTotal:  123 kB" */
         const char *k = p;
-        if (le - p > 5 && strncmp(p, "Node ", 5) == 0) {
-            k = p + 5;
-            while (k < le && *k >= '0' && *k <= '9')
-                k++;
-            while (k < le && *k == ' ')
-                k++;
-        }
+        if (le - p > 5 && strncmp(p, "Node ", 5) == 0)
+            k = skip_any(skip_any(p + 5, le, "0123456789"), le, " ");
         if ((size_t)(le - k) > klen && strncmp(k, key, klen) == 0 && k[klen] == ':') {
-            const char *v = k + klen + 1;
-            while (v < le && (*v == ' ' || *v == '\t'))
-                v++;
-            const char *d = v;
-            while (d < le && *d >= '0' && *d <= '9')
-                d++;
-            const char *u = d;
-            while (u < le && *u == ' ')
-                u++;
+            const char *v = skip_any(k + klen + 1, le, " \t");
+            const char *d = skip_any(v, le, "0123456789");
+            const char *u = skip_any(d, le, " ");
             if (d == v || vc_parse_uint(v, (size_t)(d - v), UINT64_MAX / 1024, kib) < 0)
                 return -1;
             if (le - u == 2 && strncmp(u, "kB", 2) == 0)

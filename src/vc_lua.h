@@ -12,6 +12,12 @@
 #error "virtcaps needs Lua 5.4"
 #endif
 
+/* These raise (they long-jump) and never return: saying so lets the
+ * compiler and the analyzers follow the binding's code. */
+LUALIB_API int luaL_error(lua_State *L, const char *fmt, ...) __attribute__((noreturn));
+LUALIB_API int luaL_argerror(lua_State *L, int arg, const char *extramsg) __attribute__((noreturn));
+LUA_API int lua_error(lua_State *L) __attribute__((noreturn));
+
 #define VC_ARENA_TYPE "virtcaps.Arena"
 #define VC_CPU_DB_TYPE "virtcaps.CpuModels"
 

@@ -205,7 +205,8 @@ static int get_bool(rctx *r, const xmlNode *n, const char *name, const char *yes
     else if (strcmp(t, no) == 0)
         *out = 0;
     else
-        return vc_xml_fail(r->err, n, "<%s> attribute %s: expected '%s' or '%s', got '%s'", name_of(n), name, yes, no, t);
+        return vc_xml_fail(r->err, n, "<%s> attribute %s: expected '%s' or '%s', got '%s'",
+                           name_of(n), name, yes, no, t);
     return 0;
 }
 
@@ -1092,6 +1093,7 @@ vc_caps *vc_xml_read_file(const char *path, vc_error *err)
 
 static int read_cpu_into(rctx *r, xmlNode *n, vc_cpu ***out, size_t *count)
 {
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     vc_cpu **slot = VC_PUSH(r->a, *out, *count);
     if (!slot || !(*slot = vc_cpu_new(r->a)))
         return oom(r);
