@@ -370,23 +370,16 @@ int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, v
 
 /* ---- building, asking, writing ---- */
 
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out)
+int vc_idset_from_ids(vc_arena *a, const int64_t *ids, size_t n, vc_idset *out)
 {
     memset(out, 0, sizeof *out);
     if (!n)
         return 0;
     if (!(out->ranges = vc_alloc(a, n * sizeof *out->ranges)))
         return -1;
-    qsort(ids, n, sizeof *ids, vc_cmp_i64);
-    for (size_t i = 0; i < n; i++) {
-        if (out->n && ids[i] <= out->ranges[out->n - 1].last + 1) {
-            if (ids[i] > out->ranges[out->n - 1].last)
-                out->ranges[out->n - 1].last = ids[i];
-            continue;
-        }
-        out->ranges[out->n].first = out->ranges[out->n].last = ids[i];
-        out->n++;
-    }
+    for (size_t i = 0; i < n; i++)
+        out->ranges[i] = (vc_range){ids[i], ids[i]};
+    out->n = n;
     normalize(out);
     return 0;
 }

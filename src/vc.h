@@ -89,8 +89,8 @@ int vc_cpuset_parse(vc_arena *a, const char *s, vc_idset *out, vc_error *err);
 int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
 /* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
 int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* Builds a set from ids in any order (duplicates allowed); ids is reordered. -1 on OOM. */
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out);
+/* Builds a set from ids in any order (duplicates allowed); -1 on OOM. */
+int vc_idset_from_ids(vc_arena *a, const int64_t *ids, size_t n, vc_idset *out);
 int vc_idset_intersect(vc_arena *a, const vc_idset *x, const vc_idset *y, vc_idset *out);
 bool vc_idset_has(const vc_idset *s, int64_t id);
 int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
