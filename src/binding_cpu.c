@@ -60,7 +60,7 @@ static vc_cpu_db *get_db(lua_State *L, const char *dir)
         lua_setfield(L, LUA_REGISTRYINDEX, VC_CPU_DBS_KEY);
     }
     if (lua_getfield(L, -1, dir) == LUA_TUSERDATA) {
-        vc_cpu_db *db = *(vc_cpu_db **)luaL_checkudata(L, -1, VC_CPU_DB_TYPE);
+        vc_cpu_db *db = *(void **)luaL_checkudata(L, -1, VC_CPU_DB_TYPE); /* an owner: its pointer first */
         lua_pop(L, 2);
         return db;
     }
