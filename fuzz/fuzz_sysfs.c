@@ -1,6 +1,8 @@
-/* Any bytes as a sysfs value: CPU lists, masks, numbers, sizes, meminfo.
- * Parsed sets must be sorted, disjoint and within the id limit, and read
- * back the same from their own format. */
+/* Any bytes as a sysfs value (CPU lists, masks, numbers, sizes, meminfo)
+ * and as a cpuset of the reference's grammar. Parsed sets must be sorted,
+ * disjoint and within the id limit, and read back the same from their own
+ * format; a cpuset must hold what applying its items one by one to a
+ * bitmap gives (each item parsed alone: the removals' order is checked). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +11,14 @@
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 
+#define SMALL 4096
+
 static void check_set(vc_arena *a, const vc_idset *s)
 {
     int64_t count = 0;
     for (size_t i = 0; i < s->n; i++) {
         const vc_range *r = &s->ranges[i];
-        if (r->first < 0 || r->last < r->first || r->last >= VC_ID_LIMIT)
+        if (r->first < 0 || r->last < r->first || r->last >= VC_CPUSET_MAX)
             abort();
         if (i && r->first <= s->ranges[i - 1].last + 1)
             abort(); /* overlapping or adjacent ranges not merged */
@@ -28,6 +32,41 @@ static void check_set(vc_arena *a, const vc_idset *s)
     if (!text || vc_idset_parse_list(a, text, strlen(text), &again, &err) < 0 || again.n != s->n ||
         again.count != s->count || (s->n && memcmp(again.ranges, s->ranges, s->n * sizeof *s->ranges) != 0))
         abort();
+}
+
+/* The items applied in order to a bitmap; false when an id is too large for it. */
+static bool by_items(vc_arena *a, char *text, unsigned char *bits)
+{
+    char *save = NULL;
+    for (char *tok = strtok_r(text, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        tok += strspn(tok, " \t\n\r");
+        bool remove = *tok == '^';
+        vc_idset one;
+        vc_error err;
+        if (vc_cpuset_parse(a, remove ? tok + 1 : tok, &one, &err) < 0 || vc_idset_max(&one) >= SMALL)
+            return false;
+        for (size_t i = 0; i < one.n; i++)
+            for (int64_t id = one.ranges[i].first; id <= one.ranges[i].last; id++)
+                bits[id] = !remove;
+    }
+    return true;
+}
+
+static void check_cpuset(vc_arena *a, const char *text)
+{
+    vc_idset s;
+    vc_error err;
+    if (vc_cpuset_parse(a, text, &s, &err) < 0)
+        return;
+    check_set(a, &s);
+    char *copy = strdup(text);
+    unsigned char *bits = calloc(SMALL, 1);
+    if (copy && bits && by_items(a, copy, bits))
+        for (int64_t id = 0; id < SMALL; id++)
+            if (bits[id] != vc_idset_has(&s, id))
+                abort();
+    free(copy);
+    free(bits);
 }
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
@@ -48,6 +87,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
         check_set(a, &s);
     if (vc_idset_parse_mask(a, text, size, &s, &err) == 0)
         check_set(a, &s);
+    check_cpuset(a, copy);
     uint64_t u;
     if (vc_parse_uint(text, size, UINT64_MAX, &u) == 0) {
         char back[32];

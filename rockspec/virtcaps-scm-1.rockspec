@@ -44,6 +44,8 @@ build = {
             "src/drv_lxc.c",
             "src/drv_qemu.c",
             "src/drv_xen.c",
+            "src/hostfs.c",
+            "src/idset.c",
             "src/model.c",
             "src/probe.c",
             "src/qemu_cache.c",

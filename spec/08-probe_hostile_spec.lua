@@ -294,6 +294,9 @@ describe("a host with 100,000 CPUs", function()
       assert.same({ id = 99999, socket_id = 0, die_id = 0, core_id = 99999, siblings = "99999" },
          caps.host.topology.cells[1].cpus[100000])
       assert.same({ 100000, 100000, 1, 1, 100000, 1 }, { ni.cpus, ni.maxcpus, ni.nodes, ni.sockets, ni.cores, ni.threads })
+      -- Formatting and parsing check every CPU's siblings against the cells.
+      local again = assert(virtcaps.parse(caps:xml()))
+      assert.same(caps.host.topology, again.host.topology)
    end)
 end)
 

@@ -11,32 +11,55 @@
 
 /* ---- owners: userdata that free C memory when Lua drops them ---- */
 
-typedef struct arena_box {
-    vc_arena *arena;
-} arena_box;
+typedef struct owner {
+    void *p;
+    void (*release)(void *);
+} owner;
 
-static int arena_gc(lua_State *L)
+static void release(owner *o)
 {
-    arena_box *box = luaL_checkudata(L, 1, VC_ARENA_TYPE);
-    vc_arena_free(box->arena);
-    box->arena = NULL;
+    if (o->p)
+        o->release(o->p);
+    o->p = NULL;
+}
+
+/* __gc and __close; the type's name is the upvalue. */
+static int owner_gc(lua_State *L)
+{
+    release(luaL_checkudata(L, 1, lua_tostring(L, lua_upvalueindex(1))));
     return 0;
 }
 
-static arena_box *new_box(lua_State *L)
+void vc_lua_register_owner(lua_State *L, const char *type)
 {
-    arena_box *box = lua_newuserdatauv(L, sizeof *box, 0);
-    box->arena = NULL;
-    luaL_setmetatable(L, VC_ARENA_TYPE);
-    return box;
+    static const luaL_Reg meta[] = {{"__gc", owner_gc}, {"__close", owner_gc}, {NULL, NULL}};
+    if (luaL_newmetatable(L, type)) {
+        lua_pushstring(L, type);
+        luaL_setfuncs(L, meta, 1);
+    }
+    lua_pop(L, 1);
+}
+
+void **vc_lua_owner(lua_State *L, const char *type, void (*release_fn)(void *))
+{
+    owner *o = lua_newuserdatauv(L, sizeof *o, 0);
+    o->p = NULL;
+    o->release = release_fn;
+    luaL_setmetatable(L, type);
+    return &o->p;
+}
+
+static void free_arena(void *a)
+{
+    vc_arena_free(a);
 }
 
 vc_arena *vc_lua_arena(lua_State *L)
 {
-    arena_box *box = new_box(L);
-    if (!(box->arena = vc_arena_new()))
+    void **slot = vc_lua_owner(L, VC_ARENA_TYPE, free_arena);
+    if (!(*slot = vc_arena_new()))
         luaL_error(L, "out of memory");
-    return box->arena;
+    return *slot;
 }
 
 void vc_lua_own_caps(lua_State *L, vc_caps *caps)
@@ -46,15 +69,12 @@ void vc_lua_own_caps(lua_State *L, vc_caps *caps)
         vc_caps_free(caps);
         luaL_error(L, "out of memory");
     }
-    arena_box *box = new_box(L);
-    box->arena = caps->arena;
+    *vc_lua_owner(L, VC_ARENA_TYPE, free_arena) = caps->arena;
 }
 
 void vc_lua_release(lua_State *L, int idx)
 {
-    arena_box *box = luaL_checkudata(L, idx, VC_ARENA_TYPE);
-    vc_arena_free(box->arena);
-    box->arena = NULL;
+    release(luaL_checkudata(L, idx, VC_ARENA_TYPE));
 }
 
 static int buffer_gc(lua_State *L)
@@ -71,13 +91,18 @@ vc_buf *new_buffer(lua_State *L)
     return b;
 }
 
+void push_buffer(lua_State *L, vc_buf *b)
+{
+    if (b->oom)
+        luaL_error(L, "out of memory");
+    lua_pushlstring(L, b->data ? b->data : "", b->len);
+    vc_buf_free(b);
+}
+
 void vc_lua_register_arena(lua_State *L)
 {
-    static const luaL_Reg meta[] = {{"__gc", arena_gc}, {"__close", arena_gc}, {NULL, NULL}};
     static const luaL_Reg bmeta[] = {{"__gc", buffer_gc}, {"__close", buffer_gc}, {NULL, NULL}};
-    if (luaL_newmetatable(L, VC_ARENA_TYPE))
-        luaL_setfuncs(L, meta, 0);
-    lua_pop(L, 1);
+    vc_lua_register_owner(L, VC_ARENA_TYPE);
     if (luaL_newmetatable(L, VC_BUFFER_TYPE))
         luaL_setfuncs(L, bmeta, 0);
     lua_pop(L, 1);
@@ -165,8 +190,7 @@ static int l_format(lua_State *L)
     vc_buf *out = new_buffer(L);
     if (vc_xml_write(caps, out, &err) < 0)
         return luaL_error(L, "%s", err.msg);
-    lua_pushlstring(L, out->data, out->len);
-    vc_buf_free(out);
+    push_buffer(L, out);
     vc_lua_release(L, 2);
     return 1;
 }
@@ -188,10 +212,7 @@ static int l_format_cpu(lua_State *L)
         return luaL_error(L, "%s", err.msg);
     vc_buf *out = new_buffer(L);
     vc_xml_write_cpu(out, cpu, 0);
-    if (out->oom)
-        return luaL_error(L, "out of memory");
-    lua_pushlstring(L, out->data, out->len);
-    vc_buf_free(out);
+    push_buffer(L, out);
     vc_lua_release(L, 2);
     return 1;
 }
@@ -211,18 +232,25 @@ const char *opt_string(lua_State *L, int opts, const char *key)
     return v;
 }
 
-void check_options(lua_State *L, int opts, const char *const *known)
+bool unknown_key(lua_State *L, int idx, const char *const *known)
 {
     lua_pushnil(L);
-    while (lua_next(L, opts)) {
+    while (lua_next(L, idx)) {
         lua_pop(L, 1);
         bool ok = false;
         if (lua_type(L, -1) == LUA_TSTRING)
             for (const char *const *k = known; *k && !ok; k++)
                 ok = strcmp(*k, lua_tostring(L, -1)) == 0;
         if (!ok)
-            luaL_error(L, "bad argument #1 (unknown option '%s')", luaL_tolstring(L, -1, NULL));
+            return true;
     }
+    return false;
+}
+
+void check_options(lua_State *L, int opts, const char *const *known)
+{
+    if (unknown_key(L, opts, known))
+        luaL_error(L, "bad argument #1 (unknown option '%s')", luaL_tolstring(L, -1, NULL));
 }
 
 vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
@@ -389,22 +417,16 @@ static int l_nodeinfo(lua_State *L)
         return vc_lua_fail(L, &err);
     lua_createtable(L, 0, 9);
     char arch[64];
-    if (vc_probe_arch(&opts, arch, sizeof arch) == 0) {
-        /* virNodeInfo's model: the architecture */
-        lua_pushstring(L, arch);
-        lua_setfield(L, -2, "model");
-    }
-    const struct {
-        const char *key;
-        int64_t value;
-    } fields[] = {{"cpus", ni.cpus},       {"maxcpus", ni.maxcpus}, {"mhz", ni.mhz},         {"nodes", ni.nodes},
-                  {"sockets", ni.sockets}, {"cores", ni.cores},     {"threads", ni.threads}, {"memory", ni.memory}};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (fields[i].value == VC_UNSET)
-            continue;
-        lua_pushinteger(L, (lua_Integer)fields[i].value);
-        lua_setfield(L, -2, fields[i].key);
-    }
+    if (vc_probe_arch(&opts, arch, sizeof arch) == 0)
+        set_str(L, "model", arch); /* virNodeInfo's model: the architecture */
+    set_int(L, "cpus", ni.cpus);
+    set_int(L, "maxcpus", ni.maxcpus);
+    set_int(L, "mhz", ni.mhz);
+    set_int(L, "nodes", ni.nodes);
+    set_int(L, "sockets", ni.sockets);
+    set_int(L, "cores", ni.cores);
+    set_int(L, "threads", ni.threads);
+    set_int(L, "memory", ni.memory);
     return 1;
 }
 

@@ -7,30 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VC_CPU_DB_TYPE "virtcaps.CpuModels"
 #define VC_CPU_DBS_KEY "virtcaps.cpu_models"
 /* CPUs converted into one scratch arena before it is dropped (baselines) */
 #define BATCH 512
 
-static void max_args(lua_State *L, int max)
-{
-    if (lua_gettop(L) > max)
-        luaL_argerror(L, max + 1, lua_pushfstring(L, "no more than %d argument%s expected, got %d", max,
-                                                  max == 1 ? "" : "s", lua_gettop(L)));
-}
-
 /* ---- the database, per directory ---- */
 
-typedef struct db_box {
-    vc_cpu_db *db;
-} db_box;
-
-static int db_gc(lua_State *L)
+static void free_db(void *db)
 {
-    db_box *box = luaL_checkudata(L, 1, VC_CPU_DB_TYPE);
-    vc_cpu_db_free(box->db);
-    box->db = NULL;
-    return 0;
+    vc_cpu_db_free(db);
 }
 
 /* The options table at idx (absent, nil or a table): its cpu_map. */
@@ -39,15 +24,8 @@ static const char *opt_cpu_map(lua_State *L, int idx, const char *const *known)
     if (lua_isnoneornil(L, idx))
         return NULL;
     luaL_checktype(L, idx, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = lua_type(L, -1) == LUA_TSTRING && strcmp(*k, lua_tostring(L, -1)) == 0;
-        if (!ok)
-            luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL)));
-    }
+    if (unknown_key(L, idx, known))
+        luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL)));
     lua_getfield(L, idx, "cpu_map");
     const char *dir = NULL;
     if (!lua_isnil(L, -1)) {
@@ -82,19 +60,17 @@ static vc_cpu_db *get_db(lua_State *L, const char *dir)
         lua_setfield(L, LUA_REGISTRYINDEX, VC_CPU_DBS_KEY);
     }
     if (lua_getfield(L, -1, dir) == LUA_TUSERDATA) {
-        vc_cpu_db *db = ((db_box *)lua_touserdata(L, -1))->db;
+        vc_cpu_db *db = *(void **)luaL_checkudata(L, -1, VC_CPU_DB_TYPE); /* an owner: its pointer first */
         lua_pop(L, 2);
         return db;
     }
     lua_pop(L, 1);
-    db_box *box = lua_newuserdatauv(L, sizeof *box, 0);
-    box->db = NULL;
-    luaL_setmetatable(L, VC_CPU_DB_TYPE);
-    if (!(box->db = vc_cpu_db_new(dir)))
+    void **slot = vc_lua_owner(L, VC_CPU_DB_TYPE, free_db);
+    if (!(*slot = vc_cpu_db_new(dir)))
         luaL_error(L, "out of memory");
     lua_setfield(L, -2, dir);
     lua_pop(L, 1);
-    return box->db;
+    return *slot;
 }
 
 vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir)
@@ -109,12 +85,6 @@ static const vc_x86_map *get_x86(lua_State *L, const char *dir, vc_error *err)
 
 /* ---- raw CPU data as tables ---- */
 
-static void set_u32(lua_State *L, const char *k, uint32_t v)
-{
-    lua_pushinteger(L, (lua_Integer)v);
-    lua_setfield(L, -2, k);
-}
-
 static void push_cpudata(lua_State *L, const vc_cpudata *d)
 {
     lua_createtable(L, 0, 3);
@@ -124,21 +94,21 @@ static void push_cpudata(lua_State *L, const vc_cpudata *d)
     for (size_t i = 0; i < d->ncpuid; i++) {
         const vc_cpuid *c = &d->cpuid[i];
         lua_createtable(L, 0, 6);
-        set_u32(L, "eax_in", c->eax_in);
-        set_u32(L, "ecx_in", c->ecx_in);
-        set_u32(L, "eax", c->eax);
-        set_u32(L, "ebx", c->ebx);
-        set_u32(L, "ecx", c->ecx);
-        set_u32(L, "edx", c->edx);
+        set_int(L, "eax_in", c->eax_in);
+        set_int(L, "ecx_in", c->ecx_in);
+        set_int(L, "eax", c->eax);
+        set_int(L, "ebx", c->ebx);
+        set_int(L, "ecx", c->ecx);
+        set_int(L, "edx", c->edx);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "cpuid");
     lua_createtable(L, (int)d->nmsr, 0);
     for (size_t i = 0; i < d->nmsr; i++) {
         lua_createtable(L, 0, 3);
-        set_u32(L, "index", d->msr[i].index);
-        set_u32(L, "eax", d->msr[i].eax);
-        set_u32(L, "edx", d->msr[i].edx);
+        set_int(L, "index", d->msr[i].index);
+        set_int(L, "eax", d->msr[i].eax);
+        set_int(L, "edx", d->msr[i].edx);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
     lua_setfield(L, -2, "msr");
@@ -179,15 +149,8 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 {
     static const char *const known[] = {"arch", "cpuid", "msr", NULL};
     memset(d, 0, sizeof *d);
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        bool ok = false;
-        for (const char *const *k = known; *k && !ok; k++)
-            ok = lua_type(L, -1) == LUA_TSTRING && strcmp(*k, lua_tostring(L, -1)) == 0;
-        if (!ok)
-            luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
-    }
+    if (unknown_key(L, idx, known))
+        luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
     lua_getfield(L, idx, "arch");
     if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "x86") == 0))
         luaL_error(L, "cpudata.arch: only 'x86' data can be decoded");
@@ -248,14 +211,14 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, si
         char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
         if (!wrapped)
             return NULL;
-        memcpy(wrapped, "<cpus>", 6);
-        memcpy(wrapped + 6, xml, len);
-        memcpy(wrapped + 6 + len, "</cpus>", 7);
+        /* No NUL in it: the first reading would have said so. */
+        snprintf(wrapped, len + 16, "<cpus>%s</cpus>", xml);
         return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
     }
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
                    luaL_typename(L, idx));
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     vc_cpu **out = vc_alloc(a, sizeof *out);
     if (!out)
         luaL_error(L, "out of memory");
@@ -301,7 +264,7 @@ static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_
 static int l_decode(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", NULL};
-    max_args(L, 2);
+    check_nargs(L, 2);
     const char *dir = opt_cpu_map(L, 2, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
@@ -337,7 +300,7 @@ static int l_parse_cpudata(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    max_args(L, 1);
+    check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpudata data;
@@ -356,19 +319,13 @@ static int l_parse_cpudata(lua_State *L)
 static int l_format_cpudata(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    max_args(L, 1);
+    check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_cpudata data;
     check_cpudata(L, 1, a, &data);
-    vc_buf b;
-    vc_buf_init(&b);
-    vc_cpudata_write(&b, &data);
-    if (b.oom) {
-        vc_buf_free(&b);
-        return luaL_error(L, "out of memory");
-    }
-    lua_pushlstring(L, b.data, b.len);
-    vc_buf_free(&b);
+    vc_buf *out = new_buffer(L);
+    vc_cpudata_write(out, &data);
+    push_buffer(L, out);
     return 1;
 }
 
@@ -385,7 +342,7 @@ static int l_format_cpudata(lua_State *L)
 static int l_host_cpudata(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", NULL};
-    max_args(L, 1);
+    check_nargs(L, 1);
     const char *dir = opt_cpu_map(L, 1, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err, msr_err;
@@ -414,23 +371,20 @@ static int l_host_cpudata(lua_State *L)
 static int l_format(lua_State *L)
 {
     luaL_checkany(L, 1);
-    max_args(L, 1);
+    check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpu *cpu = one_cpu(L, 1, a, "cpu", &err);
     if (!cpu)
         return vc_lua_fail(L, &err);
-    vc_buf b;
-    vc_buf_init(&b);
-    int rc = vc_cpu_format(&b, cpu, &err);
-    if (rc == 0)
-        lua_pushlstring(L, b.data, b.len);
-    vc_buf_free(&b);
-    if (rc < 0) {
+    vc_buf *out = new_buffer(L);
+    if (vc_cpu_format(out, cpu, &err) < 0) {
+        vc_buf_free(out);
         if (lua_type(L, 1) == LUA_TSTRING)
             return vc_lua_fail(L, &err);
         return luaL_error(L, "%s", err.msg);
     }
+    push_buffer(L, out);
     return 1;
 }
 
@@ -454,7 +408,7 @@ static int l_compare(lua_State *L)
     static const char *const known[] = {"cpu_map", NULL};
     luaL_checkany(L, 1);
     luaL_checkany(L, 2);
-    max_args(L, 3);
+    check_nargs(L, 3);
     const char *dir = opt_cpu_map(L, 3, known);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
@@ -470,11 +424,7 @@ static int l_compare(lua_State *L)
     lua_pushstring(L, results[res.result]);
     if (res.result != VC_CMP_INCOMPATIBLE)
         return 1;
-    lua_createtable(L, (int)res.nfeatures, 0);
-    for (size_t i = 0; i < res.nfeatures; i++) {
-        lua_pushstring(L, res.features[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
+    push_strings(L, res.features, res.nfeatures);
     if (res.message)
         lua_pushstring(L, res.message);
     else
@@ -521,7 +471,7 @@ static int l_baseline(lua_State *L)
 {
     static const char *const known[] = {"cpu_map", "expand", "migratable", NULL};
     luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
-    max_args(L, 2);
+    check_nargs(L, 2);
     const char *dir = opt_cpu_map(L, 2, known);
     vc_baseline_opts opts = {.expand = opt_flag(L, 2, "expand"), .migratable = opt_flag(L, 2, "migratable")};
     vc_cpu_db *db = get_db(L, dir);
@@ -576,14 +526,11 @@ static int l_baseline(lua_State *L)
 
 void vc_lua_open_cpu(lua_State *L)
 {
-    static const luaL_Reg meta[] = {{"__gc", db_gc}, {NULL, NULL}};
     static const luaL_Reg functions[] = {
         {"cpu_decode", l_decode},   {"cpu_parse_cpudata", l_parse_cpudata}, {"cpu_format_cpudata", l_format_cpudata},
         {"cpu_host_cpudata", l_host_cpudata}, {"cpu_format", l_format}, {"cpu_compare", l_compare},
         {"cpu_baseline", l_baseline}, {NULL, NULL},
     };
-    if (luaL_newmetatable(L, VC_CPU_DB_TYPE))
-        luaL_setfuncs(L, meta, 0);
-    lua_pop(L, 1);
+    vc_lua_register_owner(L, VC_CPU_DB_TYPE);
     luaL_setfuncs(L, functions, 0);
 }

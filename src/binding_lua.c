@@ -9,22 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (v) {
-        lua_pushstring(L, v);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void set_int(lua_State *L, const char *k, int64_t v)
-{
-    if (v != VC_UNSET) {
-        lua_pushinteger(L, (lua_Integer)v);
-        lua_setfield(L, -2, k);
-    }
-}
-
 /* A string argument without NUL bytes (libxml2 and the cpuset reader stop at one). */
 static const char *check_text(lua_State *L, int arg, size_t *len)
 {
@@ -62,11 +46,7 @@ static int l_xpath(lua_State *L)
     }
     switch (r.kind) {
     case VC_XPATH_NODES:
-        lua_createtable(L, (int)r.nstrings, 0);
-        for (size_t i = 0; i < r.nstrings; i++) {
-            lua_pushstring(L, r.strings[i]);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
+        push_strings(L, r.strings, r.nstrings);
         break;
     case VC_XPATH_STRING:
         lua_pushstring(L, r.strings[0]);
@@ -207,26 +187,22 @@ static int l_cpuset(lua_State *L)
     const char *s = check_text(L, 1, NULL);
     check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
-    int64_t *ids;
-    size_t n;
+    vc_idset set;
     vc_error err;
-    if (vc_cpuset_parse(a, s, &ids, &n, &err) < 0) {
+    if (vc_cpuset_parse(a, s, &set, &err) < 0) {
         vc_lua_release(L, -1);
         return vc_lua_fail(L, &err);
     }
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushinteger(L, (lua_Integer)ids[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    lua_createtable(L, (int)set.count, 0);
+    lua_Integer k = 0;
+    for (size_t i = 0; i < set.n; i++) {
+        for (int64_t id = set.ranges[i].first; id <= set.ranges[i].last; id++) {
+            lua_pushinteger(L, (lua_Integer)id);
+            lua_rawseti(L, -2, ++k);
+        }
     }
     vc_lua_release(L, -2);
     return 1;
-}
-
-static int cmp_ids(const void *x, const void *y)
-{
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
 }
 
 /***
@@ -256,17 +232,12 @@ static int l_cpuset_format(lua_State *L)
         ids[i] = (int64_t)v;
         lua_pop(L, 1);
     }
-    qsort(ids, n, sizeof *ids, cmp_ids);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (k == 0 || ids[k - 1] != ids[i])
-            ids[k++] = ids[i];
-    vc_buf *out = new_buffer(L);
-    vc_cpuset_format(out, ids, k);
-    if (out->oom)
+    vc_idset set;
+    if (vc_idset_from_ids(a, ids, n, &set) < 0)
         return luaL_error(L, "out of memory");
-    lua_pushlstring(L, out->data ? out->data : "", out->len);
-    vc_buf_free(out);
+    vc_buf *out = new_buffer(L);
+    vc_idset_write(out, &set);
+    push_buffer(L, out);
     lua_remove(L, -2);
     vc_lua_release(L, -2);
     return 1;

@@ -37,11 +37,13 @@ static int check_duplicates(const vc_cpu *cpu, vc_error *err)
 {
     if (cpu->nfeatures < 2)
         return 0;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_feature **sorted = malloc(cpu->nfeatures * sizeof *sorted);
     if (!sorted)
         return vc_oom(err);
     for (size_t i = 0; i < cpu->nfeatures; i++)
         sorted[i] = &cpu->features[i];
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     qsort(sorted, cpu->nfeatures, sizeof *sorted, cmp_by_name);
     /* Each name's second place in the list is where it is found again. */
     const vc_feature *first_again = NULL;

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CPUINFO_MAX (16u * 1024u * 1024u)
-
 int vc_cpu_host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, vc_error *msr_err, vc_error *err)
 {
     msr_err->code = VC_OK;
@@ -129,23 +127,13 @@ static char *read_cpuinfo(const vc_probe_opts *opts, vc_error *err)
         return NULL;
     }
     size_t len;
-    char *text = vc_read_file(path, CPUINFO_MAX, &len, err);
-    if (!text)
-        return NULL;
-    if (memchr(text, '\0', len)) {
+    char *text = vc_read_file(path, VC_CPUINFO_MAX, &len, err);
+    if (text && memchr(text, '\0', len)) {
         vc_fail(err, VC_EINPUT, "%s: NUL byte in the text", path);
         free(text);
         return NULL;
     }
-    /* The reader does not terminate what it reads. */
-    char *str = realloc(text, len + 1);
-    if (!str) {
-        free(text);
-        vc_oom(err);
-        return NULL;
-    }
-    str[len] = '\0';
-    return str;
+    return text;
 }
 
 static int probe_cpuinfo(const vc_probe_opts *opts, vc_cpu_db *db, bool arm, vc_cpu *cpu, vc_caps *caps,

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAP_FILE_MAX (16u * 1024u * 1024u)
+#define MAP_FILE_MAX ((size_t)16 * 1024 * 1024)
 #define MAP_MAX_ITEMS 100000
 /* Real databases use 1 or 2 items per feature and about 40 words. */
 #define MAP_MAX_FEATURE_ITEMS 64
@@ -129,32 +129,9 @@ struct loader {
     size_t items;
 };
 
-static int line_of(const xmlNode *n)
-{
-    return (int)xmlGetLineNo(n);
-}
-
-static int lfail(loader *L, const xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
-static int lfail(loader *L, const xmlNode *n, const char *fmt, ...)
-{
-    char what[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (!n)
-        return vc_fail(L->err, VC_EINPUT, "%s: %s", L->file, what);
-    return vc_fail(L->err, VC_EINPUT, "%s: line %d: %s", L->file, line_of(n), what);
-}
-
 static int loom(loader *L)
 {
     return vc_oom(L->err);
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
 }
 
 /* An attribute copied into the arena; NULL when absent (or on OOM, with
@@ -178,7 +155,7 @@ static int need_attr(loader *L, const xmlNode *n, const char *name, char **out)
     if (oom)
         return loom(L);
     if (!*out)
-        return lfail(L, n, "<%s> needs a %s attribute", n->name, name);
+        return vc_xml_file_fail(L->err, L->file, n, "<%s> needs a %s attribute", n->name, name);
     return 0;
 }
 
@@ -190,7 +167,7 @@ static int parse_num(loader *L, const xmlNode *n, const char *name, const char *
     errno = 0;
     unsigned long long v = strtoull(s, &end, base);
     if (!*s || end == s || *end || errno || strchr(s, '-') || v > max)
-        return lfail(L, n, "<%s> attribute %s: invalid number '%.40s'", n->name, name, s);
+        return vc_xml_file_fail(L->err, L->file, n, "<%s> attribute %s: invalid number '%.40s'", n->name, name, s);
     *out = v;
     return 0;
 }
@@ -204,7 +181,7 @@ static int num_attr(loader *L, const xmlNode *n, const char *name, int base, boo
         return loom(L);
     if (!s) {
         *out = 0;
-        return required ? lfail(L, n, "<%s> needs a %s attribute", n->name, name) : 0;
+        return required ? vc_xml_file_fail(L->err, L->file, n, "<%s> needs a %s attribute", n->name, name) : 0;
     }
     return parse_num(L, n, name, s, base, max, out);
 }
@@ -212,10 +189,10 @@ static int num_attr(loader *L, const xmlNode *n, const char *name, int base, boo
 static int load_items(loader *L, const xmlNode *parent, const char *what, item_fn fn)
 {
     for (const xmlNode *c = parent->children; c; c = c->next) {
-        if (!is(c, what))
+        if (!vc_xml_is(c, what))
             continue;
         if (!fn)
-            return lfail(L, c, "unexpected element <%s> in the CPU map", what);
+            return vc_xml_file_fail(L->err, L->file, c, "unexpected element <%s> in the CPU map", what);
         if (++L->items > MAP_MAX_ITEMS)
             return vc_fail(L->err, VC_ELIMIT, "%s: more than %d CPU map items", L->file, MAP_MAX_ITEMS);
         char *name;
@@ -271,7 +248,7 @@ static int load_arch(loader *L, const char *arch)
     }
     const xmlNode *section = NULL;
     for (const xmlNode *c = xmlDocGetRootElement(index)->children; c && !section; c = c->next) {
-        if (!is(c, "arch"))
+        if (!vc_xml_is(c, "arch"))
             continue;
         xmlChar *name = xmlGetNoNsProp(c, (const xmlChar *)"name");
         if (name && strcmp((const char *)name, arch) == 0)
@@ -280,11 +257,11 @@ static int load_arch(loader *L, const char *arch)
     }
     int rc = 0;
     if (!section)
-        rc = lfail(L, NULL, "cannot find CPU map for %s architecture", arch);
+        rc = vc_xml_file_fail(L->err, L->file, NULL, "cannot find CPU map for %s architecture", arch);
     else
         rc = load_section(L, section);
     for (const xmlNode *c = section ? section->children : NULL; c && rc == 0; c = c->next) {
-        if (!is(c, "include"))
+        if (!vc_xml_is(c, "include"))
             continue;
         char *file;
         if (need_attr(L, c, "filename", &file) < 0) {
@@ -292,7 +269,7 @@ static int load_arch(loader *L, const char *arch)
             break;
         }
         if (!*file || strchr(file, '/')) {
-            rc = lfail(L, c, "include '%.100s' is not a file name in the map directory", file);
+            rc = vc_xml_file_fail(L->err, L->file, c, "include '%.100s' is not a file name in the map directory", file);
             break;
         }
         xmlDocPtr doc = read_map_file(L, file);
@@ -366,15 +343,15 @@ static int x86_vendor(loader *L, const xmlNode *n, const char *name)
     x86_state *S = L->state;
     for (size_t i = 0; i < S->nvendors; i++)
         if (strcmp(S->vendors[i].name, name) == 0)
-            return lfail(L, n, "CPU vendor %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor %s already defined", name);
     bool oom = false;
     char *string = attr(L, n, "string", &oom);
     if (oom)
         return loom(L);
     if (!string)
-        return lfail(L, n, "Missing vendor string for CPU vendor %s", name);
+        return vc_xml_file_fail(L->err, L->file, n, "Missing vendor string for CPU vendor %s", name);
     if (strlen(string) != 12)
-        return lfail(L, n, "Invalid CPU vendor string '%s'", string);
+        return vc_xml_file_fail(L->err, L->file, n, "Invalid CPU vendor string '%s'", string);
     vc_x86_vendor *v = VC_PUSH(L->a, S->vendors, S->nvendors);
     if (!v)
         return loom(L);
@@ -403,7 +380,7 @@ static int x86_feature(loader *L, const xmlNode *n, const char *name)
     x86_state *S = L->state;
     size_t dummy;
     if (index_get(&S->feat_ix, name, &dummy))
-        return lfail(L, n, "CPU feature %s already defined", name);
+        return vc_xml_file_fail(L->err, L->file, n, "CPU feature %s already defined", name);
     x86_feat *f = VC_PUSH(L->a, S->feats, S->nfeats);
     if (!f)
         return loom(L);
@@ -415,12 +392,13 @@ static int x86_feature(loader *L, const xmlNode *n, const char *name)
     f->migratable = !(mig && strcmp(mig, "no") == 0);
     size_t items = 0;
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE || is(c, "alias"))
+        if (c->type != XML_ELEMENT_NODE || vc_xml_is(c, "alias"))
             continue;
         if (++items > MAP_MAX_FEATURE_ITEMS)
-            return lfail(L, c, "feature %s has more than %d CPUID and MSR items", name, MAP_MAX_FEATURE_ITEMS);
-        uint64_t v[6];
-        if (is(c, "cpuid")) {
+            return vc_xml_file_fail(L->err, L->file, c, "feature %s has more than %d CPUID and MSR items",
+                                    name, MAP_MAX_FEATURE_ITEMS);
+        uint64_t v[6] = {0};
+        if (vc_xml_is(c, "cpuid")) {
             static const char *const regs[] = {"eax_in", "ecx_in", "eax", "ebx", "ecx", "edx"};
             for (int i = 0; i < 6; i++)
                 if (num_attr(L, c, regs[i], 0, i == 0, UINT32_MAX, &v[i]) < 0)
@@ -439,7 +417,7 @@ static int x86_feature(loader *L, const xmlNode *n, const char *name)
         }
     }
     if (!items)
-        return lfail(L, n, "no x86 CPU data found in feature %s", name);
+        return vc_xml_file_fail(L->err, L->file, n, "no x86 CPU data found in feature %s", name);
     return index_put(L->a, &S->feat_ix, name, S->nfeats - 1) < 0 ? loom(L) : 0;
 }
 
@@ -453,21 +431,22 @@ static int on_off(loader *L, const xmlNode *n, const char *name, bool *out)
     else if (strcmp(v, "off") == 0)
         *out = false;
     else
-        return lfail(L, n, "<%s> attribute %s: expected 'on' or 'off', got '%.40s'", n->name, name, v);
+        return vc_xml_file_fail(L->err, L->file, n, "<%s> attribute %s: expected 'on' or 'off', got '%.40s'",
+                                n->name, name, v);
     return 0;
 }
 
 static int x86_signature(loader *L, const xmlNode *n, const char *model, vc_x86_signature *sig)
 {
-    uint64_t v;
+    uint64_t v = 0;
     if (num_attr(L, n, "family", 10, false, UINT32_MAX, &v) < 0)
         return -1;
     if (v == 0)
-        return lfail(L, n, "Invalid CPU signature family in model %s", model);
+        return vc_xml_file_fail(L->err, L->file, n, "Invalid CPU signature family in model %s", model);
     sig->family = (uint32_t)v;
     bool oom = false;
     if (!attr(L, n, "model", &oom))
-        return oom ? loom(L) : lfail(L, n, "Invalid CPU signature model in model %s", model);
+        return oom ? loom(L) : vc_xml_file_fail(L->err, L->file, n, "Invalid CPU signature model in model %s", model);
     if (num_attr(L, n, "model", 10, true, UINT32_MAX, &v) < 0)
         return -1;
     sig->model = (uint32_t)v;
@@ -477,18 +456,22 @@ static int x86_signature(loader *L, const xmlNode *n, const char *model, vc_x86_
         return loom(L);
     if (stepping && *stepping) {
         /* The reference's bitmap syntax over 0-15, as cpusets are written. */
-        int64_t *ids;
-        size_t nids;
+        vc_idset ids;
         vc_error e;
-        if (vc_cpuset_parse(L->a, stepping, &ids, &nids, &e) < 0)
-            return lfail(L, n, "invalid stepping '%.40s' in model %s", stepping, model);
-        for (size_t i = 0; i < nids; i++) {
-            if (ids[i] > 15)
-                return lfail(L, n, "stepping %lld out of range 0-15 in model %s", (long long)ids[i], model);
-            sig->steppings |= (uint16_t)(1u << ids[i]);
+        if (vc_cpuset_parse(L->a, stepping, &ids, &e) < 0)
+            return e.code == VC_ENOMEM ? loom(L)
+                                       : vc_xml_file_fail(L->err, L->file, n, "invalid stepping '%.40s' in model %s",
+                                                          stepping, model);
+        for (size_t i = 0; i < ids.n; i++) {
+            const vc_range *r = &ids.ranges[i];
+            if (r->last > 15)
+                return vc_xml_file_fail(L->err, L->file, n, "stepping %lld out of range 0-15 in model %s",
+                                        (long long)(r->first > 16 ? r->first : 16), model);
+            for (int64_t st = r->first; st <= r->last; st++)
+                sig->steppings |= (uint16_t)(1u << st);
         }
         if (!sig->steppings)
-            return lfail(L, n, "invalid stepping '%.40s' in model %s", stepping, model);
+            return vc_xml_file_fail(L->err, L->file, n, "invalid stepping '%.40s' in model %s", stepping, model);
     }
     return 0;
 }
@@ -498,22 +481,22 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
     x86_state *S = L->state;
     size_t idx;
     if (index_get(&S->model_ix, name, &idx))
-        return lfail(L, n, "Multiple definitions of CPU model '%s'", name);
+        return vc_xml_file_fail(L->err, L->file, n, "Multiple definitions of CPU model '%s'", name);
     x86_model m = {.name = name, .vendor = -1};
     const xmlNode *decode = NULL, *ancestor = NULL, *vendor = NULL;
     size_t nsigs = 0, nfeats = 0;
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (is(c, "decode") && !decode)
+        if (vc_xml_is(c, "decode") && !decode)
             decode = c;
-        else if (is(c, "model") && !ancestor)
+        else if (vc_xml_is(c, "model") && !ancestor)
             ancestor = c;
-        else if (is(c, "vendor") && !vendor)
+        else if (vc_xml_is(c, "vendor") && !vendor)
             vendor = c;
-        nsigs += is(c, "signature");
-        nfeats += is(c, "feature");
+        nsigs += vc_xml_is(c, "signature");
+        nfeats += vc_xml_is(c, "feature");
     }
     if (!decode)
-        return lfail(L, n, "missing decode element in CPU model %s", name);
+        return vc_xml_file_fail(L->err, L->file, n, "missing decode element in CPU model %s", name);
     if (on_off(L, decode, "host", &m.decode_host) < 0 || on_off(L, decode, "guest", &m.decode_guest) < 0)
         return -1;
     const x86_model *parent = NULL;
@@ -523,9 +506,10 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
         if (oom)
             return loom(L);
         if (!pname)
-            return lfail(L, ancestor, "Missing ancestor's name in CPU model %s", name);
+            return vc_xml_file_fail(L->err, L->file, ancestor, "Missing ancestor's name in CPU model %s", name);
         if (!index_get(&S->model_ix, pname, &idx))
-            return lfail(L, ancestor, "Ancestor model %s not found for CPU model %s", pname, name);
+            return vc_xml_file_fail(L->err, L->file, ancestor, "Ancestor model %s not found for CPU model %s",
+                                    pname, name);
         parent = &S->models[idx];
         m.vendor = parent->vendor;
         m.sigs = parent->sigs;
@@ -536,7 +520,7 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
             return loom(L);
         m.nsigs = 0;
         for (const xmlNode *c = n->children; c; c = c->next)
-            if (is(c, "signature") && x86_signature(L, c, name, &m.sigs[m.nsigs++]) < 0)
+            if (vc_xml_is(c, "signature") && x86_signature(L, c, name, &m.sigs[m.nsigs++]) < 0)
                 return -1;
     }
     if (vendor) {
@@ -545,36 +529,38 @@ static int x86_model_fn(loader *L, const xmlNode *n, const char *name)
         if (oom)
             return loom(L);
         if (!vname)
-            return lfail(L, vendor, "Invalid vendor element in CPU model %s", name);
+            return vc_xml_file_fail(L->err, L->file, vendor, "Invalid vendor element in CPU model %s", name);
         m.vendor = -1;
         for (size_t i = 0; i < S->nvendors; i++)
             if (strcmp(S->vendors[i].name, vname) == 0)
                 m.vendor = (long)i;
         if (m.vendor < 0)
-            return lfail(L, vendor, "Unknown vendor %s referenced by CPU model %s", vname, name);
+            return vc_xml_file_fail(L->err, L->file, vendor, "Unknown vendor %s referenced by CPU model %s",
+                                    vname, name);
     }
     size_t total = nfeats + (parent ? parent->nfeats : 0);
-    if (total && (!(m.feats = vc_alloc(L->a, total * sizeof *m.feats)) ||
-                  !(m.removed = vc_alloc(L->a, nfeats * sizeof *m.removed + 1))))
+    if (!(m.feats = vc_alloc(L->a, (total + 1) * sizeof *m.feats)) ||
+        !(m.removed = vc_alloc(L->a, (nfeats + 1) * sizeof *m.removed)))
         return loom(L);
     if (parent) {
         memcpy(m.feats, parent->feats, parent->nfeats * sizeof *m.feats);
         m.nfeats = parent->nfeats;
     }
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (!is(c, "feature"))
+        if (!vc_xml_is(c, "feature"))
             continue;
         char *fname;
         if (need_attr(L, c, "name", &fname) < 0)
             return -1;
         if (!index_get(&S->feat_ix, fname, &idx))
-            return lfail(L, c, "Feature %s required by CPU model %s not found", fname, name);
+            return vc_xml_file_fail(L->err, L->file, c, "Feature %s required by CPU model %s not found", fname, name);
         bool oom = false;
         char *removed = attr(L, c, "removed", &oom);
         if (oom)
             return loom(L);
         if (removed && strcmp(removed, "yes") != 0 && strcmp(removed, "no") != 0)
-            return lfail(L, c, "<feature> attribute removed: expected 'yes' or 'no', got '%.40s'", removed);
+            return vc_xml_file_fail(L->err, L->file, c,
+                                    "<feature> attribute removed: expected 'yes' or 'no', got '%.40s'", removed);
         /* Features QEMU dropped from the model stay out of its data; they
          * are named only to be disabled in guest CPUs. */
         if (removed && strcmp(removed, "yes") == 0)
@@ -652,6 +638,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
 
     map->nfeatures = S->nfeats;
     map->features = vc_alloc(a, (S->nfeats ? S->nfeats : 1) * sizeof *map->features);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     map->features_by_name = vc_alloc(a, (S->nfeats ? S->nfeats : 1) * sizeof *map->features_by_name);
     if (!map->features || !map->features_by_name)
         return NULL;
@@ -674,10 +661,12 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         }
         map->features_by_name[i] = f;
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     qsort(map->features_by_name, map->nfeatures, sizeof *map->features_by_name, cmp_feature_name);
 
     map->nmodels = S->nmodels;
     map->models = vc_alloc(a, (S->nmodels ? S->nmodels : 1) * sizeof *map->models);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     map->models_by_name = vc_alloc(a, (S->nmodels ? S->nmodels : 1) * sizeof *map->models_by_name);
     if (!map->models || !map->models_by_name)
         return NULL;
@@ -691,6 +680,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         m->sigs = t->sigs;
         m->nsigs = t->nsigs;
         if (!(m->data = vc_alloc(a, map->nwords * sizeof *m->data)) ||
+            // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
             !(m->removed = vc_alloc(a, (t->nremoved + 1) * sizeof *m->removed)))
             return NULL;
         for (size_t j = 0; j < t->nremoved; j++)
@@ -702,6 +692,7 @@ static vc_x86_map *x86_finish(loader *L, x86_state *S)
         }
         map->models_by_name[i] = m;
     }
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     qsort(map->models_by_name, map->nmodels, sizeof *map->models_by_name, cmp_model_name);
     return map;
 }
@@ -736,6 +727,7 @@ const vc_x86_feature *vc_x86_feature_find(const vc_x86_map *map, const char *nam
     vc_x86_feature key = {.name = name};
     const vc_x86_feature *kp = &key;
     const vc_x86_feature *const *hit =
+        // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
         bsearch(&kp, map->features_by_name, map->nfeatures, sizeof kp, cmp_feature_name);
     return hit ? *hit : NULL;
 }
@@ -744,6 +736,7 @@ const vc_x86_model *vc_x86_model_find(const vc_x86_map *map, const char *name)
 {
     vc_x86_model key = {.name = name};
     const vc_x86_model *kp = &key;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_model *const *hit = bsearch(&kp, map->models_by_name, map->nmodels, sizeof kp, cmp_model_name);
     return hit ? *hit : NULL;
 }
@@ -763,7 +756,7 @@ static int ppc64_vendor(loader *L, const xmlNode *n, const char *name)
     vc_ppc64_map *map = L->state;
     for (size_t i = 0; i < map->nvendors; i++)
         if (strcmp(map->vendors[i], name) == 0)
-            return lfail(L, n, "CPU vendor %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor %s already defined", name);
     const char **v = VC_PUSH(L->a, map->vendors, map->nvendors);
     if (!v)
         return loom(L);
@@ -776,22 +769,22 @@ static int ppc64_model(loader *L, const xmlNode *n, const char *name)
     vc_ppc64_map *map = L->state;
     for (size_t i = 0; i < map->nmodels; i++)
         if (strcmp(map->models[i].name, name) == 0)
-            return lfail(L, n, "CPU model %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU model %s already defined", name);
     vc_ppc64_model m = {.name = name};
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (is(c, "vendor") && !m.vendor) {
+        if (vc_xml_is(c, "vendor") && !m.vendor) {
             bool oom = false;
             char *v = attr(L, c, "name", &oom);
             if (oom)
                 return loom(L);
             if (!v)
-                return lfail(L, c, "Invalid vendor element in CPU model %s", name);
+                return vc_xml_file_fail(L->err, L->file, c, "Invalid vendor element in CPU model %s", name);
             for (size_t i = 0; i < map->nvendors && !m.vendor; i++)
                 if (strcmp(map->vendors[i], v) == 0)
                     m.vendor = map->vendors[i];
             if (!m.vendor)
-                return lfail(L, c, "Unknown vendor %s referenced by CPU model %s", v, name);
-        } else if (is(c, "pvr")) {
+                return vc_xml_file_fail(L->err, L->file, c, "Unknown vendor %s referenced by CPU model %s", v, name);
+        } else if (vc_xml_is(c, "pvr")) {
             uint64_t value, mask;
             if (num_attr(L, c, "value", 16, true, UINT32_MAX, &value) < 0 ||
                 num_attr(L, c, "mask", 16, true, UINT32_MAX, &mask) < 0)
@@ -803,7 +796,7 @@ static int ppc64_model(loader *L, const xmlNode *n, const char *name)
         }
     }
     if (!m.npvrs)
-        return lfail(L, n, "Missing PVR information for CPU model %s", name);
+        return vc_xml_file_fail(L->err, L->file, n, "Missing PVR information for CPU model %s", name);
     vc_ppc64_model *slot = VC_PUSH(L->a, map->models, map->nmodels);
     if (!slot)
         return loom(L);
@@ -837,14 +830,15 @@ const vc_ppc64_map *vc_cpu_db_ppc64(vc_cpu_db *db, vc_error *err)
 static int arm_vendor(loader *L, const xmlNode *n, const char *name)
 {
     vc_arm_map *map = L->state;
-    uint64_t value;
+    uint64_t value = 0;
     if (num_attr(L, n, "value", 16, true, UINT64_MAX, &value) < 0)
         return -1;
     for (size_t i = 0; i < map->nvendors; i++) {
         if (strcmp(map->vendors[i].name, name) == 0)
-            return lfail(L, n, "CPU vendor %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor %s already defined", name);
         if (map->vendors[i].value == value)
-            return lfail(L, n, "CPU vendor value 0x%02llx already defined", (unsigned long long)value);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU vendor value 0x%02llx already defined",
+                                    (unsigned long long)value);
     }
     vc_arm_vendor *v = VC_PUSH(L->a, map->vendors, map->nvendors);
     if (!v)
@@ -858,7 +852,7 @@ static int arm_feature(loader *L, const xmlNode *n, const char *name)
     vc_arm_map *map = L->state;
     for (size_t i = 0; i < map->nfeatures; i++)
         if (strcmp(map->features[i], name) == 0)
-            return lfail(L, n, "CPU feature %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU feature %s already defined", name);
     const char **f = VC_PUSH(L->a, map->features, map->nfeatures);
     if (!f)
         return loom(L);
@@ -871,11 +865,11 @@ static int arm_model(loader *L, const xmlNode *n, const char *name)
     vc_arm_map *map = L->state;
     for (size_t i = 0; i < map->nmodels; i++)
         if (strcmp(map->models[i].name, name) == 0)
-            return lfail(L, n, "CPU model %s already defined", name);
+            return vc_xml_file_fail(L->err, L->file, n, "CPU model %s already defined", name);
     vc_arm_model m = {.name = name};
     const xmlNode *pvr = NULL;
     for (const xmlNode *c = n->children; c; c = c->next) {
-        if (is(c, "vendor") && !m.vendor) {
+        if (vc_xml_is(c, "vendor") && !m.vendor) {
             char *v;
             if (need_attr(L, c, "name", &v) < 0)
                 return -1;
@@ -883,13 +877,13 @@ static int arm_model(loader *L, const xmlNode *n, const char *name)
                 if (strcmp(map->vendors[i].name, v) == 0)
                     m.vendor = &map->vendors[i];
             if (!m.vendor)
-                return lfail(L, c, "Unknown vendor %s referenced by CPU model %s", v, name);
-        } else if (is(c, "pvr") && !pvr) {
+                return vc_xml_file_fail(L->err, L->file, c, "Unknown vendor %s referenced by CPU model %s", v, name);
+        } else if (vc_xml_is(c, "pvr") && !pvr) {
             pvr = c;
         }
     }
     if (!pvr)
-        return lfail(L, n, "Missing PVR information for CPU model %s", name);
+        return vc_xml_file_fail(L->err, L->file, n, "Missing PVR information for CPU model %s", name);
     if (num_attr(L, pvr, "value", 16, true, UINT64_MAX, &m.pvr) < 0)
         return -1;
     vc_arm_model *slot = VC_PUSH(L->a, map->models, map->nmodels);

@@ -59,7 +59,7 @@ int vc_ppc64_host_from_cpuinfo(const vc_ppc64_map *map, const char *cpuinfo, vc_
     char *rev = cpuinfo_value(cpuinfo, "revision", a);
     const char *p = rev ? strstr(rev, "(pvr ") : NULL;
     unsigned hi, lo;
-    if (!p || sscanf(p, "(pvr %4x %4x)", &hi, &lo) != 2)
+    if (!p || sscanf(p, "(pvr %4x %4x)", &hi, &lo) != 2) // NOLINT(cert-err34-c): 4 digits cannot overflow
         return vc_fail(err, VC_EINPUT, "cannot read the PVR from /proc/cpuinfo");
     uint32_t pvr = (uint32_t)hi << 16 | (uint32_t)lo;
     for (size_t i = 0; i < map->nmodels; i++) {

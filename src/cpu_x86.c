@@ -279,6 +279,7 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signatu
         missing[w] = m->data[w] & ~data[w];
     }
     size_t max = map->nfeatures + m->nremoved + 1;
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_feature **list = vc_alloc(a, max * sizeof *list);
     if (!list)
         return vc_oom(err);
@@ -612,6 +613,7 @@ int vc_x86_expand(const vc_x86_map *map, vc_arena *a, vc_cpu *cpu, vc_error *err
     if (!m)
         return vc_fail(err, VC_EINPUT, "unknown CPU model %s", cpu->model ? cpu->model : "(none)");
     uint32_t *data = vec_new(map, a);
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_feature **fs = vc_alloc(a, (map->nfeatures + 1) * sizeof *fs);
     if (!data || !fs)
         return vc_oom(err);

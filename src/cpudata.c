@@ -68,11 +68,6 @@ const vc_cpuid *vc_cpudata_cpuid(const vc_cpudata *d, uint32_t eax_in, uint32_t 
 
 /* ---- reading ---- */
 
-static int line_of(const xmlNode *n)
-{
-    return (int)xmlGetLineNo(n);
-}
-
 /* An unsigned 32-bit number the way the reference reads it (strtoul, base
  * 0: decimal, 0x hex or 0 octal), the whole value and nothing else. */
 static int get_u32(const xmlNode *n, const char *name, bool required, uint32_t *out, vc_error *err)
@@ -80,7 +75,7 @@ static int get_u32(const xmlNode *n, const char *name, bool required, uint32_t *
     xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
     if (!v) {
         if (required)
-            return vc_fail(err, VC_EINPUT, "line %d: <%s> needs a %s attribute", line_of(n), n->name, name);
+            return vc_fail(err, VC_EINPUT, "line %d: <%s> needs a %s attribute", vc_xml_line(n), n->name, name);
         *out = 0;
         return 0;
     }
@@ -91,7 +86,7 @@ static int get_u32(const xmlNode *n, const char *name, bool required, uint32_t *
     bool ok = *s && end != s && *end == '\0' && errno == 0 && !strchr(s, '-') && x <= UINT32_MAX;
     if (!ok) {
         vc_fail(err, VC_EINPUT, "line %d: <%s> attribute %s: expected an unsigned 32-bit number, got '%.40s'",
-                line_of(n), n->name, name, s);
+                vc_xml_line(n), n->name, name, s);
         xmlFree(v);
         return -1;
     }
@@ -121,7 +116,8 @@ static int read_items(const xmlNode *root, vc_arena *a, vc_cpudata *out, vc_erro
         if (strcmp((const char *)c->name, "alias") == 0)
             continue;
         if (++items > VC_CPUDATA_MAX_ITEMS)
-            return vc_fail(err, VC_ELIMIT, "line %d: more than %d CPU data items", line_of(c), VC_CPUDATA_MAX_ITEMS);
+            return vc_fail(err, VC_ELIMIT, "line %d: more than %d CPU data items",
+                           vc_xml_line(c), VC_CPUDATA_MAX_ITEMS);
         if (strcmp((const char *)c->name, "cpuid") == 0) {
             if (!(out->cpuid = grow(a, out->cpuid, out->ncpuid, &cap_c, sizeof *out->cpuid)))
                 return vc_oom(err);
@@ -141,11 +137,11 @@ static int read_items(const xmlNode *root, vc_arena *a, vc_cpudata *out, vc_erro
             out->nmsr++;
         } else {
             return vc_fail(err, VC_EINPUT, "line %d: unexpected <%s> in <cpudata>: expected <cpuid> or <msr>",
-                           line_of(c), c->name);
+                           vc_xml_line(c), c->name);
         }
     }
     if (items == 0)
-        return vc_fail(err, VC_EINPUT, "line %d: no x86 CPU data found", line_of(root));
+        return vc_fail(err, VC_EINPUT, "line %d: no x86 CPU data found", vc_xml_line(root));
     vc_cpudata_normalize(out);
     return 0;
 }
@@ -162,12 +158,12 @@ int vc_cpudata_read(const char *xml, size_t len, vc_arena *a, vc_cpudata *out, v
     if (!root)
         vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
     else if (strcmp((const char *)root->name, "cpudata") != 0)
-        vc_fail(err, VC_EINPUT, "line %d: the root element is <%s>, expected <cpudata>", line_of(root), root->name);
+        vc_fail(err, VC_EINPUT, "line %d: the root element is <%s>, expected <cpudata>", vc_xml_line(root), root->name);
     else if (!arch)
-        vc_fail(err, VC_EINPUT, "line %d: missing CPU data architecture", line_of(root));
+        vc_fail(err, VC_EINPUT, "line %d: missing CPU data architecture", vc_xml_line(root));
     else if (strcmp((const char *)arch, "x86") != 0)
-        vc_fail(err, VC_EINPUT, "line %d: CPU data of architecture '%.40s' is not supported (only x86)", line_of(root),
-                arch);
+        vc_fail(err, VC_EINPUT, "line %d: CPU data of architecture '%.40s' is not supported (only x86)",
+                vc_xml_line(root), arch);
     else
         rc = read_items(root, a, out, err);
     xmlFree(arch);

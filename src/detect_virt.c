@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,37 +22,41 @@
 typedef struct dctx {
     const vc_probe_opts *opts;
     vc_error *err;
+    bool failed;
 } dctx;
+
+/* A path too long to map is bad input, not "no evidence". */
+static int too_long(dctx *d, const char *path)
+{
+    d->failed = true;
+    return vc_fail(d->err, VC_EINPUT, "%s: the mapped path is too long", path);
+}
 
 static int map(dctx *d, const char *path, char *out, size_t size)
 {
-    if (vc_host_path(d->opts, path, out, size) < 0)
-        return vc_fail(d->err, VC_EINPUT, "%s: the mapped path is too long", path);
-    return 0;
+    return vc_host_path(d->opts, path, out, size) < 0 ? too_long(d, path) : 0;
 }
 
 static bool exists(dctx *d, const char *path)
 {
-    char p[4096];
-    return map(d, path, p, sizeof p) == 0 && access(p, F_OK) == 0;
+    int rc = vc_host_exists(d->opts, path);
+    if (rc < 0)
+        too_long(d, path);
+    return rc > 0;
 }
 
-/* Reads up to size-1 bytes; returns the count, or -1 when the file cannot be
- * read (absent, unreadable: both mean "no evidence" to the callers). */
+/* Reads up to size-1 bytes of a regular file; returns the count, or -1 when
+ * it cannot be read (absent, unreadable: both mean "no evidence" to the
+ * callers). */
 static ssize_t read_bytes(dctx *d, const char *path, char *buf, size_t size)
 {
-    char p[4096];
-    if (map(d, path, p, sizeof p) < 0)
+    char p[PATH_MAX], *text;
+    size_t n;
+    bool truncated;
+    if (map(d, path, p, sizeof p) < 0 || vc_file_read(p, size - 1, &text, &n, &truncated) < 0)
         return -1;
-    FILE *f = fopen(p, "rbe");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, size - 1, f);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad)
-        return -1;
-    buf[n] = '\0';
+    memcpy(buf, text, n + 1);
+    free(text);
     return (ssize_t)n;
 }
 
@@ -241,7 +246,7 @@ static const char *vm_device_tree(dctx *d)
     if (exists(d, "/proc/device-tree/ibm,partition-name") && exists(d, "/proc/device-tree/hmc-managed?") &&
         !exists(d, "/proc/device-tree/chosen/qemu,graphic-width"))
         return "powervm";
-    char dir[4096];
+    char dir[PATH_MAX];
     if (map(d, "/proc/device-tree", dir, sizeof dir) < 0)
         return "none";
     DIR *dt = opendir(dir);
@@ -425,9 +430,7 @@ int vc_detect_virt(const vc_probe_opts *opts, const char *cpuid, vc_virt *out, v
 {
     static const vc_probe_opts none;
     dctx d = {.opts = opts ? opts : &none, .err = err};
-    err->code = VC_OK;
     out->vm = detect_vm(&d, cpuid);
     out->container = detect_container(&d);
-    /* A path too long to map is bad input, not "no evidence". */
-    return err->code == VC_OK ? 0 : -1;
+    return d.failed ? -1 : 0;
 }

@@ -13,26 +13,10 @@ typedef struct dctx {
     vc_error *err;
 } dctx;
 
-static int fail_at(dctx *d, const xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
-static int fail_at(dctx *d, const xmlNode *n, const char *fmt, ...)
-{
-    char what[400];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return vc_fail(d->err, VC_EINPUT, "line %d: %s", n ? (int)xmlGetLineNo(n) : 0, what);
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
 static xmlNode *child(const xmlNode *n, const char *name)
 {
     for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-        if (is(c, name))
+        if (vc_xml_is(c, name))
             return c;
     return NULL;
 }
@@ -69,14 +53,14 @@ static int parse_int(dctx *d, const xmlNode *n, const char *what, const char *s,
     const char *p = s;
     int64_t v = 0;
     if (*p < '0' || *p > '9')
-        return fail_at(d, n, "%s: expected a non-negative integer, got '%s'", what, s);
+        return vc_xml_fail(d->err, n, "%s: expected a non-negative integer, got '%s'", what, s);
     for (; *p >= '0' && *p <= '9'; p++) {
         if (v > (INT64_MAX - (*p - '0')) / 10)
-            return fail_at(d, n, "%s: %s is out of range", what, s);
+            return vc_xml_fail(d->err, n, "%s: %s is out of range", what, s);
         v = v * 10 + (*p - '0');
     }
     if (*p)
-        return fail_at(d, n, "%s: expected a non-negative integer, got '%s'", what, s);
+        return vc_xml_fail(d->err, n, "%s: expected a non-negative integer, got '%s'", what, s);
     *out = v;
     return 0;
 }
@@ -126,13 +110,13 @@ static int unit_scale(const char *unit, int64_t dflt, int64_t *scale)
 /* A size in KiB, rounded up, from a value and its unit (KiB by default). */
 static int scaled_kib(dctx *d, const xmlNode *n, const char *what, const char *value, const char *unit, int64_t *kib)
 {
-    int64_t v, scale;
+    int64_t v = 0, scale = 1;
     if (parse_int(d, n, what, value, &v) < 0)
         return -1;
     if (unit_scale(unit, 1024, &scale) < 0)
-        return fail_at(d, n, "%s: unknown unit '%s'", what, unit);
+        return vc_xml_fail(d->err, n, "%s: unknown unit '%s'", what, unit);
     if (v > INT64_MAX / scale)
-        return fail_at(d, n, "%s: %s %s is out of range", what, value, unit);
+        return vc_xml_fail(d->err, n, "%s: %s %s is out of range", what, value, unit);
     int64_t bytes = v * scale;
     *kib = bytes / 1024 + (bytes % 1024 != 0);
     return 0;
@@ -155,13 +139,12 @@ static int check_set(dctx *d, const xmlNode *n, const char *name, const char *se
 {
     if (!set)
         return 0;
-    int64_t *ids;
-    size_t count;
+    vc_idset ids;
     vc_error e;
-    if (vc_cpuset_parse(d->a, set, &ids, &count, &e) < 0) {
+    if (vc_cpuset_parse(d->a, set, &ids, &e) < 0) {
         if (e.code == VC_ENOMEM)
             return vc_oom(d->err);
-        return fail_at(d, n, "<%s> attribute %s: %s", n->name, name, e.msg);
+        return vc_xml_fail(d->err, n, "<%s> attribute %s: %s", n->name, name, e.msg);
     }
     return 0;
 }
@@ -180,7 +163,7 @@ static int read_os(dctx *d, const xmlNode *os, vc_domain_def *def)
         attr(d, type, "machine", &def->machine) < 0)
         return -1;
     if (!def->os_type || !*def->os_type)
-        return fail_at(d, type, "<type> in <os> is empty");
+        return vc_xml_fail(d->err, type, "<type> in <os> is empty");
     return 0;
 }
 
@@ -194,10 +177,10 @@ static int read_vcpu(dctx *d, const xmlNode *n, vc_domain_def *def)
         set_attr(d, n, "cpuset", &def->vcpu_cpuset) < 0)
         return -1;
     if (def->vcpus == 0)
-        return fail_at(d, n, "<vcpu>: a domain needs at least one vCPU");
+        return vc_xml_fail(d->err, n, "<vcpu>: a domain needs at least one vCPU");
     if (def->current_vcpus != VC_UNSET && def->current_vcpus > def->vcpus)
-        return fail_at(d, n, "<vcpu> attribute current: %lld is more than the %lld vCPUs", (long long)def->current_vcpus,
-                       (long long)def->vcpus);
+        return vc_xml_fail(d->err, n, "<vcpu> attribute current: %lld is more than the %lld vCPUs", (long long)def->current_vcpus,
+                           (long long)def->vcpus);
     return 0;
 }
 
@@ -218,7 +201,7 @@ static int read_cpu(dctx *d, xmlNode *cpu, vc_domain_def *def)
         return vc_oom(d->err);
     const xmlNode *numa = child(cpu, "numa");
     for (const xmlNode *c = numa ? numa->children : NULL; c; c = c->next) {
-        if (!is(c, "cell"))
+        if (!vc_xml_is(c, "cell"))
             continue;
         vc_dom_cell *cell = VC_PUSH(d->a, def->cells, def->ncells);
         if (!cell)
@@ -230,12 +213,12 @@ static int read_cpu(dctx *d, xmlNode *cpu, vc_domain_def *def)
         if (cell->id == VC_UNSET)
             cell->id = (int64_t)def->ncells - 1;
         if (!mem)
-            return fail_at(d, c, "<cell> in <numa> needs a memory attribute");
+            return vc_xml_fail(d->err, c, "<cell> in <numa> needs a memory attribute");
         if (scaled_kib(d, c, "<cell> attribute memory", mem, unit, &cell->memory) < 0)
             return -1;
         for (size_t i = 0; i + 1 < def->ncells; i++)
             if (def->cells[i].id == cell->id)
-                return fail_at(d, c, "<cell> id %lld appears twice in <numa>", (long long)cell->id);
+                return vc_xml_fail(d->err, c, "<cell> id %lld appears twice in <numa>", (long long)cell->id);
     }
     return 0;
 }
@@ -247,7 +230,7 @@ static int read_memory_backing(dctx *d, const xmlNode *mb, vc_domain_def *def)
         return 0;
     def->hugepages = true;
     for (const xmlNode *c = hp->children; c; c = c->next) {
-        if (!is(c, "page"))
+        if (!vc_xml_is(c, "page"))
             continue;
         vc_dom_page *page = VC_PUSH(d->a, def->pages, def->npages);
         if (!page)
@@ -257,11 +240,11 @@ static int read_memory_backing(dctx *d, const xmlNode *mb, vc_domain_def *def)
             set_attr(d, c, "nodeset", &page->nodeset) < 0)
             return -1;
         if (!size)
-            return fail_at(d, c, "<page> in <hugepages> needs a size attribute");
+            return vc_xml_fail(d->err, c, "<page> in <hugepages> needs a size attribute");
         if (scaled_kib(d, c, "<page> attribute size", size, unit, &page->size) < 0)
             return -1;
         if (page->size == 0)
-            return fail_at(d, c, "<page> attribute size: a page size cannot be 0");
+            return vc_xml_fail(d->err, c, "<page> attribute size: a page size cannot be 0");
     }
     return 0;
 }
@@ -276,7 +259,7 @@ static int read_numatune(dctx *d, const xmlNode *nt, vc_domain_def *def)
                 set_attr(d, mem, "nodeset", &def->numa_nodeset) < 0))
         return -1;
     for (const xmlNode *c = nt->children; c; c = c->next) {
-        if (!is(c, "memnode"))
+        if (!vc_xml_is(c, "memnode"))
             continue;
         vc_dom_memnode *m = VC_PUSH(d->a, def->memnodes, def->nmemnodes);
         if (!m)
@@ -285,7 +268,7 @@ static int read_numatune(dctx *d, const xmlNode *nt, vc_domain_def *def)
             set_attr(d, c, "nodeset", &m->nodeset) < 0)
             return -1;
         if (m->cellid == VC_UNSET)
-            return fail_at(d, c, "<memnode> needs a cellid attribute");
+            return vc_xml_fail(d->err, c, "<memnode> needs a cellid attribute");
     }
     return 0;
 }
@@ -303,8 +286,8 @@ vc_domain_def *vc_domain_read(const char *xml, size_t len, vc_arena *a, vc_error
         vc_oom(err);
     } else if (!root) {
         vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
-    } else if (!is(root, "domain")) {
-        fail_at(&d, root, "the root element is <%s>, expected <domain>", root->name);
+    } else if (!vc_xml_is(root, "domain")) {
+        vc_xml_fail(d.err, root, "the root element is <%s>, expected <domain>", root->name);
     } else {
         def->vcpus = def->current_vcpus = VC_UNSET;
         xmlNode *devices = child(root, "devices");
@@ -320,7 +303,7 @@ vc_domain_def *vc_domain_read(const char *xml, size_t len, vc_arena *a, vc_error
                  ? -1
                  : 0;
         if (rc == 0 && (!def->type || !*def->type))
-            rc = fail_at(&d, root, "<domain> needs a type attribute");
+            rc = vc_xml_fail(d.err, root, "<domain> needs a type attribute");
     }
     xmlFreeDoc(doc);
     return rc == 0 ? def : NULL;

@@ -1,12 +1,8 @@
 /* Guest drivers: picks the drivers to run, and the model helpers they share. */
 #include "drivers.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- model helpers ---- */
 
@@ -96,44 +92,6 @@ int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const cha
     if (!l || !(l->type = vc_strdup(caps->arena, type)) || !(l->label = vc_strdup(caps->arena, label)))
         return vc_oom(err);
     return 0;
-}
-
-/* ---- host files ---- */
-
-bool vc_host_exists(const vc_probe_opts *opts, const char *path)
-{
-    char real[4096];
-    struct stat st;
-    return vc_host_path(opts, path, real, sizeof real) == 0 && stat(real, &st) == 0;
-}
-
-char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len)
-{
-    char real[4096];
-    if (vc_host_path(opts, path, real, sizeof real) < 0)
-        return NULL;
-    /* O_NONBLOCK: a FIFO planted in a fixture must not block the probe. */
-    int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    char *buf = NULL;
-    size_t n = 0;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (buf = malloc(limit + 1))) {
-        while (n < limit) {
-            ssize_t got = read(fd, buf + n, limit - n);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-        }
-        buf[n] = '\0';
-    }
-    close(fd);
-    if (len)
-        *len = n;
-    return buf;
 }
 
 /* ---- dispatch ---- */

@@ -15,10 +15,6 @@ int vc_host_migration(vc_caps *caps, bool live, const char *const *transports, s
 vc_secmodel *vc_host_secmodel(vc_caps *caps, const char *model, const char *doi, vc_error *err);
 int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const char *label, vc_error *err);
 
-/* Whether a host path exists (through opts.root/opts.paths). */
-bool vc_host_exists(const vc_probe_opts *opts, const char *path);
-/* Reads a small host file (through opts); NULL when absent or unreadable. Heap. */
-char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len);
 
 /* The drivers. `explicit`: named in opts.drivers, so a missing hypervisor
  * is worth a warning; otherwise the driver stays silent when it finds none. */

@@ -4,11 +4,13 @@
  * container: mount, PID, UTS and IPC namespaces (lxcStateInitialize) and
  * the cpuacct, memory and devices cgroup controllers (virLXCProcessStart). */
 #ifndef _GNU_SOURCE
+// NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* unshare */
 #endif
 #include "drivers.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +56,7 @@ static const char *missing_namespace(const vc_probe_opts *opts)
     char path[64], real[4096];
     for (size_t i = 0; i < 4; i++) {
         snprintf(path, sizeof path, "/proc/self/ns/%s", ns[i]);
-        if (!vc_host_exists(opts, path))
+        if (vc_host_exists(opts, path) <= 0)
             return ns[i];
     }
     /* On the real /proc, also ask the kernel whether it lets us create them. */
@@ -71,6 +73,28 @@ static bool has_word(const char *list, const char *word)
         if ((p == list || p[-1] == ' ' || p[-1] == '\n') && (p[n] == ' ' || p[n] == '\n' || p[n] == '\0'))
             return true;
     return false;
+}
+
+/* A line of /proc/cgroups, "name hierarchy num_cgroups enabled", for
+ * controller want: mounted in a hierarchy and enabled. */
+static bool controller_on(const char *line, const char *want)
+{
+    static const char blanks[] = " \t\r\v\f";
+    line += strspn(line, blanks);
+    size_t n = strcspn(line, blanks);
+    if (n != strlen(want) || strncmp(line, want, n) != 0)
+        return false;
+    long v[3];
+    const char *p = line + n;
+    for (int i = 0; i < 3; i++) {
+        char *end;
+        errno = 0;
+        v[i] = strtol(p, &end, 10);
+        if (end == p || errno || v[i] < INT_MIN || v[i] > INT_MAX)
+            return false;
+        p = end;
+    }
+    return v[0] > 0 && v[2] == 1;
 }
 
 /* cgroup v2 (cgroup.controllers at the root: "cpu" stands for cpuacct,
@@ -91,12 +115,8 @@ static const char *missing_controller(const vc_probe_opts *opts)
     for (size_t i = 0; i < 3 && !miss; i++) {
         bool ok = false;
         char *save = NULL, *copy = strdup(v1);
-        for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !ok; line = strtok_r(NULL, "\n", &save)) {
-            char name[64];
-            int hier, num, enabled;
-            ok = sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 && strcmp(name, needed[i]) == 0 &&
-                 hier > 0 && enabled == 1;
-        }
+        for (char *line = copy ? strtok_r(copy, "\n", &save) : NULL; line && !ok; line = strtok_r(NULL, "\n", &save))
+            ok = controller_on(line, needed[i]);
         free(copy);
         if (!ok)
             miss = needed[i];

@@ -2,6 +2,7 @@
  * for each architecture, their machine types over QMP (cached), KVM, and
  * the host parts the reference's QEMU driver reports. */
 #ifndef _GNU_SOURCE
+// NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* fgetpwent_r, fgetgrent_r */
 #endif
 #include "drivers.h"
@@ -24,7 +25,9 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
-#define OUTPUT_LIMIT (1024u * 1024u)
+#define OUTPUT_LIMIT ((size_t)1024 * 1024)
+/* What of a mapped /etc/passwd or /etc/group is read */
+#define DB_MAX ((size_t)16 * 1024 * 1024)
 #define QEMU_KVM "/usr/libexec/qemu-kvm"
 /* The user and group Debian's libvirt runs QEMU as (--with-qemu-user/group). */
 #define QEMU_USER "libvirt-qemu"
@@ -312,10 +315,11 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
     char path_env[4096];
     const char *path = getenv("PATH");
     snprintf(path_env, sizeof path_env, "PATH=%s", path ? path : "/usr/bin:/bin");
-    char *envp[] = {"LC_ALL=C", path_env, NULL};
     int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-    if (nruns)
+    if (nruns) {
+        char *envp[] = {"LC_ALL=C", path_env, NULL};
         vc_run_all(runs, nruns, timeout, OUTPUT_LIMIT, envp);
+    }
     for (size_t i = 0; i < nruns && rc == 0; i++) {
         vc_run *r = &runs[i];
         emulator *em = &p->emus[which[i]];
@@ -327,7 +331,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         else if (r->outcome == VC_RUN_TIMEOUT)
             rc = vc_caps_warn(caps, "qemu: %s did not answer within %d ms", em->path, timeout);
         else if (r->outcome == VC_RUN_FLOOD)
-            rc = vc_caps_warn(caps, "qemu: %s printed more than %u bytes", em->path, OUTPUT_LIMIT);
+            rc = vc_caps_warn(caps, "qemu: %s printed more than %zu bytes", em->path, OUTPUT_LIMIT);
         else if (vc_qmp_parse_session(caps->arena, r->out.data ? r->out.data : "", r->out.len, &em->info, &perr) < 0) {
             if (perr.code == VC_ENOMEM) {
                 rc = vc_oom(err);
@@ -402,6 +406,17 @@ static int add_guest(qemu_probe *p, int arch, const emulator *em, bool kvm, vc_e
     return 0;
 }
 
+/* A mapped passwd or group file as a stream over *text (the caller closes
+ * it and frees *text); NULL when it is unreadable or empty. */
+static FILE *open_db(const char *mapped, char **text)
+{
+    size_t len;
+    bool truncated;
+    if (vc_file_read(mapped, DB_MAX, text, &len, &truncated) < 0 || len == 0)
+        return NULL;
+    return fmemopen(*text, len, "r");
+}
+
 /* uid of the user, gid of the group QEMU runs as; from the host's
  * /etc/passwd and /etc/group when opts maps them, else from NSS. */
 static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
@@ -412,7 +427,8 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
         vc_host_path(opts, "/etc/group", group, sizeof group) < 0)
         return -1;
     if (strcmp(passwd, "/etc/passwd") != 0) {
-        FILE *f = fopen(passwd, "re");
+        char *text = NULL;
+        FILE *f = open_db(passwd, &text);
         struct passwd pw, *res;
         while (f && !found_user && fgetpwent_r(f, &pw, buf, sizeof buf, &res) == 0)
             if (strcmp(pw.pw_name, QEMU_USER) == 0) {
@@ -421,6 +437,7 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
             }
         if (f)
             fclose(f);
+        free(text);
     } else {
         struct passwd pw, *res = NULL;
         if (getpwnam_r(QEMU_USER, &pw, buf, sizeof buf, &res) == 0 && res) {
@@ -429,7 +446,8 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
         }
     }
     if (strcmp(group, "/etc/group") != 0) {
-        FILE *f = fopen(group, "re");
+        char *text = NULL;
+        FILE *f = open_db(group, &text);
         struct group gr, *res;
         while (f && !found_group && fgetgrent_r(f, &gr, buf, sizeof buf, &res) == 0)
             if (strcmp(gr.gr_name, QEMU_GROUP) == 0) {
@@ -438,6 +456,7 @@ static int qemu_ids(const vc_probe_opts *opts, uid_t *uid, gid_t *gid)
             }
         if (f)
             fclose(f);
+        free(text);
     } else {
         struct group gr, *res = NULL;
         if (getgrnam_r(QEMU_GROUP, &gr, buf, sizeof buf, &res) == 0 && res) {

@@ -106,7 +106,7 @@ static bool control_domain(const vc_probe_opts *opts)
     char *proc = vc_host_read(opts, "/proc/xen/capabilities", 64, NULL);
     bool dom0 = proc && strncmp(proc, "control_d", 9) == 0;
     free(proc);
-    return dom0 || vc_host_exists(opts, "/dev/xen/xenstored");
+    return dom0 || vc_host_exists(opts, "/dev/xen/xenstored") > 0;
 }
 
 int vc_drv_xen(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps, vc_error *err)
@@ -124,8 +124,8 @@ int vc_drv_xen(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps
     regfree(&re);
     free(str);
     bool dom0 = control_domain(opts);
-    int rc = 0;
     if (n == 0 || !dom0) {
+        int rc = 0;
         if (explicit && n == 0)
             rc = vc_caps_warn(caps, "xen: no Xen hypervisor capabilities in /sys/hypervisor/properties/capabilities "
                                     "or /proc/xen/capabilities");

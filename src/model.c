@@ -1,5 +1,5 @@
 /* The model's plumbing: errors, the arena that owns a model, text buffers,
- * cpusets, and the validation every model passes before it is used. */
+ * and the validation every model passes before it is used. */
 #include "vc.h"
 
 #include <errno.h>
@@ -257,134 +257,10 @@ void vc_buf_spaces(vc_buf *b, int n)
     }
 }
 
-/* ---- cpusets, with the reference's grammar: N, N-M, ^N, comma separated ---- */
-
-static const char *skip_spaces(const char *p)
+int vc_cmp_i64(const void *a, const void *b)
 {
-    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-        p++;
-    return p;
-}
-
-static bool read_cpu(const char **pp, int64_t *out)
-{
-    const char *p = *pp;
-    if (*p < '0' || *p > '9')
-        return false;
-    int64_t v = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (v > VC_CPUSET_MAX)
-            v = VC_CPUSET_MAX + 1; /* saturate: reported as over the limit */
-        else
-            v = v * 10 + (*p - '0');
-        p++;
-    }
-    *pp = p;
-    *out = v;
-    return true;
-}
-
-/* One pass over the grammar; with bits == NULL it only checks and finds the maximum. */
-static int cpuset_scan(const char *s, unsigned char *bits, int64_t *max, vc_error *err)
-{
-    const char *p = skip_spaces(s);
-    *max = -1;
-    if (*p == '\0')
-        return vc_fail(err, VC_EINPUT, "empty cpuset");
-    while (*p) {
-        bool neg = false;
-        int64_t first, last;
-        if (*p == '^') {
-            neg = true;
-            p++;
-        }
-        if (!read_cpu(&p, &first))
-            return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': expected a CPU number at '%s'", s, p);
-        last = first;
-        p = skip_spaces(p);
-        if (*p == '-') {
-            if (neg)
-                return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': '^' takes a single CPU", s);
-            p = skip_spaces(p + 1);
-            if (!read_cpu(&p, &last))
-                return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': range without an end", s);
-            if (last < first)
-                return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': range %lld-%lld goes backwards", s,
-                               (long long)first, (long long)last);
-            p = skip_spaces(p);
-        }
-        if (last > VC_CPUSET_MAX - 1)
-            return vc_fail(err, VC_ELIMIT, "cpuset '%s' names CPU %s%lld, over the limit of %d",
-                           s, last > VC_CPUSET_MAX ? "beyond " : "", (long long)(last > VC_CPUSET_MAX ? VC_CPUSET_MAX : last),
-                           VC_CPUSET_MAX - 1);
-        if (bits) {
-            for (int64_t i = first; i <= last; i++) {
-                if (neg)
-                    bits[i >> 3] &= (unsigned char)~(1u << (i & 7));
-                else
-                    bits[i >> 3] |= (unsigned char)(1u << (i & 7));
-            }
-        }
-        if (last > *max)
-            *max = last;
-        if (*p == ',') {
-            p = skip_spaces(p + 1);
-            if (*p == '\0')
-                return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': trailing ','", s);
-        } else if (*p != '\0') {
-            return vc_fail(err, VC_EINPUT, "invalid cpuset '%s': unexpected '%c'", s, *p);
-        }
-    }
-    return 0;
-}
-
-int vc_cpuset_parse(vc_arena *a, const char *s, int64_t **ids, size_t *n, vc_error *err)
-{
-    int64_t max;
-    *ids = NULL;
-    *n = 0;
-    if (cpuset_scan(s, NULL, &max, err) < 0)
-        return -1;
-    size_t nbytes = (size_t)(max / 8 + 1);
-    unsigned char *bits = calloc(nbytes, 1);
-    if (!bits)
-        return vc_oom(err);
-    cpuset_scan(s, bits, &max, err);
-    size_t count = 0;
-    for (int64_t i = 0; i <= max; i++)
-        count += (bits[i >> 3] >> (i & 7)) & 1;
-    int64_t *out = vc_array(a, count, sizeof *out);
-    if (!out) {
-        free(bits);
-        return vc_oom(err);
-    }
-    size_t k = 0;
-    for (int64_t i = 0; i <= max; i++)
-        if ((bits[i >> 3] >> (i & 7)) & 1)
-            out[k++] = i;
-    free(bits);
-    *ids = out;
-    *n = count;
-    return 0;
-}
-
-void vc_cpuset_format(vc_buf *b, const int64_t *ids, size_t n)
-{
-    size_t i = 0;
-    bool first = true;
-    while (i < n) {
-        size_t j = i;
-        while (j + 1 < n && ids[j + 1] == ids[j] + 1)
-            j++;
-        if (!first)
-            vc_buf_add(b, ",", 1);
-        if (j == i)
-            vc_buf_printf(b, "%lld", (long long)ids[i]);
-        else
-            vc_buf_printf(b, "%lld-%lld", (long long)ids[i], (long long)ids[j]);
-        first = false;
-        i = j + 1;
-    }
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
 /* ---- model ---- */
@@ -433,17 +309,23 @@ void vc_caps_free(vc_caps *caps)
         vc_arena_free(caps->arena);
 }
 
-int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
+int vc_caps_vwarn(vc_caps *caps, const char *fmt, va_list ap)
 {
     char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     char **slot = VC_PUSH(caps->arena, caps->warnings, caps->nwarnings);
     if (!slot || !(*slot = vc_strdup(caps->arena, msg)))
         return -1;
     return 0;
+}
+
+int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vc_caps_vwarn(caps, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* ---- validation ---- */
@@ -451,6 +333,7 @@ int vc_caps_warn(vc_caps *caps, const char *fmt, ...)
 /* The path of what is being checked, rendered only when something is wrong. */
 typedef struct vctx {
     vc_error *err;
+    vc_arena *scratch;      /* parsed cpusets, while a document is checked */
     struct {
         const char *name;   /* ".cells", "host", or a whole prefix given by a caller */
         size_t index;       /* 1-based array position, 0 for none */
@@ -593,14 +476,15 @@ static int check_unit(vctx *v, int line, const char *field, const char *s, bool 
     return 0;
 }
 
-static int check_cpuset(vctx *v, int line, const char *field, const char *s, bool required)
+/* The set is kept in out when it is given. */
+static int check_cpuset(vctx *v, int line, const char *field, const char *s, bool required, vc_idset *out)
 {
     if (!s)
         return required ? vfail(v, line, field, "missing") : 0;
-    int64_t max;
+    vc_idset set;
     vc_error e;
-    if (cpuset_scan(s, NULL, &max, &e) < 0)
-        return vfail(v, line, field, "%s", e.msg);
+    if (vc_cpuset_parse(v->scratch, s, out ? out : &set, &e) < 0)
+        return e.code == VC_ENOMEM ? vc_oom(v->err) : vfail(v, line, field, "%s", e.msg);
     return 0;
 }
 
@@ -694,15 +578,17 @@ int vc_cpu_validate(const vc_cpu *cpu, const char *path, vc_error *err)
     return validate_cpu(&v, cpu, false);
 }
 
-static int validate_cell_cpu(vctx *v, const vc_cell_cpu *c)
+/* The siblings' set goes to siblings (empty without them). */
+static int validate_cell_cpu(vctx *v, const vc_cell_cpu *c, vc_idset *siblings)
 {
     int ln = c->line;
+    memset(siblings, 0, sizeof *siblings);
     if (check_uint(v, ln, "id", c->id, true, I32) < 0 ||
         check_uint(v, ln, "socket_id", c->socket_id, false, I32) < 0 ||
         check_uint(v, ln, "die_id", c->die_id, false, I32) < 0 ||
         check_uint(v, ln, "cluster_id", c->cluster_id, false, I32) < 0 ||
         check_uint(v, ln, "core_id", c->core_id, false, I32) < 0 ||
-        check_cpuset(v, ln, "siblings", c->siblings, false) < 0)
+        check_cpuset(v, ln, "siblings", c->siblings, false, siblings) < 0)
         return -1;
     bool any = c->socket_id != VC_UNSET || c->core_id != VC_UNSET || c->siblings ||
                c->die_id != VC_UNSET || c->cluster_id != VC_UNSET;
@@ -749,12 +635,6 @@ static int validate_interconnect(vctx *v, const vc_interconnect *ic, bool bandwi
     return 0;
 }
 
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* Sorted copy of ids; reports the first duplicate through *dup. */
 static int find_duplicate(const int64_t *ids, size_t n, int64_t *dup, vc_error *err)
 {
@@ -764,7 +644,7 @@ static int find_duplicate(const int64_t *ids, size_t n, int64_t *dup, vc_error *
     if (!s)
         return vc_oom(err);
     memcpy(s, ids, n * sizeof *s);
-    qsort(s, n, sizeof *s, cmp_i64);
+    qsort(s, n, sizeof *s, vc_cmp_i64);
     int found = 0;
     for (size_t i = 1; i < n && !found; i++)
         if (s[i] == s[i - 1]) {
@@ -777,7 +657,7 @@ static int find_duplicate(const int64_t *ids, size_t n, int64_t *dup, vc_error *
 
 static bool sorted_has(const int64_t *ids, size_t n, int64_t x)
 {
-    return bsearch(&x, ids, n, sizeof *ids, cmp_i64) != NULL;
+    return bsearch(&x, ids, n, sizeof *ids, vc_cmp_i64) != NULL;
 }
 
 static int validate_topology(vctx *v, const vc_topology *t)
@@ -788,8 +668,8 @@ static int validate_topology(vctx *v, const vc_topology *t)
         ncpus += t->cells[i].ncpus;
     int64_t *cell_ids = malloc((t->ncells ? t->ncells : 1) * sizeof *cell_ids);
     int64_t *cpu_ids = malloc((ncpus ? ncpus : 1) * sizeof *cpu_ids);
-    vc_arena *scratch = vc_arena_new();
-    if (!cell_ids || !cpu_ids || !scratch) {
+    vc_idset *siblings = malloc((ncpus ? ncpus : 1) * sizeof *siblings);
+    if (!cell_ids || !cpu_ids || !siblings) {
         vc_oom(v->err);
         goto out;
     }
@@ -831,7 +711,7 @@ static int validate_topology(vctx *v, const vc_topology *t)
         }
         for (size_t j = 0; j < c->ncpus; j++) {
             size_t s2 = path_push(v, ".cpus", j + 1);
-            if (validate_cell_cpu(v, &c->cpus[j]) < 0)
+            if (validate_cell_cpu(v, &c->cpus[j], &siblings[k]) < 0)
                 goto out;
             cpu_ids[k++] = c->cpus[j].id;
             path_pop(v, s2);
@@ -853,9 +733,14 @@ static int validate_topology(vctx *v, const vc_topology *t)
         vfail(v, t->line, "cells", "cpu id %lld appears twice", (long long)dup);
         goto out;
     }
-    qsort(cell_ids, t->ncells, sizeof *cell_ids, cmp_i64);
-    qsort(cpu_ids, k, sizeof *cpu_ids, cmp_i64);
+    qsort(cell_ids, t->ncells, sizeof *cell_ids, vc_cmp_i64);
+    vc_idset cpus;
+    if (vc_idset_from_ids(v->scratch, cpu_ids, k, &cpus) < 0) {
+        vc_oom(v->err);
+        goto out;
+    }
     /* References must point at cells and CPUs the document has. */
+    k = 0;
     for (size_t i = 0; i < t->ncells; i++) {
         const vc_cell *c = &t->cells[i];
         for (size_t j = 0; j < c->ndistances; j++) {
@@ -867,21 +752,13 @@ static int validate_topology(vctx *v, const vc_topology *t)
                 goto out;
             }
         }
-        for (size_t j = 0; j < c->ncpus; j++) {
-            const vc_cell_cpu *cpu = &c->cpus[j];
-            if (!cpu->siblings)
-                continue;
-            int64_t *sib;
-            size_t nsib;
-            if (vc_cpuset_parse(scratch, cpu->siblings, &sib, &nsib, v->err) < 0)
+        for (size_t j = 0; j < c->ncpus; j++, k++) {
+            int64_t missing = vc_idset_missing(&siblings[k], &cpus);
+            if (missing >= 0) {
+                path_push(v, ".cells", i + 1);
+                path_push(v, ".cpus", j + 1);
+                vfail(v, c->cpus[j].line, "siblings", "CPU %lld is in no cell", (long long)missing);
                 goto out;
-            for (size_t q = 0; q < nsib; q++) {
-                if (!sorted_has(cpu_ids, k, sib[q])) {
-                    path_push(v, ".cells", i + 1);
-                    path_push(v, ".cpus", j + 1);
-                    vfail(v, cpu->line, "siblings", "CPU %lld is in no cell", (long long)sib[q]);
-                    goto out;
-                }
             }
         }
     }
@@ -901,7 +778,7 @@ static int validate_topology(vctx *v, const vc_topology *t)
 out:
     free(cell_ids);
     free(cpu_ids);
-    vc_arena_free(scratch);
+    free(siblings);
     return rc;
 }
 
@@ -980,7 +857,7 @@ static int validate_host(vctx *v, const vc_host *h)
                 check_enum(v, b->line, "type", b->type, true, cache_types) < 0 ||
                 check_uint(v, b->line, "size", b->size, true, I64) < 0 ||
                 check_unit(v, b->line, "unit", b->unit, true) < 0 ||
-                check_cpuset(v, b->line, "cpus", b->cpus, true) < 0 ||
+                check_cpuset(v, b->line, "cpus", b->cpus, true, NULL) < 0 ||
                 validate_controls(v, b->controls, b->ncontrols, true) < 0)
                 return -1;
             path_pop(v, s2);
@@ -995,7 +872,7 @@ static int validate_host(vctx *v, const vc_host *h)
             const vc_membw_node *n = &h->memory_bandwidth->nodes[i];
             s2 = path_push(v, ".memory_bandwidth.nodes", i + 1);
             if (check_uint(v, n->line, "id", n->id, true, U32) < 0 ||
-                check_cpuset(v, n->line, "cpus", n->cpus, true) < 0 ||
+                check_cpuset(v, n->line, "cpus", n->cpus, true, NULL) < 0 ||
                 validate_controls(v, n->controls, n->ncontrols, false) < 0)
                 return -1;
             path_pop(v, s2);
@@ -1075,18 +952,27 @@ static int validate_guest(vctx *v, const vc_guest *g)
     return 0;
 }
 
-int vc_caps_validate(const vc_caps *caps, vc_error *err)
+static int validate_caps(vctx *v, const vc_caps *caps)
 {
-    vctx v = {.err = err};
     if (caps->trailer && strspn(caps->trailer, "\n") != strlen(caps->trailer))
-        return vfail(&v, 0, "trailer", "only newlines may follow the document");
-    if (validate_host(&v, &caps->host) < 0)
+        return vfail(v, 0, "trailer", "only newlines may follow the document");
+    if (validate_host(v, &caps->host) < 0)
         return -1;
     for (size_t i = 0; i < caps->nguests; i++) {
-        size_t s = path_push(&v, "guests", i + 1);
-        if (validate_guest(&v, &caps->guests[i]) < 0)
+        size_t s = path_push(v, "guests", i + 1);
+        if (validate_guest(v, &caps->guests[i]) < 0)
             return -1;
-        path_pop(&v, s);
+        path_pop(v, s);
     }
     return 0;
+}
+
+int vc_caps_validate(const vc_caps *caps, vc_error *err)
+{
+    vctx v = {.err = err, .scratch = vc_arena_new()};
+    if (!v.scratch)
+        return vc_oom(err);
+    int rc = validate_caps(&v, caps);
+    vc_arena_free(v.scratch);
+    return rc;
 }

@@ -1,4 +1,4 @@
-/* The host probe: where host files are read from, the host architecture,
+/* The host probe: the host architecture,
  * and the host section: uuid, power management, IOMMU, and the concerns of
  * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
  * comes last, from cpu_host.c. */
@@ -16,30 +16,6 @@ static int hexdigit(char c)
         return c - '0';
     c = (char)(c | 0x20);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size)
-{
-    const vc_path_map *best = NULL;
-    size_t best_len = 0;
-    for (size_t i = 0; opts && i < opts->npaths; i++) {
-        const vc_path_map *m = &opts->paths[i];
-        size_t n = strlen(m->prefix);
-        /* A prefix matches whole path components only. */
-        if (n > best_len && strncmp(path, m->prefix, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
-                                                                 (n && m->prefix[n - 1] == '/'))) {
-            best = m;
-            best_len = n;
-        }
-    }
-    int w;
-    if (best)
-        w = snprintf(out, size, "%s%s", best->replacement, path + best_len);
-    else if (opts && opts->root)
-        w = snprintf(out, size, "%s%s", opts->root, path);
-    else
-        w = snprintf(out, size, "%s", path);
-    return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size)

@@ -3,12 +3,16 @@
 #define VC_PROBE_H
 
 #include "arch.h"
+#include "hostfs.h"
 #include "vc.h"
 
 typedef struct vc_path_map {
     const char *prefix;         /* absolute host path prefix, e.g. /sys/devices/system */
     const char *replacement;    /* where to read it instead */
 } vc_path_map;
+
+/* How much of /proc/cpuinfo is read (the rest is ignored). */
+#define VC_CPUINFO_MAX ((size_t)16 * 1024 * 1024)
 
 typedef struct vc_probe_opts {
     const char *root;           /* stands in for / (NULL: the real root) */
@@ -33,8 +37,6 @@ typedef struct vc_probe_opts {
     struct vc_cpu_db *cpu_db;   /* the database already loaded for cpu_map (NULL: load it) */
 } vc_probe_opts;
 
-/* Maps a host path through opts; -1 when it does not fit in out. */
-int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size);
 int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);
 
 /* The host section (probe*.c) and the guests with what their drivers add

@@ -172,19 +172,20 @@ static int read_resctrl(vc_hostctx *h, resctrl *r)
 
 /* ---- formatting sizes as the reference does ---- */
 
-static uint64_t pretty(uint64_t v, const char **unit)
+/* v in its largest whole unit; *scale (when given) is that unit in bytes. */
+static uint64_t pretty(uint64_t v, const char **unit, uint64_t *scale)
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     size_t i = 0;
-    if (v == 0) {
-        *unit = "B";
-        return 0;
-    }
-    while (i + 1 < sizeof units / sizeof units[0] && v % 1024 == 0) {
+    uint64_t s = 1;
+    while (v && i + 1 < sizeof units / sizeof units[0] && v % 1024 == 0) {
         v /= 1024;
+        s *= 1024;
         i++;
     }
     *unit = units[i];
+    if (scale)
+        *scale = s;
     return v;
 }
 
@@ -194,10 +195,10 @@ static int add_control(vc_hostctx *h, vc_bank *bank, const rc_type *t, int type)
     if (!c)
         return -1;
     const char *unit, *min_unit;
-    uint64_t gran = pretty(t->granularity, &unit), min = pretty(t->min, &min_unit);
+    uint64_t gran_div, min_div;
+    uint64_t gran = pretty(t->granularity, &unit, &gran_div), min = pretty(t->min, &min_unit, &min_div);
     /* Granularity and minimum share the smaller of their units. */
     if (min) {
-        uint64_t gran_div = t->granularity / gran, min_div = t->min / min;
         if (min_div > gran_div) {
             min *= min_div / gran_div;
         } else if (min_div < gran_div) {
@@ -288,7 +289,7 @@ typedef struct bank_key {
 static int read_index(vc_hostctx *h, int64_t cpu, const char *index, bank_key *k)
 {
     static const char *const kernel_types[NTYPES] = {"Unified", "Instruction", "Data"};
-    uint64_t level, id;
+    uint64_t level = 0, id = 0;
     char *type;
     vc_idset cpus;
     int rc = vc_hread_uint(h, UINT32_MAX, &level, INDEX_FILE, (long long)cpu, index, "level");
@@ -314,8 +315,9 @@ static int read_index(vc_hostctx *h, int64_t cpu, const char *index, bank_key *k
         snprintf(h->why, sizeof h->why, "an empty list");
         rc = -1;
     }
-    if (rc < 0)
-        return vc_hwarn(h, "%s: %s; that cache is left out", h->last, rc == -2 ? "No such file or directory" : h->why);
+    if (rc != 0)
+        return vc_hwarn(h, "%s: %s; that cache is left out", h->last,
+                        rc == -2 ? "No such file or directory" : h->why) < 0 ? -1 : 0;
     k->id = (int64_t)id;
     k->level = (int64_t)level;
     if (!(k->cpus = vc_idset_format(h->caps->arena, &cpus)))
@@ -374,7 +376,7 @@ int vc_host_caches(vc_hostctx *h, vc_host *host)
                 b->level = k.level;
                 b->type = (char *)type_names[k.type];
                 const char *unit;
-                b->size = (int64_t)pretty(k.size, &unit);
+                b->size = (int64_t)pretty(k.size, &unit, NULL);
                 b->unit = (char *)unit;
                 b->cpus = (char *)k.cpus;
                 if (bank_controls(h, &r, b, k.size) < 0) {

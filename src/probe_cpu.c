@@ -435,13 +435,13 @@ int vc_host_cpuinfo(vc_hostctx *h)
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/proc/cpuinfo") < 0)
         return -1;
-    int rc = vc_read_head(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
+    int rc = vc_file_read(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
     if (rc < 0) {
         snprintf(h->why, sizeof h->why, "%s", strerror(-rc));
         return -1;
     }
     if (h->cpuinfo_truncated)
-        vc_hwarn(h, "/proc/cpuinfo: longer than %u bytes; the rest was not read", VC_CPUINFO_MAX);
+        vc_hwarn(h, "/proc/cpuinfo: longer than %zu bytes; the rest was not read", VC_CPUINFO_MAX);
     return 0;
 }
 
@@ -452,7 +452,7 @@ int64_t vc_host_meminfo_total(vc_hostctx *h)
     uint64_t kib;
     if (vc_hpath(h, mapped, "/proc/meminfo") < 0)
         return VC_UNSET;
-    if (vc_read_whole(mapped, VC_LIST_MAX, &text, &len) < 0)
+    if (vc_file_read(mapped, VC_LIST_MAX, &text, &len, NULL) < 0)
         return VC_UNSET;
     int rc = vc_meminfo_kib(text, len, "MemTotal", &kib);
     free(text);
@@ -488,12 +488,6 @@ static int cmp_pair(const void *a, const void *b)
     if (x->socket != y->socket)
         return (x->socket > y->socket) - (x->socket < y->socket);
     return (x->core > y->core) - (x->core < y->core);
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
 }
 
 typedef struct node_count {
@@ -542,7 +536,7 @@ static int parse_node(vc_hostctx *h, const char *dir, const vc_idset *present, c
     closedir(d);
     d = NULL;
     if (nids > 1)
-        qsort(ids, nids, sizeof *ids, cmp_id);
+        qsort(ids, nids, sizeof *ids, vc_cmp_i64);
     pair *pairs = nids ? vc_alloc(h->scratch, nids * sizeof *pairs) : NULL;
     if (nids && !pairs)
         goto oom;
@@ -829,9 +823,7 @@ int vc_host_cpu(vc_hostctx *h, vc_cpu *cpu)
                 cpu->clusters = 1;
             cpu->cores = ni.cores;
             cpu->threads = ni.threads;
-        } else if (err.code == VC_ENOMEM) {
-            return -1;
-        } else if (vc_hwarn(h, "no host CPU topology: %s", err.msg) < 0) {
+        } else if (err.code == VC_ENOMEM || vc_hwarn(h, "no host CPU topology: %s", err.msg) < 0) {
             return -1;
         }
         if (vc_arch_is_x86(h->arch)) {

@@ -7,33 +7,6 @@
 
 #include <dirent.h>
 
-/* ---- id sets (CPU and node lists): sorted, merged, non-overlapping ranges ---- */
-
-typedef struct vc_range {
-    int64_t first, last;
-} vc_range;
-
-typedef struct vc_idset {
-    vc_range *ranges;
-    size_t n;
-    int64_t count;
-} vc_idset;
-
-/* Ids are below VC_CPUSET_MAX, like the model's cpusets. */
-#define VC_ID_LIMIT ((int64_t)VC_CPUSET_MAX)
-
-/* "0-3,8\n" as sysfs writes CPU and node lists; empty text is the empty set.
- * Results live in a; -1 with err (VC_EINPUT / VC_ELIMIT / VC_ENOMEM). */
-int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
-int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* Builds a set from ids in any order (duplicates allowed); ids is reordered. */
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out);
-bool vc_idset_has(const vc_idset *s, int64_t id);
-int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
-/* The reference's format: "0-3,8" (runs of two or more joined by '-'). */
-char *vc_idset_format(vc_arena *a, const vc_idset *s);
-
 /* One number as sysfs writes it: optional leading blanks, digits, at most
  * one trailing newline. 0, or -1 when it is not such a number or above max. */
 int vc_parse_uint(const char *s, size_t len, uint64_t max, uint64_t *out);
@@ -70,21 +43,13 @@ void vc_hostctx_free(vc_hostctx *h);
 int vc_hwarn(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);
 
 /* Limits on what one file may hold. */
-#define VC_VALUE_MAX 4096u                  /* single values */
-#define VC_LIST_MAX (1024u * 1024u)         /* CPU lists and masks, meminfo */
-#define VC_CPUINFO_MAX (16u * 1024u * 1024u) /* /proc/cpuinfo (the rest is ignored) */
+#define VC_VALUE_MAX ((size_t)4096)          /* single values */
+#define VC_LIST_MAX ((size_t)1024 * 1024)    /* CPU lists and masks, meminfo */
 
 /* Host path from a format, mapped through the options into out (PATH_MAX).
  * Records the host path in h->last. -1 when it does not fit. */
 int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...) VC_PRINTF(3, 4);
 
-/* Reads a regular file of at most limit bytes (heap, NUL-terminated; the
- * caller frees). 0, or -errno: ENOENT/ENOTDIR missing, EFBIG over the
- * limit, EISDIR or EINVAL when it is no regular file, others as open/read
- * report them. */
-int vc_read_whole(const char *mapped, size_t limit, char **out, size_t *len);
-/* The same, keeping the first limit bytes of a longer file. */
-int vc_read_head(const char *mapped, size_t limit, char **out, size_t *len, bool *truncated);
 /* A "KEY: N kB" line of /proc/meminfo or a node's meminfo; 0, or -1. */
 int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib);
 

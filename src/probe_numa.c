@@ -51,8 +51,8 @@ static bool grow(struct vc_topo *t, int64_t cpu)
     size_t n = t->nslots ? t->nslots : 64;
     while (n <= (size_t)cpu)
         n *= 2;
-    if (n > (size_t)VC_ID_LIMIT)
-        n = (size_t)VC_ID_LIMIT;
+    if (n > (size_t)VC_CPUSET_MAX)
+        n = (size_t)VC_CPUSET_MAX;
     vc_cpu_topo *s = realloc(t->slots, n * sizeof *s);
     if (!s)
         return false;
@@ -91,7 +91,7 @@ static int32_t read_topo_id(vc_hostctx *h, vc_cpu_topo *c, int64_t cpu, const ch
 const vc_cpu_topo *vc_host_topo(vc_hostctx *h, int64_t cpu)
 {
     struct vc_topo *t = topo_of(h);
-    if (!t || cpu < 0 || cpu >= VC_ID_LIMIT || !grow(t, cpu))
+    if (!t || cpu < 0 || cpu >= VC_CPUSET_MAX || !grow(t, cpu))
         return NULL;
     vc_cpu_topo *c = &t->slots[cpu];
     if (c->read)
@@ -444,12 +444,6 @@ static int read_interconnects(vc_hostctx *h, vc_topology *t, int64_t node)
     return 0;
 }
 
-static int cmp_id(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
 /* The node's CPUs: cpulist, or the cpumap mask where there is no list. */
 static int node_cpus(vc_hostctx *h, int64_t node, vc_idset *cpus)
 {
@@ -467,27 +461,35 @@ static int node_cpus(vc_hostctx *h, int64_t node, vc_idset *cpus)
  * cells stays in the first, and siblings name only CPUs the cells have. */
 static int make_consistent(vc_hostctx *h, vc_topology *t)
 {
-    unsigned char *seen = calloc((size_t)VC_ID_LIMIT / 8, 1);
-    if (!seen)
-        return -1;
-#define SEEN(x) ((seen[(x) >> 3] >> ((x) & 7)) & 1)
+    size_t total = 0;
+    for (size_t i = 0; i < t->ncells; i++)
+        total += t->cells[i].ncpus;
+    unsigned char *seen = calloc((size_t)VC_CPUSET_MAX / 8, 1);
+    int64_t *ids = vc_alloc(h->scratch, (total + 1) * sizeof *ids);
+    size_t nids = 0;
     int rc = -1;
+    if (!seen || !ids)
+        goto out;
     for (size_t i = 0; i < t->ncells; i++) {
         vc_cell *c = &t->cells[i];
         size_t kept = 0;
         for (size_t j = 0; j < c->ncpus; j++) {
             int64_t id = c->cpus[j].id;
-            if (SEEN(id)) {
+            if ((seen[id >> 3] >> (id & 7)) & 1) {
                 if (vc_hwarn(h, "CPU %lld is in more than one node; left out of cell %lld", (long long)id,
                              (long long)c->id) < 0)
                     goto out;
                 continue;
             }
             seen[id >> 3] |= (unsigned char)(1u << (id & 7));
+            ids[nids++] = id;
             c->cpus[kept++] = c->cpus[j];
         }
         c->ncpus = kept;
     }
+    vc_idset cells;
+    if (vc_idset_from_ids(h->scratch, ids, nids, &cells) < 0)
+        goto out;
     for (size_t i = 0; i < t->ncells; i++) {
         vc_cell *c = &t->cells[i];
         for (size_t j = 0; j < c->ncpus; j++) {
@@ -495,24 +497,13 @@ static int make_consistent(vc_hostctx *h, vc_topology *t)
             if (!cpu->siblings || !h->topo || (size_t)cpu->id >= h->topo->nslots)
                 continue;
             const vc_idset *sib = topo_siblings(h, cpu->id);
-            bool ok = true;
-            for (size_t r = 0; ok && r < sib->n; r++)
-                for (int64_t x = sib->ranges[r].first; ok && x <= sib->ranges[r].last; x++)
-                    ok = SEEN(x);
-            if (ok)
+            if (vc_idset_missing(sib, &cells) < 0)
                 continue;
-            int64_t *keep = vc_alloc(h->scratch, ((size_t)sib->count + 1) * sizeof *keep);
-            size_t nk = 0;
-            if (!keep)
-                goto out;
-            for (size_t r = 0; r < sib->n; r++)
-                for (int64_t x = sib->ranges[r].first; x <= sib->ranges[r].last; x++)
-                    if (SEEN(x))
-                        keep[nk++] = x;
-            if (nk == 0)
-                keep[nk++] = cpu->id;
             vc_idset s;
-            if (vc_idset_from_ids(h->scratch, keep, nk, &s) < 0)
+            if (vc_idset_intersect(h->scratch, sib, &cells, &s) < 0)
+                goto out;
+            int64_t self = cpu->id;
+            if (s.n == 0 && vc_idset_from_ids(h->scratch, &self, 1, &s) < 0)
                 goto out;
             if (vc_hwarn(h, "CPU %lld: siblings %s name CPUs in no cell; kept those in a cell", (long long)cpu->id,
                          cpu->siblings) < 0 ||
@@ -520,7 +511,6 @@ static int make_consistent(vc_hostctx *h, vc_topology *t)
                 goto out;
         }
     }
-#undef SEEN
     rc = 0;
 out:
     free(seen);
@@ -609,7 +599,7 @@ int vc_host_numa(vc_hostctx *h, vc_host *host)
             int64_t node = vc_name_number(name, "node", &rest);
             if (node < 0 && strncmp(name, "node", 4) == 0 && name[4] >= '0' && name[4] <= '9' &&
                 vc_hwarn(h, "/sys/devices/system/node/%.40s: a node id above %lld; ignored", name,
-                         (long long)VC_ID_LIMIT - 1) < 0) {
+                         (long long)VC_CPUSET_MAX - 1) < 0) {
                 closedir(d);
                 return -1;
             }
@@ -625,7 +615,7 @@ int vc_host_numa(vc_hostctx *h, vc_host *host)
         closedir(d);
     }
     if (nnodes > 1)
-        qsort(nodes, nnodes, sizeof *nodes, cmp_id);
+        qsort(nodes, nnodes, sizeof *nodes, vc_cmp_i64);
     for (size_t i = 0; i < nnodes; i++) {
         vc_idset cpus;
         int r = node_cpus(h, nodes[i], &cpus);

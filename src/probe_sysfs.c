@@ -1,243 +1,15 @@
-/* Reading host files for the probe: bounded reads through the path
- * options, and parsers for the lists, masks and numbers sysfs writes. */
+/* The probe's context: host files read at formatted paths (through
+ * hostfs.c) with what went wrong kept for warnings, and parsers for the
+ * numbers sysfs writes (its lists and masks are id sets, idset.c). */
 #include "probe_host.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-/* ---- id sets ---- */
-
-static int cmp_range(const void *a, const void *b)
-{
-    const vc_range *x = a, *y = b;
-    return (x->first > y->first) - (x->first < y->first);
-}
-
-/* Sorts and merges overlapping or adjacent ranges in place. */
-static void normalize(vc_idset *s)
-{
-    if (s->n > 1)
-        qsort(s->ranges, s->n, sizeof *s->ranges, cmp_range);
-    size_t k = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        if (k && s->ranges[i].first <= s->ranges[k - 1].last + 1) {
-            if (s->ranges[i].last > s->ranges[k - 1].last)
-                s->ranges[k - 1].last = s->ranges[i].last;
-        } else {
-            s->ranges[k++] = s->ranges[i];
-        }
-    }
-    s->n = k;
-    s->count = 0;
-    for (size_t i = 0; i < k; i++)
-        s->count += s->ranges[i].last - s->ranges[i].first + 1;
-}
-
-static bool blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Reads a decimal id at *p; saturates above the limit. */
-static bool read_id(const char **p, const char *end, int64_t *out)
-{
-    const char *q = *p;
-    if (q == end || *q < '0' || *q > '9')
-        return false;
-    int64_t v = 0;
-    while (q < end && *q >= '0' && *q <= '9') {
-        if (v <= VC_ID_LIMIT)
-            v = v * 10 + (*q - '0');
-        q++;
-    }
-    *p = q;
-    *out = v;
-    return true;
-}
-
-int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
-    if (p == end)
-        return 0;
-    size_t cap = 1;
-    for (const char *q = p; q < end; q++)
-        cap += *q == ',';
-    if (!(out->ranges = vc_alloc(a, cap * sizeof *out->ranges)))
-        return vc_oom(err);
-    while (p < end) {
-        int64_t first, last;
-        if (!read_id(&p, end, &first)) {
-            /* The text need not be NUL-terminated: quote a bounded piece. */
-            int n = 0;
-            while (n < 20 && p + n < end && p[n] != '\n' && p[n] != '\0')
-                n++;
-            return vc_fail(err, VC_EINPUT, "expected a number at '%.*s'", n, p);
-        }
-        last = first;
-        if (p < end && *p == '-') {
-            p++;
-            if (!read_id(&p, end, &last))
-                return vc_fail(err, VC_EINPUT, "a range without an end");
-            if (last < first)
-                return vc_fail(err, VC_EINPUT, "the range %lld-%lld goes backwards", (long long)first,
-                               (long long)last);
-        }
-        if (last >= VC_ID_LIMIT)
-            return vc_fail(err, VC_ELIMIT, "an id above %lld", (long long)VC_ID_LIMIT - 1);
-        out->ranges[out->n].first = first;
-        out->ranges[out->n].last = last;
-        out->n++;
-        if (p < end) {
-            if (*p != ',')
-                return vc_fail(err, VC_EINPUT, "unexpected '%c'", *p);
-            p++;
-            if (p == end)
-                return vc_fail(err, VC_EINPUT, "a trailing ','");
-        }
-    }
-    normalize(out);
-    return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *p = s, *end = s + len;
-    while (p < end && blank(*p))
-        p++;
-    while (end > p && blank(end[-1]))
-        end--;
-    if (p == end)
-        return vc_fail(err, VC_EINPUT, "an empty mask");
-    size_t digits = 0;
-    for (const char *q = p; q < end; q++) {
-        if (*q == ',') {
-            if (q == p || q + 1 == end || q[-1] == ',')
-                return vc_fail(err, VC_EINPUT, "a misplaced ','");
-            continue;
-        }
-        if (hexval(*q) < 0)
-            return vc_fail(err, VC_EINPUT, "unexpected '%c' in a mask", *q);
-        digits++;
-    }
-    /* Leading zero digits name no ids; only the rest counts against the limit. */
-    size_t significant = digits;
-    for (const char *q = p; q < end && (*q == '0' || *q == ','); q++)
-        significant -= *q == '0';
-    if (significant > (size_t)VC_ID_LIMIT / 4)
-        return vc_fail(err, VC_ELIMIT, "an id above %lld", (long long)VC_ID_LIMIT - 1);
-    /* At most one range per two digits' worth of alternating bits. */
-    if (!(out->ranges = vc_alloc(a, (significant * 2 + 1) * sizeof *out->ranges)))
-        return vc_oom(err);
-    int64_t bit = 0;
-    bool open = false;
-    for (const char *q = end; q > p; q--) {
-        int v = q[-1] == ',' ? -1 : hexval(q[-1]);
-        if (v < 0)
-            continue;
-        for (int b = 0; b < 4; b++, bit++) {
-            bool set = (v >> b) & 1;
-            if (set && !open) {
-                out->ranges[out->n].first = bit;
-                open = true;
-            } else if (!set && open) {
-                out->ranges[out->n++].last = bit - 1;
-                open = false;
-            }
-        }
-    }
-    if (open)
-        out->ranges[out->n++].last = bit - 1;
-    normalize(out);
-    return 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-int vc_idset_from_ids(vc_arena *a, int64_t *ids, size_t n, vc_idset *out)
-{
-    memset(out, 0, sizeof *out);
-    if (!n)
-        return 0;
-    if (!(out->ranges = vc_alloc(a, n * sizeof *out->ranges)))
-        return -1;
-    qsort(ids, n, sizeof *ids, cmp_i64);
-    for (size_t i = 0; i < n; i++) {
-        if (out->n && ids[i] <= out->ranges[out->n - 1].last + 1) {
-            if (ids[i] > out->ranges[out->n - 1].last)
-                out->ranges[out->n - 1].last = ids[i];
-            continue;
-        }
-        out->ranges[out->n].first = out->ranges[out->n].last = ids[i];
-        out->n++;
-    }
-    normalize(out);
-    return 0;
-}
-
-bool vc_idset_has(const vc_idset *s, int64_t id)
-{
-    size_t lo = 0, hi = s->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (id < s->ranges[mid].first)
-            hi = mid;
-        else if (id > s->ranges[mid].last)
-            lo = mid + 1;
-        else
-            return true;
-    }
-    return false;
-}
-
-int64_t vc_idset_max(const vc_idset *s)
-{
-    return s->n ? s->ranges[s->n - 1].last : -1;
-}
-
-char *vc_idset_format(vc_arena *a, const vc_idset *s)
-{
-    vc_buf b;
-    vc_buf_init(&b);
-    for (size_t i = 0; i < s->n; i++) {
-        const vc_range *r = &s->ranges[i];
-        if (r->first == r->last)
-            vc_buf_printf(&b, "%s%lld", i ? "," : "", (long long)r->first);
-        else
-            vc_buf_printf(&b, "%s%lld-%lld", i ? "," : "", (long long)r->first, (long long)r->last);
-    }
-    char *out = b.oom ? NULL : vc_strndup(a, b.data ? b.data : "", b.len);
-    vc_buf_free(&b);
-    return out;
-}
 
 /* ---- numbers ---- */
 
@@ -363,15 +135,15 @@ int vc_hwarn(vc_hostctx *h, const char *fmt, ...)
 {
     if (!h->caps)
         return 0;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = vc_caps_vwarn(h->caps, fmt, ap);
     va_end(ap);
-    return vc_caps_warn(h->caps, "%s", msg);
+    return rc;
 }
 
-static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
+/* The host path from a format, recorded in h->last. */
+static int vhost(vc_hostctx *h, const char *fmt, va_list ap)
 {
     char host[PATH_MAX];
     int w = vsnprintf(host, sizeof host, fmt, ap);
@@ -380,7 +152,14 @@ static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
         return -1;
     }
     snprintf(h->last, sizeof h->last, "%s", host);
-    if (vc_host_path(h->opts, host, out, PATH_MAX) < 0) {
+    return 0;
+}
+
+static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
+{
+    if (vhost(h, fmt, ap) < 0)
+        return -1;
+    if (vc_host_path(h->opts, h->last, out, PATH_MAX) < 0) {
         snprintf(h->why, sizeof h->why, "the mapped path is too long");
         return -1;
     }
@@ -396,84 +175,12 @@ int vc_hpath(vc_hostctx *h, char *out, const char *fmt, ...)
     return rc;
 }
 
-static int read_file(const char *mapped, size_t limit, bool truncate, char **out, size_t *len, bool *truncated)
+/* The first byte from p on (before end) that is not one of set. */
+static const char *skip_any(const char *p, const char *end, const char *set)
 {
-    *out = NULL;
-    *len = 0;
-    if (truncated)
-        *truncated = false;
-    /* O_NONBLOCK: a FIFO where a file should be must not block the probe. */
-    int fd = open(mapped, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return -errno;
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
-        close(fd);
-        return -e;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-    }
-    /* One byte beyond the limit tells an overlong file. */
-    size_t cap = limit < 4096 ? limit + 1 : 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        close(fd);
-        return -ENOMEM;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap > limit)
-                break;
-            size_t ncap = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            return -e;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    if (n > limit) {
-        if (!truncate) {
-            free(buf);
-            return -EFBIG;
-        }
-        n = limit;
-        if (truncated)
-            *truncated = true;
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return 0;
-}
-
-int vc_read_whole(const char *mapped, size_t limit, char **out, size_t *len)
-{
-    return read_file(mapped, limit, false, out, len, NULL);
-}
-
-int vc_read_head(const char *mapped, size_t limit, char **out, size_t *len, bool *truncated)
-{
-    return read_file(mapped, limit, true, out, len, truncated);
+    while (p < end && *p && strchr(set, *p))
+        p++;
+    return p;
 }
 
 int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
@@ -485,23 +192,12 @@ int vc_meminfo_kib(const char *text, size_t len, const char *key, uint64_t *kib)
         const char *le = nl ? nl : end;
         /* "MemTotal:  123 kB", or per node "Node 0 MemTotal:  123 kB" */
         const char *k = p;
-        if (le - p > 5 && strncmp(p, "Node ", 5) == 0) {
-            k = p + 5;
-            while (k < le && *k >= '0' && *k <= '9')
-                k++;
-            while (k < le && *k == ' ')
-                k++;
-        }
+        if (le - p > 5 && strncmp(p, "Node ", 5) == 0)
+            k = skip_any(skip_any(p + 5, le, "0123456789"), le, " ");
         if ((size_t)(le - k) > klen && strncmp(k, key, klen) == 0 && k[klen] == ':') {
-            const char *v = k + klen + 1;
-            while (v < le && (*v == ' ' || *v == '\t'))
-                v++;
-            const char *d = v;
-            while (d < le && *d >= '0' && *d <= '9')
-                d++;
-            const char *u = d;
-            while (u < le && *u == ' ')
-                u++;
+            const char *v = skip_any(k + klen + 1, le, " \t");
+            const char *d = skip_any(v, le, "0123456789");
+            const char *u = skip_any(d, le, " ");
             if (d == v || vc_parse_uint(v, (size_t)(d - v), UINT64_MAX / 1024, kib) < 0)
                 return -1;
             if (le - u == 2 && strncmp(u, "kB", 2) == 0)
@@ -525,7 +221,7 @@ static int vread(vc_hostctx *h, size_t limit, char **text, size_t *len, const ch
     char mapped[PATH_MAX];
     if (vpath(h, mapped, fmt, ap) < 0)
         return -1;
-    int rc = vc_read_whole(mapped, limit, text, len);
+    int rc = vc_file_read(mapped, limit, text, len, NULL);
     if (rc == -ENOENT || rc == -ENOTDIR)
         return -2;
     if (rc < 0) {
@@ -554,25 +250,42 @@ static void garbage(vc_hostctx *h, const char *what, const char *text, size_t le
     snprintf(h->why, sizeof h->why, "%s, got '%s'", what, q);
 }
 
-#define READ_VA(h, limit, text, len, fmt, rc)                                                                          \
-    do {                                                                                                               \
-        va_list ap_;                                                                                                   \
-        va_start(ap_, fmt);                                                                                            \
-        rc = vread(h, limit, text, len, fmt, ap_);                                                                     \
-        va_end(ap_);                                                                                                   \
-    } while (0)
+/* What a file holds and where it goes. */
+typedef enum value_kind { UINT, INT, SCALED, LIST, MASK } value_kind;
 
-int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, ...)
+/* Reads a value at a formatted path: 0, -2 missing, -1 unreadable or
+ * garbage (h->why). */
+static int hread_value(vc_hostctx *h, value_kind kind, uint64_t max, void *out, const char *fmt, va_list ap)
 {
     char *text;
     size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
+    int rc = vread(h, kind == LIST || kind == MASK ? VC_LIST_MAX : VC_VALUE_MAX, &text, &len, fmt, ap);
     if (rc < 0)
         return rc;
-    if (vc_parse_uint(text, len, max, out) < 0) {
-        char what[64];
-        snprintf(what, sizeof what, "expected a number from 0 to %llu", (unsigned long long)max);
+    char what[64] = "";
+    vc_error e = {0};
+    switch (kind) {
+    case UINT:
+        if (vc_parse_uint(text, len, max, out) < 0)
+            snprintf(what, sizeof what, "expected a number from 0 to %llu", (unsigned long long)max);
+        break;
+    case INT:
+        if (vc_parse_int(text, len, out) < 0)
+            snprintf(what, sizeof what, "expected a number from -2147483648 to 2147483647");
+        break;
+    case SCALED:
+        if (vc_parse_scaled(text, len, out) < 0)
+            snprintf(what, sizeof what, "expected a size");
+        break;
+    case LIST:
+    case MASK:
+        if ((kind == MASK ? vc_idset_parse_mask : vc_idset_parse_list)(h->scratch, text, len, out, &e) < 0) {
+            snprintf(h->why, sizeof h->why, "%s", e.code == VC_ENOMEM ? "out of memory" : e.msg);
+            rc = -1;
+        }
+        break;
+    }
+    if (what[0]) {
         garbage(h, what, text, len);
         rc = -1;
     }
@@ -580,38 +293,30 @@ int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, .
     return rc;
 }
 
-int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...)
+int vc_hread_uint(vc_hostctx *h, uint64_t max, uint64_t *out, const char *fmt, ...)
 {
-    char *text;
-    size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
-    if (rc < 0)
-        return rc;
-    if (vc_parse_int(text, len, out) < 0) {
-        garbage(h, "expected a number from -2147483648 to 2147483647", text, len);
-        rc = -1;
-    }
-    free(text);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, UINT, max, out, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
-static int hread_set(vc_hostctx *h, bool mask, vc_idset *out, const char *fmt, va_list ap)
+int vc_hread_int(vc_hostctx *h, int64_t *out, const char *fmt, ...)
 {
-    char *text;
-    size_t len;
-    int rc = vread(h, VC_LIST_MAX, &text, &len, fmt, ap);
-    if (rc < 0)
-        return rc;
-    vc_error e = {0};
-    if ((mask ? vc_idset_parse_mask : vc_idset_parse_list)(h->scratch, text, len, out, &e) < 0) {
-        if (e.code == VC_ENOMEM)
-            snprintf(h->why, sizeof h->why, "out of memory");
-        else
-            snprintf(h->why, sizeof h->why, "%s", e.msg);
-        rc = -1;
-    }
-    free(text);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, INT, 0, out, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int vc_hread_scaled(vc_hostctx *h, uint64_t *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = hread_value(h, SCALED, 0, out, fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -619,7 +324,7 @@ int vc_hread_list(vc_hostctx *h, vc_idset *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = hread_set(h, false, out, fmt, ap);
+    int rc = hread_value(h, LIST, 0, out, fmt, ap);
     va_end(ap);
     return rc;
 }
@@ -628,24 +333,8 @@ int vc_hread_mask(vc_hostctx *h, vc_idset *out, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int rc = hread_set(h, true, out, fmt, ap);
+    int rc = hread_value(h, MASK, 0, out, fmt, ap);
     va_end(ap);
-    return rc;
-}
-
-int vc_hread_scaled(vc_hostctx *h, uint64_t *out, const char *fmt, ...)
-{
-    char *text;
-    size_t len;
-    int rc;
-    READ_VA(h, VC_VALUE_MAX, &text, &len, fmt, rc);
-    if (rc < 0)
-        return rc;
-    if (vc_parse_scaled(text, len, out) < 0) {
-        garbage(h, "expected a size", text, len);
-        rc = -1;
-    }
-    free(text);
     return rc;
 }
 
@@ -653,8 +342,10 @@ int vc_hread_text(vc_hostctx *h, size_t limit, char **out, const char *fmt, ...)
 {
     char *text;
     size_t len;
-    int rc;
-    READ_VA(h, limit, &text, &len, fmt, rc);
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vread(h, limit, &text, &len, fmt, ap);
+    va_end(ap);
     if (rc < 0)
         return rc;
     if (len && text[len - 1] == '\n')
@@ -698,13 +389,11 @@ const char *vc_hreaddir(DIR *d)
 
 bool vc_hexists(vc_hostctx *h, const char *fmt, ...)
 {
-    char mapped[PATH_MAX];
     va_list ap;
     va_start(ap, fmt);
-    int rc = vpath(h, mapped, fmt, ap);
+    int rc = vhost(h, fmt, ap);
     va_end(ap);
-    struct stat st;
-    return rc == 0 && stat(mapped, &st) == 0;
+    return rc == 0 && vc_host_exists(h->opts, h->last) > 0;
 }
 
 int64_t vc_name_number(const char *name, const char *prefix, const char **rest)
@@ -713,12 +402,13 @@ int64_t vc_name_number(const char *name, const char *prefix, const char **rest)
     if (strncmp(name, prefix, n) != 0)
         return -1;
     const char *p = name + n;
-    int64_t v;
-    if (!read_id(&p, p + strlen(p), &v) || v >= VC_ID_LIMIT)
+    size_t digits = strspn(p, "0123456789");
+    uint64_t v;
+    if (vc_parse_uint(p, digits, VC_CPUSET_MAX - 1, &v) < 0)
         return -1;
     if (rest)
-        *rest = p;
-    return v;
+        *rest = p + digits;
+    return (int64_t)v;
 }
 
 int vc_hugepage_kib(const char *name, uint64_t *kib)

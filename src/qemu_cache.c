@@ -43,9 +43,9 @@ static int cache_dir(const vc_probe_opts *opts, char *out, size_t size, char *wh
     } else if (xdg && xdg[0] == '/') {
         w = snprintf(out, size, "%s/virtcaps", xdg);
     } else {
-        char pwbuf[4096];
-        struct passwd pw, *res = NULL;
         if (!home || home[0] != '/') {
+            char pwbuf[4096];
+            struct passwd pw, *res = NULL;
             if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof pwbuf, &res) != 0 || !res || !res->pw_dir ||
                 res->pw_dir[0] != '/')
                 return set_why(why, why_size, "no home directory to keep a cache in");
@@ -136,7 +136,7 @@ static void entry_name(const char *emulator, char *out, size_t size)
     base = base ? base + 1 : emulator;
     char clean[65];
     size_t n = 0;
-    for (; base[n] && n < sizeof clean - 1; n++) {
+    for (; n < sizeof clean - 1 && base[n]; n++) {
         char ch = base[n];
         bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-' ||
                   ch == '_' || (ch == '.' && n > 0);
@@ -167,20 +167,8 @@ static char *read_entry(int dirfd, const char *name, size_t *len)
         return NULL;
     struct stat st;
     char *buf = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && st.st_size > 0 &&
-        (uint64_t)st.st_size <= VC_QCACHE_MAX_BYTES && (buf = malloc((size_t)st.st_size + 1))) {
-        size_t n = 0;
-        while (n < (size_t)st.st_size) {
-            ssize_t got = read(fd, buf + n, (size_t)st.st_size - n);
-            if (got < 0 && errno == EINTR)
-                continue;
-            if (got <= 0)
-                break;
-            n += (size_t)got;
-        }
-        buf[n] = '\0';
-        *len = n;
-    }
+    if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && vc_fd_read(fd, VC_QCACHE_MAX_BYTES, &buf, len, NULL) < 0)
+        buf = NULL;
     close(fd);
     return buf;
 }

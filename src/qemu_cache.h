@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #define VC_QCACHE_FORMAT 1
-#define VC_QCACHE_MAX_BYTES (4u * 1024u * 1024u)
+#define VC_QCACHE_MAX_BYTES ((size_t)4 * 1024 * 1024)
 
 typedef struct vc_qcache {
     int dirfd;              /* -1: no cache */

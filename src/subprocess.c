@@ -2,6 +2,7 @@
  * standard input (send() with MSG_NOSIGNAL: no SIGPIPE in the host process),
  * a pipe as standard output, one poll() loop for all of them. */
 #ifndef _GNU_SOURCE
+// NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #endif
 #include "subprocess.h"

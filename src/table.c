@@ -7,47 +7,6 @@
 
 /* ==== model -> tables ==== */
 
-static void set_str(lua_State *L, const char *k, const char *v)
-{
-    if (v) {
-        lua_pushstring(L, v);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void set_int(lua_State *L, const char *k, int64_t v)
-{
-    if (v != VC_UNSET) {
-        lua_pushinteger(L, (lua_Integer)v);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void set_bool(lua_State *L, const char *k, int8_t v)
-{
-    if (v != VC_UNSET_B) {
-        lua_pushboolean(L, v);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void set_true(lua_State *L, const char *k, bool v)
-{
-    if (v) {
-        lua_pushboolean(L, 1);
-        lua_setfield(L, -2, k);
-    }
-}
-
-static void push_strings(lua_State *L, char *const *list, size_t n)
-{
-    lua_createtable(L, (int)n, 0);
-    for (size_t i = 0; i < n; i++) {
-        lua_pushstring(L, list[i]);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-}
-
 static void set_strings(lua_State *L, const char *k, char *const *list, size_t n, bool always)
 {
     if (n || always) {
@@ -572,21 +531,13 @@ static int opt_table(tctx *t, int tbl, const char *key)
 
 static void check_keys(tctx *t, int tbl, const char *const *known)
 {
-    lua_State *L = t->L;
-    lua_pushnil(L);
-    while (lua_next(L, tbl)) {
-        lua_pop(L, 1);
-        if (lua_type(L, -1) != LUA_TSTRING) {
-            lua_pop(L, 1);
-            tfail(t, NULL, "unexpected non-string key in a record");
-        }
-        const char *k = lua_tostring(L, -1);
-        bool ok = false;
-        for (const char *const *p = known; *p && !ok; p++)
-            ok = strcmp(*p, k) == 0;
-        if (!ok)
-            tfail(t, k, "unknown field");
+    if (!unknown_key(t->L, tbl, known))
+        return;
+    if (lua_type(t->L, -1) != LUA_TSTRING) {
+        lua_pop(t->L, 1);
+        tfail(t, NULL, "unexpected non-string key in a record");
     }
+    tfail(t, lua_tostring(t->L, -1), "unknown field");
 }
 
 /* Fills a fresh array from t[key][1..n] with fn (each item's path is

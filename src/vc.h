@@ -65,13 +65,40 @@ void vc_buf_puts(vc_buf *b, const char *s);
 void vc_buf_printf(vc_buf *b, const char *fmt, ...) VC_PRINTF(2, 3);
 void vc_buf_spaces(vc_buf *b, int n);
 
-/* ---- cpusets ("0-3,8,10-11") ---- */
-/* Parses into a sorted, de-duplicated list (arena). Returns 0 or -1 with a
- * message in err (code VC_EINPUT, or VC_ELIMIT past VC_CPUSET_MAX). */
+/* qsort/bsearch order of int64_t values */
+int vc_cmp_i64(const void *a, const void *b);
+
+/* ---- id sets: CPU and node lists as sorted, merged ranges (idset.c) ---- */
+typedef struct vc_range {
+    int64_t first, last;
+} vc_range;
+
+typedef struct vc_idset {
+    vc_range *ranges;   /* sorted, neither overlapping nor adjacent */
+    size_t n;
+    int64_t count;      /* ids in the set */
+} vc_idset;
+
+/* Ids are below VC_CPUSET_MAX. The parsers put the ranges in a and return
+ * 0, or -1 with err (VC_EINPUT, VC_ELIMIT past the limit, VC_ENOMEM). */
 #define VC_CPUSET_MAX 1048576
-int vc_cpuset_parse(vc_arena *a, const char *s, int64_t **ids, size_t *n, vc_error *err);
-/* Formats a sorted list the way the reference does (ranges of 2+ joined by '-'). */
-void vc_cpuset_format(vc_buf *b, const int64_t *ids, size_t n);
+/* The reference's cpusets ("0-3,8,^2"; blanks between items): items apply
+ * in order, '^N' removes N unless a later item adds it back. */
+int vc_cpuset_parse(vc_arena *a, const char *s, vc_idset *out, vc_error *err);
+/* "0-3,8\n" as sysfs writes CPU and node lists; empty text is the empty set. */
+int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
+/* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
+int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
+/* Builds a set from ids in any order (duplicates allowed); -1 on OOM. */
+int vc_idset_from_ids(vc_arena *a, const int64_t *ids, size_t n, vc_idset *out);
+int vc_idset_intersect(vc_arena *a, const vc_idset *x, const vc_idset *y, vc_idset *out);
+bool vc_idset_has(const vc_idset *s, int64_t id);
+int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
+/* The smallest id of sub that super lacks; -1 when super has them all. */
+int64_t vc_idset_missing(const vc_idset *sub, const vc_idset *super);
+/* The reference's format: "0-3,8" (runs of two or more joined by '-'). */
+void vc_idset_write(vc_buf *b, const vc_idset *s);
+char *vc_idset_format(vc_arena *a, const vc_idset *s); /* NULL on OOM */
 
 /* ---- the model: libvirt's virCaps, as the capabilities XML shows it ---- */
 
@@ -304,7 +331,9 @@ typedef struct vc_caps {
 vc_caps *vc_caps_new(void);
 void vc_caps_free(vc_caps *caps);
 vc_cpu *vc_cpu_new(vc_arena *a);
+/* Adds a warning; -1 only on OOM. */
 int vc_caps_warn(vc_caps *caps, const char *fmt, ...) VC_PRINTF(2, 3);
+int vc_caps_vwarn(vc_caps *caps, const char *fmt, va_list ap);
 /* Checks what the schema and the reference require beyond types: required
  * values, enumerations, ranges, cpusets, unique ids. Messages name the path
  * (host.topology.cells[1].id) and, for parsed documents, the line. */
@@ -323,8 +352,15 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
  * prints as written; the caller frees with xmlFreeDoc. */
 struct _xmlDoc;
 struct _xmlDoc *vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
-/* Reads a regular file of at most limit bytes (heap; the caller frees). */
-char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err);
+/* Where a node of a parsed document starts (0 for none), and errors there:
+ * "line N: what" (VC_EINPUT); in a named file, "FILE: line N: what", or
+ * "FILE: what" for no node. */
+struct _xmlNode;
+bool vc_xml_is(const struct _xmlNode *n, const char *name); /* an element of that name */
+int vc_xml_line(const struct _xmlNode *n);
+int vc_xml_fail(vc_error *err, const struct _xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
+int vc_xml_file_fail(vc_error *err, const char *file, const struct _xmlNode *n, const char *fmt, ...)
+    VC_PRINTF(4, 5);
 
 /* xml_write.c: the reference's byte layout. */
 int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);

@@ -2,19 +2,16 @@
  * hand-written one) into the model. The bytes are untrusted: no network, no
  * DTDs, no entity expansion, libxml2's default depth and size limits, and
  * every value checked before it is kept. */
+#include "hostfs.h"
 #include "vc.h"
 #include "xml_query.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAX_WARNINGS 50
 
@@ -25,20 +22,43 @@ typedef struct rctx {
     int nwarned;
 } rctx;
 
-static int line_of(const xmlNode *n)
+bool vc_xml_is(const xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+int vc_xml_line(const xmlNode *n)
 {
     return n ? (int)xmlGetLineNo(n) : 0;
 }
 
-static int fail_at(rctx *r, const xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
-static int fail_at(rctx *r, const xmlNode *n, const char *fmt, ...)
+static int vfail_at(vc_error *err, const char *file, const xmlNode *n, const char *fmt, va_list ap)
 {
     char what[400];
+    vsnprintf(what, sizeof what, fmt, ap);
+    if (!file)
+        return vc_fail(err, VC_EINPUT, "line %d: %s", vc_xml_line(n), what);
+    if (!n)
+        return vc_fail(err, VC_EINPUT, "%s: %s", file, what);
+    return vc_fail(err, VC_EINPUT, "%s: line %d: %s", file, vc_xml_line(n), what);
+}
+
+int vc_xml_fail(vc_error *err, const xmlNode *n, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    vfail_at(err, NULL, n, fmt, ap);
     va_end(ap);
-    return vc_fail(r->err, VC_EINPUT, "line %d: %s", line_of(n), what);
+    return -1;
+}
+
+int vc_xml_file_fail(vc_error *err, const char *file, const xmlNode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail_at(err, file, n, fmt, ap);
+    va_end(ap);
+    return -1;
 }
 
 static int oom(rctx *r)
@@ -49,11 +69,6 @@ static int oom(rctx *r)
 static const char *name_of(const xmlNode *n)
 {
     return (const char *)n->name;
-}
-
-static bool is(const xmlNode *n, const char *name)
-{
-    return strcmp((const char *)n->name, name) == 0;
 }
 
 static int warn(rctx *r, const xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
@@ -68,7 +83,7 @@ static int warn(rctx *r, const xmlNode *n, const char *fmt, ...)
     va_end(ap);
     r->nwarned++;
     const char *more = r->nwarned == MAX_WARNINGS ? " (further warnings dropped)" : "";
-    if (vc_caps_warn(r->caps, "line %d: %s%s", line_of(n), what, more) < 0)
+    if (vc_caps_warn(r->caps, "line %d: %s%s", vc_xml_line(n), what, more) < 0)
         return oom(r);
     return 0;
 }
@@ -127,13 +142,13 @@ static int parse_int(rctx *r, const xmlNode *n, const char *attr, const char *s,
     else
         snprintf(what, sizeof what, "<%s>", name_of(n));
     if (v < 0)
-        return fail_at(r, n, "%s: %s is out of range (at most %lld)", what, s, (long long)INT64_MAX);
+        return vc_xml_fail(r->err, n, "%s: %s is out of range (at most %lld)", what, s, (long long)INT64_MAX);
     p = s;
     while (is_space(*p))
         p++;
     if (*p == '-')
-        return fail_at(r, n, "%s: expected a non-negative integer, got '%s'", what, s);
-    return fail_at(r, n, "%s: expected an integer, got '%s'", what, s);
+        return vc_xml_fail(r->err, n, "%s: expected a non-negative integer, got '%s'", what, s);
+    return vc_xml_fail(r->err, n, "%s: expected an integer, got '%s'", what, s);
 }
 
 /* Attribute value, or NULL when absent. The string is libxml2's; copy it. */
@@ -190,7 +205,8 @@ static int get_bool(rctx *r, const xmlNode *n, const char *name, const char *yes
     else if (strcmp(t, no) == 0)
         *out = 0;
     else
-        return fail_at(r, n, "<%s> attribute %s: expected '%s' or '%s', got '%s'", name_of(n), name, yes, no, t);
+        return vc_xml_fail(r->err, n, "<%s> attribute %s: expected '%s' or '%s', got '%s'",
+                           name_of(n), name, yes, no, t);
     return 0;
 }
 
@@ -212,7 +228,7 @@ static int get_text(rctx *r, const xmlNode *n, char **out)
 {
     for (const xmlNode *c = n->children; c; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
-            return fail_at(r, c, "<%s> holds text, not <%s>", name_of(n), name_of(c));
+            return vc_xml_fail(r->err, c, "<%s> holds text, not <%s>", name_of(n), name_of(c));
     if (!n->children) {
         *out = trimmed(r, "");
         return *out ? 0 : oom(r);
@@ -241,14 +257,14 @@ static int get_text_int(rctx *r, const xmlNode *n, int64_t *out)
 static int once(rctx *r, const xmlNode *n, const void *already)
 {
     if (already)
-        return fail_at(r, n, "<%s> appears twice in <%s>", name_of(n), name_of(n->parent));
+        return vc_xml_fail(r->err, n, "<%s> appears twice in <%s>", name_of(n), name_of(n->parent));
     return 0;
 }
 
 static int once_flag(rctx *r, const xmlNode *n, bool *seen)
 {
     if (*seen)
-        return fail_at(r, n, "<%s> appears twice in <%s>", name_of(n), name_of(n->parent));
+        return vc_xml_fail(r->err, n, "<%s> appears twice in <%s>", name_of(n), name_of(n->parent));
     *seen = true;
     return 0;
 }
@@ -260,7 +276,7 @@ static int stray_text(rctx *r, const xmlNode *c)
         return 0;
     for (const xmlChar *p = c->content; p && *p; p++)
         if (!is_space((char)*p))
-            return fail_at(r, c, "unexpected text in <%s>", name_of(c->parent));
+            return vc_xml_fail(r->err, c, "unexpected text in <%s>", name_of(c->parent));
     return 0;
 }
 
@@ -275,7 +291,7 @@ static size_t count_children(const xmlNode *n, const char *name)
 {
     size_t k = 0;
     for (const xmlNode *c = n->children; c; c = c->next)
-        if (c->type == XML_ELEMENT_NODE && is(c, name))
+        if (c->type == XML_ELEMENT_NODE && vc_xml_is(c, name))
             k++;
     return k;
 }
@@ -289,17 +305,17 @@ static const char *const cpu_attrs[] = {"mode", "match", "check", "migratable", 
 
 static int read_cpu(rctx *r, xmlNode *n, vc_cpu *cpu)
 {
-    cpu->line = line_of(n);
+    cpu->line = vc_xml_line(n);
     if (get_str(r, n, "mode", &cpu->mode) < 0 || get_str(r, n, "match", &cpu->match) < 0 ||
         get_str(r, n, "check", &cpu->check) < 0 || get_str(r, n, "migratable", &cpu->migratable) < 0 ||
         check_attrs(r, n, cpu_attrs) < 0)
         return -1;
     bool seen_features = false;
     FOR_CHILDREN(c, n) {
-        if (is(c, "arch")) {
+        if (vc_xml_is(c, "arch")) {
             if (once(r, c, cpu->arch) < 0 || get_text(r, c, &cpu->arch) < 0)
                 return -1;
-        } else if (is(c, "features")) {
+        } else if (vc_xml_is(c, "features")) {
             if (once_flag(r, c, &seen_features) < 0)
                 return -1;
             FOR_CHILDREN(f, c) {
@@ -307,57 +323,57 @@ static int read_cpu(rctx *r, xmlNode *n, vc_cpu *cpu)
                 if (!(*slot = vc_strdup(r->a, name_of(f))))
                     return oom(r);
             }
-        } else if (is(c, "model")) {
+        } else if (vc_xml_is(c, "model")) {
             static const char *const known[] = {"fallback", "vendor_id", NULL};
             if (once(r, c, cpu->model) < 0 || get_text(r, c, &cpu->model) < 0 ||
                 get_str(r, c, "fallback", &cpu->fallback) < 0 ||
                 get_str(r, c, "vendor_id", &cpu->vendor_id) < 0 || check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "vendor")) {
+        } else if (vc_xml_is(c, "vendor")) {
             if (once(r, c, cpu->vendor) < 0 || get_text(r, c, &cpu->vendor) < 0)
                 return -1;
-        } else if (is(c, "microcode")) {
+        } else if (vc_xml_is(c, "microcode")) {
             static const char *const known[] = {"version", NULL};
             if (cpu->microcode != VC_UNSET)
                 return once(r, c, c);
             if (get_int(r, c, "version", &cpu->microcode) < 0 || check_attrs(r, c, known) < 0)
                 return -1;
             if (cpu->microcode == VC_UNSET)
-                return fail_at(r, c, "<microcode> needs a version attribute");
-        } else if (is(c, "signature")) {
+                return vc_xml_fail(r->err, c, "<microcode> needs a version attribute");
+        } else if (vc_xml_is(c, "signature")) {
             static const char *const known[] = {"family", "model", "stepping", NULL};
             if (once_flag(r, c, &cpu->has_signature) < 0 || get_int(r, c, "family", &cpu->sig_family) < 0 ||
                 get_int(r, c, "model", &cpu->sig_model) < 0 || get_int(r, c, "stepping", &cpu->sig_stepping) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "counter")) {
+        } else if (vc_xml_is(c, "counter")) {
             static const char *const known[] = {"name", "frequency", "scaling", NULL};
             if (once_flag(r, c, &cpu->has_counter) < 0 || get_str(r, c, "name", &cpu->counter_name) < 0 ||
                 get_int(r, c, "frequency", &cpu->counter_frequency) < 0 ||
                 get_bool(r, c, "scaling", "yes", "no", &cpu->counter_scaling) < 0 || check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "topology")) {
+        } else if (vc_xml_is(c, "topology")) {
             static const char *const known[] = {"sockets", "dies", "clusters", "cores", "threads", NULL};
             if (once_flag(r, c, &cpu->has_topology) < 0 || get_int(r, c, "sockets", &cpu->sockets) < 0 ||
                 get_int(r, c, "dies", &cpu->dies) < 0 || get_int(r, c, "clusters", &cpu->clusters) < 0 ||
                 get_int(r, c, "cores", &cpu->cores) < 0 || get_int(r, c, "threads", &cpu->threads) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "maxphysaddr")) {
+        } else if (vc_xml_is(c, "maxphysaddr")) {
             static const char *const known[] = {"mode", "bits", "limit", NULL};
             if (once_flag(r, c, &cpu->has_maxphysaddr) < 0 || get_str(r, c, "mode", &cpu->addr_mode) < 0 ||
                 get_int(r, c, "bits", &cpu->addr_bits) < 0 || get_int(r, c, "limit", &cpu->addr_limit) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "feature")) {
+        } else if (vc_xml_is(c, "feature")) {
             static const char *const known[] = {"name", "policy", NULL};
             vc_feature *f = APPEND(r, cpu->features, cpu->nfeatures);
             if (get_str(r, c, "name", &f->name) < 0 || get_str(r, c, "policy", &f->policy) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
             if (!f->name)
-                return fail_at(r, c, "<feature> needs a name attribute");
-        } else if (is(c, "pages")) {
+                return vc_xml_fail(r->err, c, "<feature> needs a name attribute");
+        } else if (vc_xml_is(c, "pages")) {
             static const char *const known[] = {"unit", "size", NULL};
             vc_pagesize *p = APPEND(r, cpu->pages, cpu->npages);
             p->size = VC_UNSET;
@@ -382,17 +398,17 @@ static int read_cell_cpus(rctx *r, xmlNode *n, vc_cell *cell)
         return -1;
     size_t total = count_children(n, "cpu");
     if (num != VC_UNSET && (uint64_t)num != total)
-        return fail_at(r, n, "<cpus num='%lld'> lists %zu <cpu> elements", (long long)num, total);
+        return vc_xml_fail(r->err, n, "<cpus num='%lld'> lists %zu <cpu> elements", (long long)num, total);
     if (total && !(cell->cpus = vc_array(r->a, total, sizeof *cell->cpus)))
         return oom(r);
     FOR_CHILDREN(c, n) {
-        if (!is(c, "cpu")) {
+        if (!vc_xml_is(c, "cpu")) {
             if (unknown_child(r, c, n) < 0)
                 return -1;
             continue;
         }
         vc_cell_cpu *p = &cell->cpus[cell->ncpus++];
-        p->line = line_of(c);
+        p->line = vc_xml_line(c);
         p->id = p->socket_id = p->die_id = p->cluster_id = p->core_id = VC_UNSET;
         if (get_int(r, c, "id", &p->id) < 0 || get_int(r, c, "socket_id", &p->socket_id) < 0 ||
             get_int(r, c, "die_id", &p->die_id) < 0 || get_int(r, c, "cluster_id", &p->cluster_id) < 0 ||
@@ -417,16 +433,16 @@ static int read_numa_cache(rctx *r, xmlNode *n, vc_cell *cell)
 {
     static const char *const known[] = {"level", "associativity", "policy", NULL};
     vc_numa_cache *k = APPEND(r, cell->caches, cell->ncaches);
-    k->line = line_of(n);
+    k->line = vc_xml_line(n);
     k->level = VC_UNSET;
     if (get_int(r, n, "level", &k->level) < 0 || get_str(r, n, "associativity", &k->associativity) < 0 ||
         get_str(r, n, "policy", &k->policy) < 0 || check_attrs(r, n, known) < 0)
         return -1;
     FOR_CHILDREN(c, n) {
-        if (is(c, "size")) {
+        if (vc_xml_is(c, "size")) {
             if (once_flag(r, c, &k->has_size) < 0 || read_scaled(r, c, &k->size) < 0)
                 return -1;
-        } else if (is(c, "line")) {
+        } else if (vc_xml_is(c, "line")) {
             if (once_flag(r, c, &k->has_line) < 0 || read_scaled(r, c, &k->linesize) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -439,29 +455,29 @@ static int read_numa_cache(rctx *r, xmlNode *n, vc_cell *cell)
 static int read_cell(rctx *r, xmlNode *n, vc_cell *cell)
 {
     static const char *const known[] = {"id", NULL};
-    cell->line = line_of(n);
+    cell->line = vc_xml_line(n);
     cell->id = VC_UNSET;
     if (get_int(r, n, "id", &cell->id) < 0 || check_attrs(r, n, known) < 0)
         return -1;
     FOR_CHILDREN(c, n) {
-        if (is(c, "memory")) {
+        if (vc_xml_is(c, "memory")) {
             static const char *const mknown[] = {"unit", NULL};
             if (once_flag(r, c, &cell->has_memory) < 0 || get_str(r, c, "unit", &cell->memory.unit) < 0 ||
                 get_text_int(r, c, &cell->memory.value) < 0 || check_attrs(r, c, mknown) < 0)
                 return -1;
-        } else if (is(c, "pages")) {
+        } else if (vc_xml_is(c, "pages")) {
             static const char *const pknown[] = {"unit", "size", NULL};
             vc_cell_pages *p = APPEND(r, cell->pages, cell->npages);
             p->size = VC_UNSET;
             if (get_str(r, c, "unit", &p->unit) < 0 || get_int(r, c, "size", &p->size) < 0 ||
                 get_text_int(r, c, &p->count) < 0 || check_attrs(r, c, pknown) < 0)
                 return -1;
-        } else if (is(c, "distances")) {
+        } else if (vc_xml_is(c, "distances")) {
             if (once_flag(r, c, &cell->has_distances) < 0)
                 return -1;
             FOR_CHILDREN(s, c) {
                 static const char *const sknown[] = {"id", "value", NULL};
-                if (!is(s, "sibling")) {
+                if (!vc_xml_is(s, "sibling")) {
                     if (unknown_child(r, s, c) < 0)
                         return -1;
                     continue;
@@ -472,10 +488,10 @@ static int read_cell(rctx *r, xmlNode *n, vc_cell *cell)
                     check_attrs(r, s, sknown) < 0)
                     return -1;
             }
-        } else if (is(c, "cache")) {
+        } else if (vc_xml_is(c, "cache")) {
             if (read_numa_cache(r, c, cell) < 0)
                 return -1;
-        } else if (is(c, "cpus")) {
+        } else if (vc_xml_is(c, "cpus")) {
             if (read_cell_cpus(r, c, cell) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -492,15 +508,15 @@ static int read_interconnects(rctx *r, xmlNode *n, vc_topology *t)
         return -1;
     FOR_CHILDREN(c, n) {
         vc_interconnect *ic;
-        if (is(c, "latency"))
+        if (vc_xml_is(c, "latency"))
             ic = APPEND(r, t->latencies, t->nlatencies);
-        else if (is(c, "bandwidth"))
+        else if (vc_xml_is(c, "bandwidth"))
             ic = APPEND(r, t->bandwidths, t->nbandwidths);
         else if (unknown_child(r, c, n) < 0)
             return -1;
         else
             continue;
-        ic->line = line_of(c);
+        ic->line = vc_xml_line(c);
         ic->initiator = ic->target = ic->cache = ic->value = VC_UNSET;
         if (get_int(r, c, "initiator", &ic->initiator) < 0 || get_int(r, c, "target", &ic->target) < 0 ||
             get_int(r, c, "cache", &ic->cache) < 0 || get_str(r, c, "type", &ic->type) < 0 ||
@@ -519,21 +535,21 @@ static int read_topology(rctx *r, xmlNode *n, vc_host *h)
     if (!t)
         return oom(r);
     h->topology = t;
-    t->line = line_of(n);
+    t->line = vc_xml_line(n);
     bool seen_cells = false;
     FOR_CHILDREN(c, n) {
-        if (is(c, "cells")) {
+        if (vc_xml_is(c, "cells")) {
             static const char *const known[] = {"num", NULL};
             int64_t num = VC_UNSET;
             if (once_flag(r, c, &seen_cells) < 0 || get_int(r, c, "num", &num) < 0 || check_attrs(r, c, known) < 0)
                 return -1;
             size_t total = count_children(c, "cell");
             if (num != VC_UNSET && (uint64_t)num != total)
-                return fail_at(r, c, "<cells num='%lld'> lists %zu <cell> elements", (long long)num, total);
+                return vc_xml_fail(r->err, c, "<cells num='%lld'> lists %zu <cell> elements", (long long)num, total);
             if (total && !(t->cells = vc_array(r->a, total, sizeof *t->cells)))
                 return oom(r);
             FOR_CHILDREN(cell, c) {
-                if (!is(cell, "cell")) {
+                if (!vc_xml_is(cell, "cell")) {
                     if (unknown_child(r, cell, c) < 0)
                         return -1;
                     continue;
@@ -541,7 +557,7 @@ static int read_topology(rctx *r, xmlNode *n, vc_host *h)
                 if (read_cell(r, cell, &t->cells[t->ncells++]) < 0)
                     return -1;
             }
-        } else if (is(c, "interconnects")) {
+        } else if (vc_xml_is(c, "interconnects")) {
             if (read_interconnects(r, c, t) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -549,7 +565,7 @@ static int read_topology(rctx *r, xmlNode *n, vc_host *h)
         }
     }
     if (!seen_cells)
-        return fail_at(r, n, "<topology> needs a <cells> element");
+        return vc_xml_fail(r->err, n, "<topology> needs a <cells> element");
     return 0;
 }
 
@@ -562,12 +578,26 @@ static int read_control(rctx *r, xmlNode *n, vc_control **arr, size_t *count, bo
     vc_control *c = VC_PUSH(r->a, *arr, *count);
     if (!c)
         return oom(r);
-    c->line = line_of(n);
+    c->line = vc_xml_line(n);
     c->granularity = c->min = c->max_allocs = VC_UNSET;
     if (get_int(r, n, "granularity", &c->granularity) < 0 || get_int(r, n, "min", &c->min) < 0 ||
         get_int(r, n, "maxAllocs", &c->max_allocs) < 0 || get_str(r, n, "unit", &c->unit) < 0 ||
         get_str(r, n, "type", &c->type) < 0 || check_attrs(r, n, cache ? cache_known : bw_known) < 0)
         return -1;
+    return 0;
+}
+
+/* The <control> children of a cache bank or a memory bandwidth node. */
+static int read_controls(rctx *r, xmlNode *n, vc_control **arr, size_t *count, bool cache)
+{
+    FOR_CHILDREN(c, n) {
+        if (!vc_xml_is(c, "control")) {
+            if (unknown_child(r, c, n) < 0)
+                return -1;
+        } else if (read_control(r, c, arr, count, cache) < 0) {
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -580,14 +610,14 @@ static int read_monitor(rctx *r, xmlNode *n, vc_monitor **out)
     if (!m)
         return oom(r);
     *out = m;
-    m->line = line_of(n);
+    m->line = vc_xml_line(n);
     m->level = m->reuse_threshold = m->max_monitors = VC_UNSET;
     if (get_int(r, n, "level", &m->level) < 0 || get_int(r, n, "reuseThreshold", &m->reuse_threshold) < 0 ||
         get_int(r, n, "maxMonitors", &m->max_monitors) < 0 || check_attrs(r, n, known) < 0)
         return -1;
     FOR_CHILDREN(c, n) {
         static const char *const fknown[] = {"name", NULL};
-        if (!is(c, "feature")) {
+        if (!vc_xml_is(c, "feature")) {
             if (unknown_child(r, c, n) < 0)
                 return -1;
             continue;
@@ -596,7 +626,7 @@ static int read_monitor(rctx *r, xmlNode *n, vc_monitor **out)
         if (get_str(r, c, "name", slot) < 0 || check_attrs(r, c, fknown) < 0)
             return -1;
         if (!*slot)
-            return fail_at(r, c, "<feature> needs a name attribute");
+            return vc_xml_fail(r->err, c, "<feature> needs a name attribute");
     }
     return 0;
 }
@@ -611,24 +641,18 @@ static int read_cache(rctx *r, xmlNode *n, vc_host *h)
         return oom(r);
     h->cache = k;
     FOR_CHILDREN(c, n) {
-        if (is(c, "bank")) {
+        if (vc_xml_is(c, "bank")) {
             vc_bank *b = APPEND(r, k->banks, k->nbanks);
-            b->line = line_of(c);
+            b->line = vc_xml_line(c);
             b->id = b->level = b->size = VC_UNSET;
             if (get_int(r, c, "id", &b->id) < 0 || get_int(r, c, "level", &b->level) < 0 ||
                 get_str(r, c, "type", &b->type) < 0 || get_int(r, c, "size", &b->size) < 0 ||
                 get_str(r, c, "unit", &b->unit) < 0 || get_str(r, c, "cpus", &b->cpus) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
-            FOR_CHILDREN(ctl, c) {
-                if (!is(ctl, "control")) {
-                    if (unknown_child(r, ctl, c) < 0)
-                        return -1;
-                } else if (read_control(r, ctl, &b->controls, &b->ncontrols, true) < 0) {
-                    return -1;
-                }
-            }
-        } else if (is(c, "monitor")) {
+            if (read_controls(r, c, &b->controls, &b->ncontrols, true) < 0)
+                return -1;
+        } else if (vc_xml_is(c, "monitor")) {
             if (read_monitor(r, c, &k->monitor) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -648,22 +672,16 @@ static int read_membw(rctx *r, xmlNode *n, vc_host *h)
         return oom(r);
     h->memory_bandwidth = m;
     FOR_CHILDREN(c, n) {
-        if (is(c, "node")) {
+        if (vc_xml_is(c, "node")) {
             vc_membw_node *nd = APPEND(r, m->nodes, m->nnodes);
-            nd->line = line_of(c);
+            nd->line = vc_xml_line(c);
             nd->id = VC_UNSET;
             if (get_int(r, c, "id", &nd->id) < 0 || get_str(r, c, "cpus", &nd->cpus) < 0 ||
                 check_attrs(r, c, known) < 0)
                 return -1;
-            FOR_CHILDREN(ctl, c) {
-                if (!is(ctl, "control")) {
-                    if (unknown_child(r, ctl, c) < 0)
-                        return -1;
-                } else if (read_control(r, ctl, &nd->controls, &nd->ncontrols, false) < 0) {
-                    return -1;
-                }
-            }
-        } else if (is(c, "monitor")) {
+            if (read_controls(r, c, &nd->controls, &nd->ncontrols, false) < 0)
+                return -1;
+        } else if (vc_xml_is(c, "monitor")) {
             if (read_monitor(r, c, &m->monitor) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -678,15 +696,15 @@ static int read_membw(rctx *r, xmlNode *n, vc_host *h)
 static int read_secmodel(rctx *r, xmlNode *n, vc_host *h)
 {
     vc_secmodel *m = APPEND(r, h->secmodels, h->nsecmodels);
-    m->line = line_of(n);
+    m->line = vc_xml_line(n);
     FOR_CHILDREN(c, n) {
-        if (is(c, "model")) {
+        if (vc_xml_is(c, "model")) {
             if (once(r, c, m->model) < 0 || get_text(r, c, &m->model) < 0)
                 return -1;
-        } else if (is(c, "doi")) {
+        } else if (vc_xml_is(c, "doi")) {
             if (once(r, c, m->doi) < 0 || get_text(r, c, &m->doi) < 0)
                 return -1;
-        } else if (is(c, "baselabel")) {
+        } else if (vc_xml_is(c, "baselabel")) {
             static const char *const known[] = {"type", NULL};
             vc_baselabel *l = APPEND(r, m->labels, m->nlabels);
             if (get_str(r, c, "type", &l->type) < 0 || get_text(r, c, &l->label) < 0 ||
@@ -705,15 +723,15 @@ static int read_migration(rctx *r, xmlNode *n, vc_host *h)
         return -1;
     bool seen_live = false, seen_transports = false;
     FOR_CHILDREN(c, n) {
-        if (is(c, "live")) {
+        if (vc_xml_is(c, "live")) {
             if (once_flag(r, c, &seen_live) < 0)
                 return -1;
             h->live_migration = true;
-        } else if (is(c, "uri_transports")) {
+        } else if (vc_xml_is(c, "uri_transports")) {
             if (once_flag(r, c, &seen_transports) < 0)
                 return -1;
             FOR_CHILDREN(t, c) {
-                if (!is(t, "uri_transport")) {
+                if (!vc_xml_is(t, "uri_transport")) {
                     if (unknown_child(r, t, c) < 0)
                         return -1;
                     continue;
@@ -734,9 +752,9 @@ static int read_power(rctx *r, xmlNode *n, vc_host *h)
     if (once_flag(r, n, &h->has_power_management) < 0)
         return -1;
     FOR_CHILDREN(c, n) {
-        bool *flag = is(c, "suspend_mem") ? &h->suspend_mem
-                     : is(c, "suspend_disk") ? &h->suspend_disk
-                     : is(c, "suspend_hybrid") ? &h->suspend_hybrid
+        bool *flag = vc_xml_is(c, "suspend_mem") ? &h->suspend_mem
+                     : vc_xml_is(c, "suspend_disk") ? &h->suspend_disk
+                     : vc_xml_is(c, "suspend_hybrid") ? &h->suspend_hybrid
                      : NULL;
         if (!flag) {
             if (unknown_child(r, c, n) < 0)
@@ -750,45 +768,45 @@ static int read_power(rctx *r, xmlNode *n, vc_host *h)
 
 static int read_host(rctx *r, xmlNode *n, vc_host *h)
 {
-    h->line = line_of(n);
+    h->line = vc_xml_line(n);
     bool seen_iommu = false;
     FOR_CHILDREN(c, n) {
-        if (is(c, "uuid")) {
+        if (vc_xml_is(c, "uuid")) {
             if (once(r, c, h->uuid) < 0 || get_text(r, c, &h->uuid) < 0)
                 return -1;
-        } else if (is(c, "cpu")) {
+        } else if (vc_xml_is(c, "cpu")) {
             if (once(r, c, h->cpu) < 0)
                 return -1;
             if (!(h->cpu = vc_cpu_new(r->a)))
                 return oom(r);
             if (read_cpu(r, c, h->cpu) < 0)
                 return -1;
-        } else if (is(c, "power_management")) {
+        } else if (vc_xml_is(c, "power_management")) {
             if (read_power(r, c, h) < 0)
                 return -1;
-        } else if (is(c, "iommu")) {
+        } else if (vc_xml_is(c, "iommu")) {
             static const char *const known[] = {"support", NULL};
             if (once_flag(r, c, &seen_iommu) < 0)
                 return -1;
             h->iommu = 0;
             if (get_bool(r, c, "support", "yes", "no", &h->iommu) < 0 || check_attrs(r, c, known) < 0)
                 return -1;
-        } else if (is(c, "migration_features")) {
+        } else if (vc_xml_is(c, "migration_features")) {
             if (read_migration(r, c, h) < 0)
                 return -1;
-        } else if (is(c, "netprefix")) {
+        } else if (vc_xml_is(c, "netprefix")) {
             if (once(r, c, h->netprefix) < 0 || get_text(r, c, &h->netprefix) < 0)
                 return -1;
-        } else if (is(c, "topology")) {
+        } else if (vc_xml_is(c, "topology")) {
             if (read_topology(r, c, h) < 0)
                 return -1;
-        } else if (is(c, "cache")) {
+        } else if (vc_xml_is(c, "cache")) {
             if (read_cache(r, c, h) < 0)
                 return -1;
-        } else if (is(c, "memory_bandwidth")) {
+        } else if (vc_xml_is(c, "memory_bandwidth")) {
             if (read_membw(r, c, h) < 0)
                 return -1;
-        } else if (is(c, "secmodel")) {
+        } else if (vc_xml_is(c, "secmodel")) {
             if (read_secmodel(r, c, h) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -796,7 +814,7 @@ static int read_host(rctx *r, xmlNode *n, vc_host *h)
         }
     }
     if (!h->cpu)
-        return fail_at(r, n, "<host> needs a <cpu> element");
+        return vc_xml_fail(r->err, n, "<host> needs a <cpu> element");
     return 0;
 }
 
@@ -808,7 +826,7 @@ static int read_machine(rctx *r, xmlNode *n, vc_machine **arr, size_t *count)
     vc_machine *m = VC_PUSH(r->a, *arr, *count);
     if (!m)
         return oom(r);
-    m->line = line_of(n);
+    m->line = vc_xml_line(n);
     m->max_cpus = VC_UNSET;
     m->deprecated = VC_UNSET_B;
     if (get_text(r, n, &m->name) < 0 || get_str(r, n, "canonical", &m->canonical) < 0 ||
@@ -822,17 +840,17 @@ static int read_domain(rctx *r, xmlNode *n, vc_guest *g)
 {
     static const char *const known[] = {"type", NULL};
     vc_domain *d = APPEND(r, g->domains, g->ndomains);
-    d->line = line_of(n);
+    d->line = vc_xml_line(n);
     if (get_str(r, n, "type", &d->type) < 0 || check_attrs(r, n, known) < 0)
         return -1;
     FOR_CHILDREN(c, n) {
-        if (is(c, "emulator")) {
+        if (vc_xml_is(c, "emulator")) {
             if (once(r, c, d->emulator) < 0 || get_text(r, c, &d->emulator) < 0)
                 return -1;
-        } else if (is(c, "loader")) {
+        } else if (vc_xml_is(c, "loader")) {
             if (once(r, c, d->loader) < 0 || get_text(r, c, &d->loader) < 0)
                 return -1;
-        } else if (is(c, "machine")) {
+        } else if (vc_xml_is(c, "machine")) {
             if (read_machine(r, c, &d->machines, &d->nmachines) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -848,23 +866,23 @@ static int read_arch(rctx *r, xmlNode *n, vc_guest *g)
     if (once(r, n, g->arch) < 0 || get_str(r, n, "name", &g->arch) < 0 || check_attrs(r, n, known) < 0)
         return -1;
     if (!g->arch)
-        return fail_at(r, n, "<arch> needs a name attribute");
+        return vc_xml_fail(r->err, n, "<arch> needs a name attribute");
     FOR_CHILDREN(c, n) {
-        if (is(c, "wordsize")) {
+        if (vc_xml_is(c, "wordsize")) {
             if (g->wordsize != VC_UNSET)
                 return once(r, c, c);
             if (get_text_int(r, c, &g->wordsize) < 0)
                 return -1;
-        } else if (is(c, "emulator")) {
+        } else if (vc_xml_is(c, "emulator")) {
             if (once(r, c, g->emulator) < 0 || get_text(r, c, &g->emulator) < 0)
                 return -1;
-        } else if (is(c, "loader")) {
+        } else if (vc_xml_is(c, "loader")) {
             if (once(r, c, g->loader) < 0 || get_text(r, c, &g->loader) < 0)
                 return -1;
-        } else if (is(c, "machine")) {
+        } else if (vc_xml_is(c, "machine")) {
             if (read_machine(r, c, &g->machines, &g->nmachines) < 0)
                 return -1;
-        } else if (is(c, "domain")) {
+        } else if (vc_xml_is(c, "domain")) {
             if (read_domain(r, c, g) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -882,7 +900,7 @@ static int read_guest_features(rctx *r, xmlNode *n, vc_guest *g)
     FOR_CHILDREN(c, n) {
         int id = -1;
         for (int i = 0; i < VC_GF_COUNT && id < 0; i++)
-            if (is(c, vc_guest_feature_names[i]))
+            if (vc_xml_is(c, vc_guest_feature_names[i]))
                 id = i;
         if (id < 0) {
             if (unknown_child(r, c, n) < 0)
@@ -901,19 +919,19 @@ static int read_guest_features(rctx *r, xmlNode *n, vc_guest *g)
 static int read_guest(rctx *r, xmlNode *n, vc_caps *caps)
 {
     vc_guest *g = APPEND(r, caps->guests, caps->nguests);
-    g->line = line_of(n);
+    g->line = vc_xml_line(n);
     g->wordsize = VC_UNSET;
     for (int i = 0; i < VC_GF_COUNT; i++)
         g->features[i].default_on = g->features[i].toggle = VC_UNSET_B;
     bool seen_arch = false;
     FOR_CHILDREN(c, n) {
-        if (is(c, "os_type")) {
+        if (vc_xml_is(c, "os_type")) {
             if (once(r, c, g->os_type) < 0 || get_text(r, c, &g->os_type) < 0)
                 return -1;
-        } else if (is(c, "arch")) {
+        } else if (vc_xml_is(c, "arch")) {
             if (once_flag(r, c, &seen_arch) < 0 || read_arch(r, c, g) < 0)
                 return -1;
-        } else if (is(c, "features")) {
+        } else if (vc_xml_is(c, "features")) {
             if (read_guest_features(r, c, g) < 0)
                 return -1;
         } else if (unknown_child(r, c, n) < 0) {
@@ -921,9 +939,9 @@ static int read_guest(rctx *r, xmlNode *n, vc_caps *caps)
         }
     }
     if (!g->os_type)
-        return fail_at(r, n, "<guest> needs an <os_type> element");
+        return vc_xml_fail(r->err, n, "<guest> needs an <os_type> element");
     if (!seen_arch)
-        return fail_at(r, n, "<guest> needs an <arch> element");
+        return vc_xml_fail(r->err, n, "<guest> needs an <arch> element");
     return 0;
 }
 
@@ -1025,8 +1043,8 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
     int rc = -1;
     if (!root) {
         vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
-    } else if (!is(root, "capabilities")) {
-        fail_at(&r, root, "the root element is <%s>, expected <capabilities>", name_of(root));
+    } else if (!vc_xml_is(root, "capabilities")) {
+        vc_xml_fail(r.err, root, "the root element is <%s>, expected <capabilities>", name_of(root));
     } else {
         bool seen_host = false;
         rc = 0;
@@ -1035,15 +1053,15 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
                 rc = -1;
             else if (c->type != XML_ELEMENT_NODE)
                 continue;
-            else if (is(c, "host"))
+            else if (vc_xml_is(c, "host"))
                 rc = once_flag(&r, c, &seen_host) < 0 || read_host(&r, c, &caps->host) < 0 ? -1 : 0;
-            else if (is(c, "guest"))
+            else if (vc_xml_is(c, "guest"))
                 rc = read_guest(&r, c, caps);
             else
                 rc = unknown_child(&r, c, root);
         }
         if (rc == 0 && !seen_host)
-            rc = fail_at(&r, root, "<capabilities> needs a <host> element");
+            rc = vc_xml_fail(r.err, root, "<capabilities> needs a <host> element");
         if (rc == 0)
             rc = keep_trailer(&r, data, len);
         if (rc == 0)
@@ -1055,67 +1073,6 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
         return NULL;
     }
     return caps;
-}
-
-/* Reads a whole regular file; refuses what is larger than the XML limit. */
-char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        vc_fail(err, VC_EIO, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        vc_fail(err, VC_EIO, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
-    size_t cap = st.st_size > 0 && (uint64_t)st.st_size < limit ? (size_t)st.st_size + 1 : 65536;
-    char *buf = malloc(cap);
-    size_t n = 0;
-    while (buf) {
-        if (n == cap) {
-            if (cap > limit) {
-                vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
-                free(buf);
-                close(fd);
-                return NULL;
-            }
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            vc_fail(err, VC_EIO, "%s: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return NULL;
-        }
-        if (got == 0)
-            break;
-        n += (size_t)got;
-    }
-    close(fd);
-    if (!buf) {
-        vc_oom(err);
-        return NULL;
-    }
-    if (n > limit) {
-        vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
 }
 
 vc_caps *vc_xml_read_file(const char *path, vc_error *err)
@@ -1136,6 +1093,7 @@ vc_caps *vc_xml_read_file(const char *path, vc_error *err)
 
 static int read_cpu_into(rctx *r, xmlNode *n, vc_cpu ***out, size_t *count)
 {
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     vc_cpu **slot = VC_PUSH(r->a, *out, *count);
     if (!slot || !(*slot = vc_cpu_new(r->a)))
         return oom(r);
@@ -1146,13 +1104,13 @@ static int read_cpu_into(rctx *r, xmlNode *n, vc_cpu ***out, size_t *count)
 static int read_host_cpu(rctx *r, xmlNode *caps, vc_cpu ***out, size_t *count)
 {
     for (xmlNode *h = caps->children; h; h = h->next) {
-        if (h->type != XML_ELEMENT_NODE || !is(h, "host"))
+        if (h->type != XML_ELEMENT_NODE || !vc_xml_is(h, "host"))
             continue;
         for (xmlNode *c = h->children; c; c = c->next)
-            if (c->type == XML_ELEMENT_NODE && is(c, "cpu"))
+            if (c->type == XML_ELEMENT_NODE && vc_xml_is(c, "cpu"))
                 return read_cpu_into(r, c, out, count);
     }
-    return fail_at(r, caps, "no <host><cpu> element in <capabilities>");
+    return vc_xml_fail(r->err, caps, "no <host><cpu> element in <capabilities>");
 }
 
 /* Standalone CPU documents: a <cpu> root, a root holding <cpu> children
@@ -1171,22 +1129,22 @@ vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncp
     int rc = 0;
     if (!root) {
         rc = vc_fail(err, VC_EINPUT, "line 1: the document has no root element");
-    } else if (is(root, "cpu")) {
+    } else if (vc_xml_is(root, "cpu")) {
         rc = read_cpu_into(&r, root, &out, &n);
-    } else if (is(root, "capabilities")) {
+    } else if (vc_xml_is(root, "capabilities")) {
         rc = read_host_cpu(&r, root, &out, &n);
     } else {
         /* <cpuTest> and the like, and several documents wrapped in one */
         for (xmlNode *c = root->children; c && rc == 0; c = c->next) {
             if (c->type != XML_ELEMENT_NODE)
                 continue;
-            if (is(c, "cpu"))
+            if (vc_xml_is(c, "cpu"))
                 rc = read_cpu_into(&r, c, &out, &n);
-            else if (is(c, "capabilities"))
+            else if (vc_xml_is(c, "capabilities"))
                 rc = read_host_cpu(&r, c, &out, &n);
         }
         if (rc == 0 && n == 0)
-            rc = fail_at(&r, root, "no <cpu> element in <%s>", name_of(root));
+            rc = vc_xml_fail(r.err, root, "no <cpu> element in <%s>", name_of(root));
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[32];

@@ -1,0 +1,145 @@
+/* Host files: mapping host paths through the probe options, and bounded
+ * reads that never block on what stands where a file should be. */
+#include "hostfs.h"
+#include "probe.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size)
+{
+    const vc_path_map *best = NULL;
+    size_t best_len = 0;
+    for (size_t i = 0; opts && i < opts->npaths; i++) {
+        const vc_path_map *m = &opts->paths[i];
+        size_t n = strlen(m->prefix);
+        /* A prefix matches whole path components only. */
+        if (n > best_len && strncmp(path, m->prefix, n) == 0 && (path[n] == '\0' || path[n] == '/' ||
+                                                                 (n && m->prefix[n - 1] == '/'))) {
+            best = m;
+            best_len = n;
+        }
+    }
+    int w;
+    if (best)
+        w = snprintf(out, size, "%s%s", best->replacement, path + best_len);
+    else if (opts && opts->root)
+        w = snprintf(out, size, "%s%s", opts->root, path);
+    else
+        w = snprintf(out, size, "%s", path);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
+int vc_host_exists(const vc_probe_opts *opts, const char *path)
+{
+    char mapped[PATH_MAX];
+    struct stat st;
+    if (vc_host_path(opts, path, mapped, sizeof mapped) < 0)
+        return -1;
+    return stat(mapped, &st) == 0;
+}
+
+int vc_fd_read(int fd, size_t limit, char **out, size_t *len, bool *truncated)
+{
+    *out = NULL;
+    *len = 0;
+    if (truncated)
+        *truncated = false;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (!S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+    /* One byte beyond the limit tells an overlong file. The size is a hint
+     * only: /proc and sysfs say 0 or a page. */
+    size_t cap = st.st_size > 0 && (uint64_t)st.st_size <= limit ? (size_t)st.st_size + 1
+                 : limit < 4096                                  ? limit + 1
+                                                                 : 4096;
+    size_t n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return -ENOMEM;
+    for (;;) {
+        if (n == cap) {
+            if (cap > limit)
+                break;
+            size_t ncap = cap > limit / 2 ? limit + 1 : cap * 2;
+            char *grown = realloc(buf, ncap + 1);
+            if (!grown) {
+                free(buf);
+                return -ENOMEM;
+            }
+            buf = grown;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            return -e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > limit) {
+        if (!truncated) {
+            free(buf);
+            return -EFBIG;
+        }
+        n = limit;
+        *truncated = true;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int vc_file_read(const char *path, size_t limit, char **out, size_t *len, bool *truncated)
+{
+    *out = NULL;
+    *len = 0;
+    /* O_NONBLOCK: a FIFO where a file should be must not block the reader. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return -errno;
+    int rc = vc_fd_read(fd, limit, out, len, truncated);
+    close(fd);
+    return rc;
+}
+
+char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len)
+{
+    char mapped[PATH_MAX], *text;
+    size_t n;
+    bool truncated;
+    if (vc_host_path(opts, path, mapped, sizeof mapped) < 0 || vc_file_read(mapped, limit, &text, &n, &truncated) < 0)
+        return NULL;
+    if (len)
+        *len = n;
+    return text;
+}
+
+char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err)
+{
+    char *text;
+    int rc = vc_file_read(path, limit, &text, len, NULL);
+    if (rc == -ENOMEM)
+        vc_oom(err);
+    else if (rc == -EFBIG)
+        vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
+    else if (rc == -EISDIR || rc == -EINVAL)
+        vc_fail(err, VC_EIO, "%s: not a regular file", path);
+    else if (rc < 0)
+        vc_fail(err, VC_EIO, "%s: %s", path, strerror(-rc));
+    return rc < 0 ? NULL : text;
+}
