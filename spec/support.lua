@@ -111,16 +111,21 @@ function M.tool(cmd)
    return M.sh("unset LD_PRELOAD; " .. cmd)
 end
 
---- The reference's `virsh capabilities` output on this machine (libvirt's
--- embedded QEMU driver, its state under build/reference-root). Fails with
--- what is missing when the reference cannot run.
-function M.reference_capabilities()
+--- The state directory of the reference's embedded QEMU driver
+-- (build/reference-root, kept between runs); fails with what is missing when
+-- the reference is not installed.
+function M.reference_root()
    local ok, root = M.sh("mkdir -p build/reference-root && realpath build/reference-root")
    assert(ok, root)
-   root = root:gsub("%s+$", "")
    assert(M.sh("command -v virsh"), "the reference is not installed: run `make reference` as root, "
       .. "or install libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-system-arm")
-   local xml
+   return (root:gsub("%s+$", ""))
+end
+
+--- The reference's `virsh capabilities` output on this machine.
+function M.reference_capabilities()
+   local root = M.reference_root()
+   local ok, xml
    ok, xml = M.sh("virsh -c 'qemu:///embed?root=" .. root .. "' capabilities")
    assert(ok, "the reference failed: " .. xml)
    return xml

@@ -459,6 +459,37 @@ int64_t vc_host_meminfo_total(vc_hostctx *h)
     return rc < 0 || kib > (uint64_t)INT64_MAX ? VC_UNSET : (int64_t)kib;
 }
 
+/* The memory nodeinfo reports: the sum of the NUMA nodes' MemTotal, as the
+ * reference's virHostMemGetInfo adds them up (on hosts whose memory is
+ * hot-plugged that is not /proc/meminfo's MemTotal); /proc/meminfo when
+ * there are no node directories or one cannot be read. */
+static int64_t node_memory_total(vc_hostctx *h)
+{
+    DIR *d;
+    if (vc_hopendir(h, &d, "/sys/devices/system/node") <= 0)
+        return vc_host_meminfo_total(h);
+    uint64_t sum = 0;
+    size_t nodes = 0;
+    bool ok = true;
+    const char *name;
+    while (ok && (name = vc_hreaddir(d)) != NULL) {
+        const char *rest;
+        int64_t node = vc_name_number(name, "node", &rest);
+        if (node < 0 || *rest)
+            continue;
+        char *text;
+        uint64_t kib;
+        ok = vc_hread_text(h, VC_LIST_MAX, &text, "/sys/devices/system/node/%s/meminfo", name) == 0 &&
+             vc_meminfo_kib(text, strlen(text), "MemTotal", &kib) == 0 && kib <= (uint64_t)INT64_MAX - sum;
+        if (ok) {
+            sum += kib;
+            nodes++;
+        }
+    }
+    closedir(d);
+    return ok && nodes ? (int64_t)sum : vc_host_meminfo_total(h);
+}
+
 /* KVM's SMT mode on POWER (threads per subcore), as the reference asks it. */
 static int threads_per_subcore(vc_hostctx *h, vc_error *err)
 {
@@ -675,7 +706,7 @@ int vc_host_nodeinfo(vc_hostctx *h, vc_nodeinfo *ni, vc_error *err)
     ni->cores = cores;
     ni->threads = threads;
     ni->maxcpus = nodes * sockets * cores * threads;
-    ni->memory = vc_host_meminfo_total(h);
+    ni->memory = node_memory_total(h);
     return 0;
 }
 
