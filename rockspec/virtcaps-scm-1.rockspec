@@ -68,6 +68,7 @@ build = {
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",
       ["virtcaps.cli"] = "lua/virtcaps/cli.lua",
+      ["virtcaps.cli_commands"] = "lua/virtcaps/cli_commands.lua",
       ["virtcaps.policy"] = "lua/virtcaps/policy.lua",
       ["virtcaps.cpu"] = "lua/virtcaps/cpu.lua",
    },

@@ -423,6 +423,26 @@ describe("bin/virtcaps", function()
       assert.equal(without_uuid(assert(virtcaps.probe()):xml() .. "\n\n"), without_uuid(out))
       assert.equal("", err)
    end)
+
+   it("shows progress when stderr is a terminal (script(1) gives it one)", function()
+      local code, out, err = shell("script -qec 'lua5.4 bin/virtcaps >/dev/null' /dev/null")
+      assert.equal(0, code)
+      assert.equal("virtcaps: probing this host (the first run asks every QEMU binary; later runs use the cache)..."
+         .. "\r\27[K", out)
+      assert.equal("", err)
+   end)
+end)
+
+describe("virtcaps.core.isatty", function()
+   it("tells terminals from other descriptors", function()
+      local core = require "virtcaps.core"
+      local cmd = "lua5.4 -e 'local c = require [[virtcaps.core]]; io.write(tostring(c.isatty(1)), tostring(c.isatty(7)))'"
+      assert.same({ 0, "falsefalse", "" }, { shell(cmd) })
+      assert.same({ 0, "truefalse", "" }, { shell("script -qec \"" .. cmd .. "\" /dev/null") })
+      assert.is_false(core.isatty(-1))
+      assert.has_error(function() core.isatty("one") end, "bad argument #1 to 'isatty' (number expected, got string)")
+      assert.has_error(function() core.isatty(1, 2) end, "bad argument #2 to 'isatty' (no more than 1 argument expected, got 2)")
+   end)
 end)
 
 describe("examples/", function()

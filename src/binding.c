@@ -4,8 +4,10 @@
 #include "vc_lua.h"
 
 #include <libxml/parser.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VC_BUFFER_TYPE "virtcaps.Buffer"
 
@@ -456,10 +458,24 @@ static int l_signature(lua_State *L)
     return 1;
 }
 
+/***
+ * Whether a file descriptor is a terminal (the command line's progress line).
+ * @function isatty
+ * @tparam integer fd
+ * @treturn boolean
+ */
+static int l_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    check_nargs(L, 1);
+    lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd));
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
     {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"nodeinfo", l_nodeinfo},
-    {"signature", l_signature}, {NULL, NULL},
+    {"signature", l_signature}, {"isatty", l_isatty}, {NULL, NULL},
 };
 
 int luaopen_virtcaps_core(lua_State *L)
