@@ -30,6 +30,7 @@ build = {
             "src/binding.c",
             "src/binding_cpu.c",
             "src/binding_lua.c",
+            "src/cachedir.c",
             "src/cpu_def.c",
             "src/cpu_driver.c",
             "src/cpu_host.c",

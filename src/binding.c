@@ -485,7 +485,7 @@ int luaopen_virtcaps_core(lua_State *L)
     luaL_newlib(L, functions);
     vc_lua_open_tools(L);
     vc_lua_open_cpu(L);
-    lua_pushliteral(L, "virtcaps.core 0.1.0");
+    lua_pushliteral(L, "virtcaps.core " VC_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;
 }
