@@ -144,6 +144,14 @@ int vc_cachedir_fd(vc_cachedir *c)
     return c->dirfd;
 }
 
+void vc_cachedir_entry_name(char *out, size_t size, const char *prefix, const char *id)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+        h = (h ^ *p) * UINT64_C(1099511628211);
+    snprintf(out, size, "%s-%016llx.json", prefix, (unsigned long long)h);
+}
+
 static char *read_entry(int dirfd, const char *name, size_t *len)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

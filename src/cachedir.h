@@ -29,6 +29,10 @@ void vc_cachedir_close(vc_cachedir *c);
  * c->why says why). NULL c: -1. */
 int vc_cachedir_fd(vc_cachedir *c);
 
+/* "<prefix>-<FNV-1a of id, 16 hex digits>.json": entries for different
+ * ids (emulator paths, database directories) do not share a file. */
+void vc_cachedir_entry_name(char *out, size_t size, const char *prefix, const char *id);
+
 /* The entry `name` when it is a JSON object whose members include every
  * member of key with an equal value; NULL when it is absent, unreadable,
  * not ours, or was computed for another key. The caller puts it. */

@@ -6,13 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-/* "qemu-system-x86_64-<FNV-1a of the path>.json": readable, and distinct
+/* "qemu-system-x86_64-<hash of the path>.json": readable, and distinct
  * paths with the same base name do not share a file. */
 static void entry_name(const char *emulator, char *out, size_t size)
 {
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (const unsigned char *p = (const unsigned char *)emulator; *p; p++)
-        h = (h ^ *p) * UINT64_C(1099511628211);
     const char *base = strrchr(emulator, '/');
     base = base ? base + 1 : emulator;
     char clean[65];
@@ -24,7 +21,7 @@ static void entry_name(const char *emulator, char *out, size_t size)
         clean[n] = ok ? ch : '_';
     }
     clean[n] = '\0';
-    snprintf(out, size, "%s-%016llx.json", clean, (unsigned long long)h);
+    vc_cachedir_entry_name(out, size, clean, emulator);
 }
 
 static json_object *key_object(const char *emulator, const struct stat *st)

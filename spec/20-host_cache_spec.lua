@@ -1,0 +1,158 @@
+-- The host facts kept in the cache directory: the host CPU's name (keyed by
+-- the CPU model database's files, the CPUID leaves it reads, the MSR and the
+-- build). Each entry is shown to be used (a doctored value comes back) and
+-- to be dropped when a part of its key changes. These run on this machine's
+-- CPU.
+local cjson = require "cjson"
+local lfs = require "lfs"
+local support = require "support"
+local virtcaps = require "virtcaps"
+
+local function entries(dir, pattern)
+   local t = {}
+   for f in lfs.dir(dir) do
+      if f:match(pattern) then t[#t + 1] = f end
+   end
+   table.sort(t)
+   return t
+end
+
+-- The one entry of a kind, decoded, and its path.
+local function entry(dir, pattern)
+   local names = entries(dir, pattern)
+   assert.equal(1, #names, "entries matching " .. pattern .. ": " .. table.concat(names, ", "))
+   local path = dir .. "/" .. names[1]
+   return cjson.decode(support.read(path)), path
+end
+
+local function rewrite(path, change)
+   local doc = cjson.decode(support.read(path))
+   change(doc)
+   support.write(path, cjson.encode(doc))
+end
+
+local function probe(opts)
+   local o = { drivers = {} }
+   for k, v in pairs(opts) do o[k] = v end
+   return assert(virtcaps.probe(o))
+end
+
+-- The host CPU as the probe reports it, as plain data.
+local function cpu_of(caps)
+   local c = {}
+   for k, v in pairs(caps.host.cpu) do c[k] = v end
+   return c
+end
+
+describe("host CPU name cache", function()
+   local dir, cache
+   before_each(function()
+      dir = support.tmpdir()
+      cache = dir .. "/cache"
+   end)
+   after_each(function() support.rmtree(dir) end)
+
+   it("names the CPU as a probe without a cache does, from one entry", function()
+      local fresh = probe { cache = false }
+      assert.truthy(fresh.host.cpu.model, "this machine's CPU has a name")
+      local cold = probe { cache_dir = cache }
+      local warm = probe { cache_dir = cache }
+      assert.same(cpu_of(fresh), cpu_of(cold))
+      assert.same(cpu_of(fresh), cpu_of(warm))
+      assert.same(fresh.warnings, warm.warnings)
+      local e = entry(cache, "^host%-cpu%-" .. ("%x"):rep(16) .. "%.json$")
+      assert.equal(fresh.host.cpu.model, e.model)
+      assert.equal("/usr/share/libvirt/cpu_map", e.cpu_map)
+      assert.equal(virtcaps._VERSION:match("[%d.]+$"), e.build.version)
+      assert.matches("^" .. ("%x"):rep(64) .. "$", e.key)
+      -- the leaves the database reads, with the ranges' first leaves, 1 and 7
+      for _, leaf in ipairs { 0, 1, 7, 0x80000000 } do
+         assert.truthy(e.leaves[1] <= leaf, leaf)
+         local found = false
+         for _, l in ipairs(e.leaves) do found = found or l == leaf end
+         assert.truthy(found, string.format("leaf %#x listed", leaf))
+      end
+      for i = 2, #e.leaves do assert.truthy(e.leaves[i - 1] < e.leaves[i]) end
+   end)
+
+   it("uses the entry while nothing it depends on changed", function()
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      rewrite(path, function(e)
+         e.model = "Doctored"
+         e.features = { "doctored" }
+      end)
+      local caps = probe { cache_dir = cache }
+      assert.equal("Doctored", caps.host.cpu.model)
+      assert.same({ "doctored" }, caps.host.cpu.features)
+   end)
+
+   it("names the CPU afresh when the entry's key, leaves, MSR flag or build differ", function()
+      local fresh = probe { cache = false }
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      local good = support.read(path)
+      local changes = {
+         function(e) e.key = ("0"):rep(64) end,
+         function(e) table.remove(e.leaves) end,
+         function(e) e.leaves[#e.leaves + 1] = 0x80000099 end,
+         function(e) e.msr = not e.msr end,
+         function(e) e.build.build_id = ("0"):rep(40) end,
+         function(e) e.build.version = "0.0.1" end,
+         function(e) e.format = 2 end,
+         function(e) e.cpu_map = "/elsewhere" end,
+      }
+      for i, change in ipairs(changes) do
+         support.write(path, good)
+         rewrite(path, function(e)
+            change(e)
+            e.model = "Doctored"
+         end)
+         local caps = probe { cache_dir = cache }
+         assert.equal(fresh.host.cpu.model, caps.host.cpu.model, "change " .. i)
+         assert.equal(fresh.host.cpu.model, cjson.decode(support.read(path)).model, "change " .. i .. " rewritten")
+      end
+      for i, bad in ipairs { "", "[", "{}", string.rep("[", 5000), good:gsub('"leaves":%[', '"leaves":["x",') } do
+         support.write(path, bad)
+         assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }), "bad entry " .. i)
+      end
+   end)
+
+   it("names the CPU afresh when a file of the database changes, appears or goes", function()
+      local map = dir .. "/cpu_map"
+      assert(support.tool("cp -a /usr/share/libvirt/cpu_map " .. map))
+      local fresh = probe { cache = false, cpu_map = map }
+      local function doctored_hit()
+         local _, path = entry(cache, "^host%-cpu%-")
+         rewrite(path, function(e) e.model = "Doctored" end)
+         return probe({ cache_dir = cache, cpu_map = map }).host.cpu.model == "Doctored"
+      end
+      probe { cache_dir = cache, cpu_map = map }
+      assert.is_true(doctored_hit())
+      local edits = {
+         "touch -m -d '2001-01-01' " .. map .. "/x86_Nehalem.xml",        -- mtime
+         "chmod 600 " .. map .. "/index.xml",                           -- ctime (and mode)
+         "echo '<!-- -->' >> " .. map .. "/x86_features.xml",           -- size
+         "touch " .. map .. "/extra.xml",                               -- a new file
+         "rm " .. map .. "/extra.xml",                                  -- and gone again
+         "cp -p " .. map .. "/x86_Haswell.xml " .. map .. "/h && mv " .. map .. "/h " .. map .. "/x86_Haswell.xml",
+      }
+      for _, edit in ipairs(edits) do
+         assert(support.tool(edit))
+         local caps = probe { cache_dir = cache, cpu_map = map }
+         assert.equal(fresh.host.cpu.model, caps.host.cpu.model, edit)
+         assert.is_true(doctored_hit(), "the entry is used again after: " .. edit)
+      end
+      -- another database directory has its own entry
+      probe { cache_dir = cache }
+      assert.equal(2, #entries(cache, "^host%-cpu%-"))
+   end)
+
+   it("keeps nothing with cache = false, nor for another machine's CPUID dump", function()
+      probe { cache = false, cache_dir = cache }
+      assert.is_nil(lfs.attributes(cache))
+      local caps = probe { cache_dir = cache, cpuid = "spec/fixtures/cpu/x86_64-cpuid-Xeon-VM.xml" }
+      assert.equal("Broadwell", caps.host.cpu.model)
+      assert.same({}, entries(cache, "^host%-cpu%-"))
+   end)
+end)
