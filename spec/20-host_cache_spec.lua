@@ -1,12 +1,15 @@
 -- The host facts kept in the cache directory: the host CPU's name (keyed by
 -- the CPU model database's files, the CPUID leaves it reads, the MSR and the
--- build). Each entry is shown to be used (a doctored value comes back) and
--- to be dropped when a part of its key changes. These run on this machine's
--- CPU.
+-- build) and the TSC frequency (keyed by the boot and /dev/kvm). Each entry
+-- is shown to be used (a doctored value comes back) and to be dropped when
+-- a part of its key changes. These run on this machine's CPU and /dev/kvm.
 local cjson = require "cjson"
 local lfs = require "lfs"
 local support = require "support"
 local virtcaps = require "virtcaps"
+
+local BOOT_ID = "/proc/sys/kernel/random/boot_id"
+local ROOT = io.popen("id -u"):read("l") == "0"
 
 local function entries(dir, pattern)
    local t = {}
@@ -154,5 +157,56 @@ describe("host CPU name cache", function()
       local caps = probe { cache_dir = cache, cpuid = "spec/fixtures/cpu/x86_64-cpuid-Xeon-VM.xml" }
       assert.equal("Broadwell", caps.host.cpu.model)
       assert.same({}, entries(cache, "^host%-cpu%-"))
+   end)
+end)
+
+describe("TSC frequency cache", function()
+   local dir, cache
+   before_each(function()
+      assert(lfs.attributes("/dev/kvm"), "these checks need /dev/kvm: CI runs on a KVM host")
+      dir = support.tmpdir()
+      cache = dir .. "/cache"
+   end)
+   after_each(function() support.rmtree(dir) end)
+
+   it("asks KVM once per boot and /dev/kvm", function()
+      local fresh = probe { cache = false }
+      local counter = assert(fresh.host.cpu.counter, "this machine's CPU has an invariant TSC")
+      assert.same(counter, probe({ cache_dir = cache }).host.cpu.counter)
+      local e, path = entry(cache, "^host%-tsc%.json$")
+      assert.equal(counter.frequency // 1000, e.khz)
+      assert.equal(support.read(BOOT_ID):gsub("\n$", ""), e.boot_id)
+      assert.equal("/dev/kvm", e.kvm)
+      rewrite(path, function(t) t.khz = 1234567 end)
+      assert.equal(1234567000, probe({ cache_dir = cache }).host.cpu.counter.frequency)
+      -- another boot
+      support.write(dir .. "/boot_id", "00000000-0000-4000-8000-000000000000\n")
+      local caps = probe { cache_dir = cache, paths = { [BOOT_ID] = dir .. "/boot_id" } }
+      assert.same(counter, caps.host.cpu.counter)
+      e = entry(cache, "^host%-tsc%.json$")
+      assert.equal("00000000-0000-4000-8000-000000000000", e.boot_id)
+      assert.equal(counter.frequency // 1000, e.khz)
+   end)
+
+   it("asks KVM again for a new /dev/kvm node (the module loaded again)", function()
+      assert(ROOT, "this check needs root (mknod): CI runs the specs as root")
+      local major, minor = support.read("/sys/class/misc/kvm/dev"):match("^(%d+):(%d+)")
+      local node = dir .. "/kvm"
+      assert(support.tool(string.format("mknod %s c %s %s", node, major, minor)))
+      local opts = { cache_dir = cache, paths = { ["/dev/kvm"] = node } }
+      local counter = assert(probe(opts).host.cpu.counter)
+      local _, path = entry(cache, "^host%-tsc%.json$")
+      rewrite(path, function(t) t.khz = 1234567 end)
+      assert.equal(1234567000, probe(opts).host.cpu.counter.frequency)
+      assert(support.tool(string.format("rm %s && mknod %s c %s %s", node, node, major, minor)))
+      assert.same(counter, probe(opts).host.cpu.counter)
+   end)
+
+   it("keeps nothing with cache = false, nor a failure", function()
+      probe { cache = false, cache_dir = cache }
+      assert.is_nil(lfs.attributes(cache))
+      local caps = probe { cache_dir = cache, paths = { ["/dev/kvm"] = dir .. "/none" } }
+      assert.is_nil(caps.host.cpu.counter)
+      assert.same({}, entries(cache, "^host%-tsc"))
    end)
 end)
