@@ -472,10 +472,26 @@ static int l_isatty(lua_State *L)
     return 1;
 }
 
+/***
+ * The metatables parse, load and probe give their tables from now on in
+ * this Lua state (virtcaps registers its own once; it sets them while the
+ * tables are built).
+ * @function set_metatables
+ * @tparam table metatables caps, host, cpu (the host CPU), cell, cell_cpu,
+ * guests (the list), guest, machine, domain
+ */
+static int l_set_metatables(lua_State *L)
+{
+    check_nargs(L, 1);
+    vc_lua_set_metatables(L, 1);
+    return 0;
+}
+
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
     {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"nodeinfo", l_nodeinfo},
-    {"signature", l_signature}, {"isatty", l_isatty}, {NULL, NULL},
+    {"signature", l_signature}, {"isatty", l_isatty},
+    {"set_metatables", l_set_metatables}, {NULL, NULL},
 };
 
 int luaopen_virtcaps_core(lua_State *L)
