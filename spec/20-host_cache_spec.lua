@@ -90,6 +90,22 @@ describe("host CPU name cache", function()
       assert.same({ "doctored" }, caps.host.cpu.features)
    end)
 
+   it("uses the entry on whichever CPU the probe runs (leaf 1 carries that CPU's APIC ID)", function()
+      local ncpus = tonumber(io.popen("nproc"):read("l"))
+      assert.truthy(ncpus >= 2, "this check needs two CPUs: CI runs on a 2-core machine")
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      rewrite(path, function(e) e.model = "Doctored" end)
+      local script = string.format("print(assert(require('virtcaps').probe{drivers={}, cache_dir='%s'}).host.cpu.model)",
+         cache)
+      for cpu = 0, ncpus - 1 do
+         local ok, out = support.sh("taskset -c " .. cpu .. " env LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='"
+            .. (os.getenv("VIRTCAPS_BUILD") or "build") .. "/?.so' lua5.4 -e \"" .. script .. "\"")
+         assert(ok, out)
+         assert.equal("Doctored\n", out, "on CPU " .. cpu)
+      end
+   end)
+
    it("names the CPU afresh when the entry's key, leaves, MSR flag or build differ", function()
       local fresh = probe { cache = false }
       probe { cache_dir = cache }

@@ -77,7 +77,7 @@ int vc_cpu_host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, vc_
  *   size, mode, mtime and ctime, so that any edit, replacement, new or
  *   removed file changes the key;
  * - the CPUID leaves the database's features and vendors read, plus leaf 1
- *   (the signature), 7 (which 0x12 depends on) and the two ranges' first
+ *   (the signature; its APIC ID, which differs from CPU to CPU, left out), 7 (which 0x12 depends on) and the two ranges' first
  *   leaves (their ends), each as the full read reads it: the entry lists
  *   them, and its key covers the list;
  * - IA32_ARCH_CAPABILITIES, read afresh when the CPU announces it;
@@ -204,7 +204,10 @@ static void cpu_key(const cpu_cache *c, const uint32_t *leaves, size_t nleaves, 
         const vc_cpuid *it = &d->cpuid[i];
         if (!listed(leaves, nleaves, it->eax_in))
             continue;
-        const int64_t v[] = {it->eax_in, it->ecx_in, it->eax, it->ebx, it->ecx, it->edx};
+        /* leaf 1 EBX[31:24] is the APIC ID of whichever CPU ran the read;
+         * no feature or vendor reads it */
+        uint32_t ebx = it->eax_in == 1 ? it->ebx & 0x00ffffffu : it->ebx;
+        const int64_t v[] = {it->eax_in, it->ecx_in, it->eax, ebx, it->ecx, it->edx};
         for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
             hash_i64(&h, v[j]);
     }
