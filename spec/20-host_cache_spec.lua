@@ -137,6 +137,18 @@ describe("host CPU name cache", function()
       end
    end)
 
+   it("ignores an entry that is not a regular file, without waiting on it", function()
+      local fresh = probe { cache = false }
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      assert(support.tool("rm " .. path .. " && mkfifo " .. path))
+      assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }))
+      assert.equal("file", lfs.attributes(path, "mode"), "the FIFO is replaced by an entry")
+      assert(support.tool("rm " .. path .. " && mkdir " .. path))
+      assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }))
+      assert.equal("directory", lfs.attributes(path, "mode"))
+   end)
+
    it("names the CPU afresh when a file of the database changes, appears or goes", function()
       local map = dir .. "/cpu_map"
       assert(support.tool("cp -a /usr/share/libvirt/cpu_map " .. map))

@@ -159,7 +159,7 @@ static char *read_entry(int dirfd, const char *name, size_t *len)
         return NULL;
     struct stat st;
     char *buf = NULL;
-    if (fstat(fd, &st) == 0 && st.st_uid == geteuid() && vc_fd_read(fd, VC_CACHEDIR_MAX_BYTES, &buf, len, NULL) < 0)
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() && vc_fd_read(fd, VC_CACHEDIR_MAX_BYTES, &buf, len, NULL) < 0)
         buf = NULL;
     close(fd);
     return buf;
@@ -249,6 +249,7 @@ static int find_note(struct dl_phdr_info *info, size_t size, void *data)
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_NOTE)
             continue;
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): the loader gives segment addresses as integers
         const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr), *end = p + ph->p_memsz;
         while ((size_t)(end - p) >= sizeof(ElfW(Nhdr))) {
             const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(const void *)p;

@@ -128,7 +128,8 @@ static int hash_files(const char *dir, uint8_t out[SHA256_DIGEST_SIZE])
             rc = -1;
     }
     if (rc == 0) {
-        qsort(names, n, sizeof *names, cmp_name);
+        if (n > 0)
+            qsort(names, n, sizeof *names, cmp_name);
         struct sha256_ctx h;
         sha256_init(&h);
         for (size_t i = 0; i < n; i++) {
