@@ -40,6 +40,46 @@ describe("the virtcaps module", function()
          "<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")))
    end)
 
+   it("gives the tables their metatables as the core builds them, and nothing else", function()
+      local virtcaps = require "virtcaps"
+      local xml = virtcaps.format {
+         host = { cpu = { arch = "x86_64" }, topology = { cells = { { id = 0, cpus = { { id = 0 } } } } } },
+         guests = { { os_type = "hvm", arch = { name = "x86_64", wordsize = 64, machines = { { name = "pc" } },
+            domains = { { type = "qemu" }, { type = "kvm", machines = { { name = "q35" } } } } } } },
+      }
+      local function name(t) return getmetatable(t) and getmetatable(t).__name end
+      for _, caps in ipairs { assert(virtcaps.parse(xml)), assert(require("virtcaps.core").parse(xml)) } do
+         local g = caps.guests[1]
+         assert.same({ "virtcaps.Capabilities", "virtcaps.Host", "virtcaps.HostCpu", "virtcaps.Cell", "virtcaps.CellCpu",
+            "virtcaps.GuestList", "virtcaps.Guest", "virtcaps.Machine", "virtcaps.Domain", "virtcaps.Domain",
+            "virtcaps.Machine" },
+            { name(caps), name(caps.host), name(caps.host.cpu), name(caps.host.topology.cells[1]),
+              name(caps.host.topology.cells[1].cpus[1]), name(caps.guests), name(g), name(g.arch.machines[1]),
+              name(g.arch.domains[1]), name(g.arch.domains[2]), name(g.arch.domains[2].machines[1]) })
+         for _, t in ipairs { caps.host.topology, caps.host.topology.cells, caps.host.topology.cells[1].cpus, g.arch,
+               g.arch.machines, g.arch.domains, g.arch.domains[2].machines, caps.warnings, caps.host.cpu.features } do
+            assert.is_nil(getmetatable(t))
+         end
+      end
+      -- without virtcaps loaded, the core's tables are plain
+      local lua = "LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='" .. (os.getenv("VIRTCAPS_BUILD") or "build")
+         .. "/?.so' lua5.4 -e \"local core = require 'virtcaps.core' "
+         .. "local x = '<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>' "
+         .. "io.write(tostring(getmetatable(core.parse(x)) == nil), ' ') require 'virtcaps' "
+         .. "io.write(getmetatable(core.parse(x)).__name)\""
+      assert.same({ true, "true virtcaps.Capabilities" }, { support.sh(lua) })
+   end)
+
+   it("refuses metatables it does not know", function()
+      local core = require "virtcaps.core"
+      assert.has_error(function() core.set_metatables { cap = {} } end,
+         "bad argument #1 (unknown metatable 'cap')")
+      assert.has_error(function() core.set_metatables { caps = "Caps" } end,
+         "bad argument #1 (metatable 'caps': table expected, got string)")
+      assert.has_error(function() core.set_metatables() end,
+         "bad argument #1 to 'set_metatables' (table expected, got no value)")
+   end)
+
    it("is listed completely in the rockspec", function()
       local rockspec = support.read("rockspec/virtcaps-scm-1.rockspec")
       for _, f in ipairs(support.list("src", "%.c$")) do

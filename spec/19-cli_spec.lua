@@ -39,6 +39,16 @@ local function shell(cmd)
    return code, out, err
 end
 
+-- Runs a command with a terminal as its stdin, stdout and stderr (script(1)
+-- gives it one): code and what the terminal showed. script itself runs
+-- without the sanitizer runtime `make asan-test` preloads (it is not built
+-- for it); the command gets it back.
+local function on_terminal(cmd)
+   local preload = os.getenv("LD_PRELOAD")
+   local inner = (preload and "env LD_PRELOAD='" .. preload .. "' " or "") .. cmd
+   return shell("env -u LD_PRELOAD script -qec \"" .. inner:gsub('["\\$`]', "\\%0") .. "\" /dev/null")
+end
+
 -- Two probes of this host give the same document but for a uuid the probe
 -- may make up when the firmware has none (as the reference does).
 local function without_uuid(doc)
@@ -422,6 +432,26 @@ describe("bin/virtcaps", function()
       assert.equal(0, code)
       assert.equal(without_uuid(assert(virtcaps.probe()):xml() .. "\n\n"), without_uuid(out))
       assert.equal("", err)
+   end)
+
+   it("shows progress when stderr is a terminal (script(1) gives it one)", function()
+      local code, out, err = on_terminal("lua5.4 bin/virtcaps >/dev/null")
+      assert.equal(0, code)
+      assert.equal("virtcaps: probing this host (the first run asks every QEMU binary; later runs use the cache)..."
+         .. "\r\27[K", out)
+      assert.equal("", err)
+   end)
+end)
+
+describe("virtcaps.core.isatty", function()
+   it("tells terminals from other descriptors", function()
+      local core = require "virtcaps.core"
+      local cmd = "lua5.4 -e 'local c = require [[virtcaps.core]]; io.write(tostring(c.isatty(1)), tostring(c.isatty(7)))'"
+      assert.same({ 0, "falsefalse", "" }, { shell(cmd) })
+      assert.same({ 0, "truefalse", "" }, { on_terminal(cmd) })
+      assert.is_false(core.isatty(-1))
+      assert.has_error(function() core.isatty("one") end, "bad argument #1 to 'isatty' (number expected, got string)")
+      assert.has_error(function() core.isatty(1, 2) end, "bad argument #2 to 'isatty' (no more than 1 argument expected, got 2)")
    end)
 end)
 

@@ -4,8 +4,10 @@
 #include "vc_lua.h"
 
 #include <libxml/parser.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define VC_BUFFER_TYPE "virtcaps.Buffer"
 
@@ -456,10 +458,40 @@ static int l_signature(lua_State *L)
     return 1;
 }
 
+/***
+ * Whether a file descriptor is a terminal (the command line's progress line).
+ * @function isatty
+ * @tparam integer fd
+ * @treturn boolean
+ */
+static int l_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    check_nargs(L, 1);
+    lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd));
+    return 1;
+}
+
+/***
+ * The metatables parse, load and probe give their tables from now on in
+ * this Lua state (virtcaps registers its own once; it sets them while the
+ * tables are built).
+ * @function set_metatables
+ * @tparam table metatables caps, host, cpu (the host CPU), cell, cell_cpu,
+ * guests (the list), guest, machine, domain
+ */
+static int l_set_metatables(lua_State *L)
+{
+    check_nargs(L, 1);
+    vc_lua_set_metatables(L, 1);
+    return 0;
+}
+
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
     {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"nodeinfo", l_nodeinfo},
-    {"signature", l_signature}, {NULL, NULL},
+    {"signature", l_signature}, {"isatty", l_isatty},
+    {"set_metatables", l_set_metatables}, {NULL, NULL},
 };
 
 int luaopen_virtcaps_core(lua_State *L)
@@ -469,7 +501,7 @@ int luaopen_virtcaps_core(lua_State *L)
     luaL_newlib(L, functions);
     vc_lua_open_tools(L);
     vc_lua_open_cpu(L);
-    lua_pushliteral(L, "virtcaps.core 0.1.0");
+    lua_pushliteral(L, "virtcaps.core " VC_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;
 }

@@ -43,6 +43,10 @@ void vc_cpudata_write(vc_buf *out, const vc_cpudata *d);
 /* Every leaf and sub-leaf the reference reads. 0, or -1 when this is not an
  * x86 machine. */
 int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err);
+/* The same for the leaves in the sorted list only, each with the
+ * sub-leaves the reference reads of it: exactly the items of the full
+ * read whose leaf is listed, provided leaf 7 is listed with 0x12. */
+int vc_cpuid_read_host_leaves(vc_arena *a, const uint32_t *leaves, size_t nleaves, vc_cpudata *out, vc_error *err);
 /* IA32_ARCH_CAPABILITIES and friends: /dev/cpu/0/msr, else KVM's feature
  * MSRs. 0 with *value, -1 with a reason in err. */
 int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err);

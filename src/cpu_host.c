@@ -3,42 +3,387 @@
  * the host <cpu> with what it finds. x86 from CPUID (this CPU, or a dump
  * given in opts.cpuid), ppc64 and aarch64 from /proc/cpuinfo; the reference
  * names no other CPU. */
+#include "cachedir.h"
 #include "cpu.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-int vc_cpu_host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, vc_error *msr_err, vc_error *err)
+/* Whether the CPU announces IA32_ARCH_CAPABILITIES (CPUID, as the
+ * database's arch-capabilities feature reads it). -1 on OOM. */
+static int announces_arch_caps(const vc_x86_map *map, const vc_cpudata *d, vc_arena *a)
 {
-    msr_err->code = VC_OK;
-    msr_err->msg[0] = '\0';
-    if (vc_cpuid_read_host(a, out, err) < 0)
-        return -1;
-    /* IA32_ARCH_CAPABILITIES exists when CPUID says so; the reference reads
-     * it as best it can. */
     uint32_t sig;
-    uint32_t *data = vc_x86_data_from_cpudata(map, out, a, &sig);
+    uint32_t *data = vc_x86_data_from_cpudata(map, d, a, &sig);
     const vc_x86_feature *f = vc_x86_feature_find(map, "arch-capabilities");
     if (!data)
-        return vc_oom(err);
+        return -1;
     bool has = f != NULL;
     for (size_t i = 0; f && i < f->nbits; i++)
         has = has && (data[f->bits[i].word] & f->bits[i].mask) == f->bits[i].mask;
-    if (!has)
-        return 0;
+    return has;
+}
+
+/* Reads IA32_ARCH_CAPABILITIES into d as best it can (msr_err says why
+ * not); -1 only on OOM. */
+static int add_arch_caps(vc_arena *a, vc_cpudata *d, vc_error *msr_err, vc_error *err)
+{
     uint64_t value;
     if (vc_msr_read_host(0x10a, &value, msr_err) < 0)
         return 0;
-    vc_msr *m = vc_alloc(a, (out->nmsr + 1) * sizeof *m);
+    vc_msr *m = vc_alloc(a, (d->nmsr + 1) * sizeof *m);
     if (!m)
         return vc_oom(err);
-    if (out->nmsr)
-        memcpy(m, out->msr, out->nmsr * sizeof *m);
-    m[out->nmsr++] = (vc_msr){.index = 0x10a, .eax = (uint32_t)value, .edx = (uint32_t)(value >> 32)};
-    out->msr = m;
-    vc_cpudata_normalize(out);
+    if (d->nmsr)
+        memcpy(m, d->msr, d->nmsr * sizeof *m);
+    m[d->nmsr++] = (vc_msr){.index = 0x10a, .eax = (uint32_t)value, .edx = (uint32_t)(value >> 32)};
+    d->msr = m;
+    vc_cpudata_normalize(d);
     return 0;
+}
+
+/* vc_cpu_host_cpudata, also saying whether the MSR was wanted. */
+static int host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, bool *msr_wanted, vc_error *msr_err,
+                        vc_error *err)
+{
+    msr_err->code = VC_OK;
+    msr_err->msg[0] = '\0';
+    *msr_wanted = false;
+    if (vc_cpuid_read_host(a, out, err) < 0)
+        return -1;
+    /* The reference reads it when CPUID says it exists. */
+    int has = announces_arch_caps(map, out, a);
+    if (has < 0)
+        return vc_oom(err);
+    *msr_wanted = has;
+    return has ? add_arch_caps(a, out, msr_err, err) : 0;
+}
+
+int vc_cpu_host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, vc_error *msr_err, vc_error *err)
+{
+    bool wanted;
+    return host_cpudata(map, a, out, &wanted, msr_err, err);
+}
+
+/* ---- the host CPU's name, cached ----
+ * Naming the CPU reads the whole database (about a hundred XML files, some
+ * 3 ms), yet the name depends on nothing but:
+ * - the database: every file of its directory by name, device, inode,
+ *   size, mode, mtime and ctime, so that any edit, replacement, new or
+ *   removed file changes the key;
+ * - the CPUID leaves the database's features and vendors read, plus leaf 1
+ *   (the signature; its APIC ID, which differs from CPU to CPU, left out), 7 (which 0x12 depends on) and the two ranges' first
+ *   leaves (their ends), each as the full read reads it: the entry lists
+ *   them, and its key covers the list;
+ * - IA32_ARCH_CAPABILITIES, read afresh when the CPU announces it;
+ * - the code that names it: virtcaps' version and build id.
+ * An entry holds the SHA-256 of all of it; one whose key differs is
+ * computed afresh and replaced. Failures are not cached. */
+
+#define CPU_CACHE_FORMAT 1
+#define CPU_CACHE_MAX_LEAVES 256
+
+typedef struct cpu_cache {
+    vc_cachedir *dir;
+    char name[128];
+    json_object *coarse;    /* members an entry must have as they are: format, build, cpu_map */
+    uint8_t files[SHA256_DIGEST_SIZE];
+} cpu_cache;
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void hash_i64(struct sha256_ctx *h, int64_t v)
+{
+    sha256_update(h, sizeof v, (const uint8_t *)&v);
+}
+
+/* The database's files as they are now; -1 when it cannot be listed. */
+static int hash_files(const char *dir, uint8_t out[SHA256_DIGEST_SIZE])
+{
+    DIR *d = opendir(dir);
+    vc_arena *a = vc_arena_new();
+    char **names = NULL;
+    size_t n = 0;
+    int rc = d && a ? 0 : -1;
+    const struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char **slot = VC_PUSH(a, names, n);
+        if (!slot || !(*slot = vc_strdup(a, e->d_name)))
+            rc = -1;
+    }
+    if (rc == 0) {
+        if (n > 0)
+            qsort(names, n, sizeof *names, cmp_name);
+        struct sha256_ctx h;
+        sha256_init(&h);
+        for (size_t i = 0; i < n; i++) {
+            struct stat st;
+            sha256_update(&h, strlen(names[i]) + 1, (const uint8_t *)names[i]);
+            if (fstatat(dirfd(d), names[i], &st, 0) < 0) {
+                hash_i64(&h, -errno);
+                continue;
+            }
+            const int64_t v[] = {(int64_t)st.st_dev,         (int64_t)st.st_ino,         (int64_t)st.st_size,
+                                 (int64_t)st.st_mode,        (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,
+                                 (int64_t)st.st_ctim.tv_sec, (int64_t)st.st_ctim.tv_nsec};
+            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+                hash_i64(&h, v[j]);
+        }
+        sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    }
+    if (d)
+        closedir(d);
+    vc_arena_free(a);
+    return rc;
+}
+
+/* A cache for the database in dir; false when there is none to use. */
+static bool cpu_cache_open(cpu_cache *c, const vc_probe_opts *opts, const char *dir)
+{
+    memset(c, 0, sizeof *c);
+    c->dir = opts ? opts->cache : NULL;
+    json_object *build;
+    if (vc_cachedir_fd(c->dir) < 0 || hash_files(dir, c->files) < 0 || !(build = vc_cachedir_build_id()))
+        return false;
+    c->coarse = json_object_new_object();
+    json_object_object_add(c->coarse, "format", json_object_new_int(CPU_CACHE_FORMAT));
+    json_object_object_add(c->coarse, "build", build);
+    json_object_object_add(c->coarse, "cpu_map", json_object_new_string(dir));
+    vc_cachedir_entry_name(c->name, sizeof c->name, "host-cpu", dir);
+    return true;
+}
+
+static void cpu_cache_close(cpu_cache *c)
+{
+    json_object_put(c->coarse);
+    c->coarse = NULL;
+}
+
+static bool listed(const uint32_t *leaves, size_t n, uint32_t leaf)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (leaves[mid] == leaf)
+            return true;
+        if (leaves[mid] < leaf)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The key: the database's files, the leaves and their items, the MSR. */
+static void cpu_key(const cpu_cache *c, const uint32_t *leaves, size_t nleaves, const vc_cpudata *d, bool msr_wanted,
+                    char hex[2 * SHA256_DIGEST_SIZE + 1])
+{
+    struct sha256_ctx h;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&h);
+    sha256_update(&h, sizeof c->files, c->files);
+    hash_i64(&h, (int64_t)nleaves);
+    for (size_t i = 0; i < nleaves; i++)
+        hash_i64(&h, leaves[i]);
+    for (size_t i = 0; i < d->ncpuid; i++) {
+        const vc_cpuid *it = &d->cpuid[i];
+        if (!listed(leaves, nleaves, it->eax_in))
+            continue;
+        /* leaf 1 EBX[31:24] is the APIC ID of whichever CPU ran the read;
+         * no feature or vendor reads it */
+        uint32_t ebx = it->eax_in == 1 ? it->ebx & 0x00ffffffu : it->ebx;
+        const int64_t v[] = {it->eax_in, it->ecx_in, it->eax, ebx, it->ecx, it->edx};
+        for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+            hash_i64(&h, v[j]);
+    }
+    /* wanted, then read (or not) and its value */
+    hash_i64(&h, msr_wanted);
+    for (size_t i = 0; msr_wanted && i < d->nmsr; i++)
+        if (d->msr[i].index == 0x10a) {
+            hash_i64(&h, d->msr[i].eax);
+            hash_i64(&h, d->msr[i].edx);
+        }
+    sha256_digest(&h, SHA256_DIGEST_SIZE, digest);
+    for (size_t i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* The leaves naming a CPU with this database reads (sorted); NULL on OOM. */
+static uint32_t *map_leaves(const vc_x86_map *map, vc_arena *a, size_t *n)
+{
+    uint32_t *l = vc_alloc(a, (map->nwords + 4) * sizeof *l);
+    if (!l)
+        return NULL;
+    size_t k = 0;
+    l[k++] = 0;
+    l[k++] = 1;
+    l[k++] = 7;
+    l[k++] = 0x80000000u;
+    for (size_t i = 0; i < map->nwords; i++)
+        if (!map->words[i].msr)
+            l[k++] = map->words[i].in;
+    qsort(l, k, sizeof *l, cmp_u32);
+    *n = 0;
+    for (size_t i = 0; i < k; i++)
+        if (*n == 0 || l[*n - 1] != l[i])
+            l[(*n)++] = l[i];
+    return l;
+}
+
+static json_object *string_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+/* Keeps what naming the CPU found, for the data it was found from. */
+static void cpu_cache_store(cpu_cache *c, const vc_x86_map *map, const vc_cpudata *d, bool msr_wanted,
+                            const vc_cpu *cpu, vc_arena *a)
+{
+    size_t nleaves;
+    uint32_t *leaves = c->coarse ? map_leaves(map, a, &nleaves) : NULL;
+    if (!leaves || nleaves > CPU_CACHE_MAX_LEAVES)
+        return;
+    char key[2 * SHA256_DIGEST_SIZE + 1];
+    cpu_key(c, leaves, nleaves, d, msr_wanted, key);
+    json_object *doc = json_object_new_object(), *list = json_object_new_array(), *features = json_object_new_array();
+    json_object_object_foreach(c->coarse, k, v)
+    {
+        json_object_object_add(doc, k, json_object_get(v));
+    }
+    json_object_object_add(doc, "key", json_object_new_string(key));
+    for (size_t i = 0; i < nleaves; i++)
+        json_object_array_add(list, json_object_new_int64(leaves[i]));
+    json_object_object_add(doc, "leaves", list);
+    json_object_object_add(doc, "msr", json_object_new_boolean(msr_wanted));
+    json_object_object_add(doc, "model", string_or_null(cpu->model));
+    json_object_object_add(doc, "vendor", string_or_null(cpu->vendor));
+    if (cpu->has_signature) {
+        json_object *sig = json_object_new_array();
+        json_object_array_add(sig, json_object_new_int64(cpu->sig_family));
+        json_object_array_add(sig, json_object_new_int64(cpu->sig_model));
+        json_object_array_add(sig, json_object_new_int64(cpu->sig_stepping));
+        json_object_object_add(doc, "signature", sig);
+    }
+    for (size_t i = 0; i < cpu->nfeatures; i++)
+        json_object_array_add(features, json_object_new_string(cpu->features[i].name));
+    json_object_object_add(doc, "features", features);
+    vc_cachedir_store(c->dir, c->name, doc); /* a cache that cannot be written is no error */
+    json_object_put(doc);
+}
+
+static const char *entry_string(json_object *doc, const char *key, bool optional, bool *ok)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(doc, key, &v) || (optional && json_object_is_type(v, json_type_null)))
+        return *ok = *ok && optional, NULL;
+    if (!json_object_is_type(v, json_type_string))
+        return *ok = false, NULL;
+    return json_object_get_string(v);
+}
+
+/* The leaves an entry lists: sorted, distinct, 32-bit; NULL when not so. */
+static uint32_t *entry_leaves(json_object *doc, vc_arena *a, size_t *n)
+{
+    json_object *list;
+    if (!json_object_object_get_ex(doc, "leaves", &list) || !json_object_is_type(list, json_type_array))
+        return NULL;
+    *n = json_object_array_length(list);
+    uint32_t *l = *n && *n <= CPU_CACHE_MAX_LEAVES ? vc_alloc(a, *n * sizeof *l) : NULL;
+    for (size_t i = 0; l && i < *n; i++) {
+        json_object *v = json_object_array_get_idx(list, i);
+        int64_t x = json_object_get_int64(v);
+        if (!json_object_is_type(v, json_type_int) || x < 0 || x > UINT32_MAX || (i && x <= l[i - 1]))
+            return NULL;
+        l[i] = (uint32_t)x;
+    }
+    /* 0x12 is read only after 7, as the full read does */
+    return l && (!listed(l, *n, 0x12) || listed(l, *n, 7)) ? l : NULL;
+}
+
+/* The result an entry holds, into cpu (strings in a); false when it is
+ * not what cpu_cache_store writes. */
+static bool entry_cpu(json_object *doc, vc_arena *a, vc_cpu *cpu)
+{
+    bool ok = true;
+    const char *model = entry_string(doc, "model", false, &ok), *vendor = entry_string(doc, "vendor", true, &ok);
+    json_object *sig = NULL, *features;
+    if (!ok || !json_object_object_get_ex(doc, "features", &features) ||
+        !json_object_is_type(features, json_type_array) ||
+        (json_object_object_get_ex(doc, "signature", &sig) &&
+         (!json_object_is_type(sig, json_type_array) || json_object_array_length(sig) != 3)))
+        return false;
+    int64_t s[3] = {VC_UNSET, VC_UNSET, VC_UNSET};
+    for (size_t i = 0; sig && i < 3; i++) {
+        json_object *v = json_object_array_get_idx(sig, i);
+        if (!json_object_is_type(v, json_type_int) || (s[i] = json_object_get_int64(v)) < 0)
+            return false;
+    }
+    size_t n = json_object_array_length(features);
+    vc_feature *list = vc_alloc(a, (n + 1) * sizeof *list);
+    if (!list || !(cpu->model = vc_strdup(a, model)) || (vendor && !(cpu->vendor = vc_strdup(a, vendor))))
+        return false;
+    if (!vendor)
+        cpu->vendor = NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(features, i);
+        if (!json_object_is_type(v, json_type_string) || !(list[i].name = vc_strdup(a, json_object_get_string(v))))
+            return false;
+    }
+    cpu->features = list;
+    cpu->nfeatures = n;
+    cpu->has_signature = sig != NULL;
+    cpu->sig_family = s[0];
+    cpu->sig_model = s[1];
+    cpu->sig_stepping = s[2];
+    return true;
+}
+
+/* 1 and cpu named (msr_err saying why the MSR could not be read, when it
+ * could not) on a hit; 0 on a miss. */
+static int cpu_cache_load(cpu_cache *c, vc_cpu *cpu, vc_arena *a, vc_error *msr_err)
+{
+    json_object *doc = c->coarse ? vc_cachedir_load(c->dir, c->name, c->coarse) : NULL, *v;
+    vc_arena *tmp = doc ? vc_arena_new() : NULL;
+    size_t nleaves = 0;
+    uint32_t *leaves = tmp ? entry_leaves(doc, tmp, &nleaves) : NULL;
+    const char *want = leaves && json_object_object_get_ex(doc, "key", &v) && json_object_is_type(v, json_type_string)
+                           ? json_object_get_string(v)
+                           : NULL;
+    bool msr_wanted = json_object_object_get_ex(doc, "msr", &v) && json_object_get_boolean(v);
+    int hit = 0;
+    vc_cpudata d;
+    vc_error e;
+    msr_err->code = VC_OK;
+    msr_err->msg[0] = '\0';
+    if (want && json_object_is_type(v, json_type_boolean) && vc_cpuid_read_host_leaves(tmp, leaves, nleaves, &d, &e) == 0 &&
+        (!msr_wanted || add_arch_caps(tmp, &d, msr_err, &e) == 0)) {
+        char key[2 * SHA256_DIGEST_SIZE + 1];
+        cpu_key(c, leaves, nleaves, &d, msr_wanted, key);
+        vc_cpu found = *cpu;
+        if (strcmp(key, want) == 0 && entry_cpu(doc, a, &found)) {
+            *cpu = found;
+            hit = 1;
+        }
+    }
+    vc_arena_free(tmp);
+    json_object_put(doc);
+    return hit;
 }
 
 static void forget_model(vc_cpu *cpu, bool features)
@@ -74,49 +419,72 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
     if (!dump && other_host(opts))
         return warn(caps, err, "host CPU model not named",
                     "CPUID is read on this machine only, and the probe looks at another (give opts.cpuid)");
-    vc_error e;
+    vc_error e, msr_err = {0};
+    cpu_cache cache = {0};
+    /* This CPU's name as last found, when nothing it depends on changed. */
+    if (!dump && cpu_cache_open(&cache, opts, vc_cpu_db_dir(db)) && cpu_cache_load(&cache, cpu, a, &msr_err)) {
+        cpu_cache_close(&cache);
+        if (msr_err.code != VC_OK)
+            return warn(caps, err, "IA32_ARCH_CAPABILITIES not read, its features are not listed", msr_err.msg);
+        return 0;
+    }
+    int rc = -1;
     const vc_x86_map *map = vc_cpu_db_x86(db, &e);
+    vc_cpudata data;
+    bool msr_wanted = false;
+    vc_cpu found = *cpu;
     if (!map) {
-        if (e.code == VC_ENOMEM)
-            return vc_oom(err);
+        if (e.code == VC_ENOMEM) {
+            vc_oom(err);
+            goto out;
+        }
         /* Never a guess: the features stay the kernel's, under its names. */
         forget_model(cpu, false);
-        return warn(caps, err, "host CPU model not named", e.msg);
+        rc = warn(caps, err, "host CPU model not named", e.msg);
+        goto out;
     }
-    vc_cpudata data;
-    vc_error msr_err = {0};
     if (dump) {
         size_t len;
         char *text = vc_read_file(dump, VC_XML_MAX_BYTES, &len, err);
         if (!text)
-            return -1;
-        int rc = vc_cpudata_read(text, len, a, &data, err);
+            goto out;
+        int read = vc_cpudata_read(text, len, a, &data, err);
         free(text);
-        if (rc < 0) {
+        if (read < 0) {
             if (err->code != VC_ENOMEM) {
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "%s", err->msg);
                 vc_fail(err, err->code, "%s: %s", dump, msg);
             }
-            return -1;
+            goto out;
         }
-    } else if (vc_cpu_host_cpudata(map, a, &data, &msr_err, &e) < 0) {
-        if (e.code == VC_ENOMEM)
-            return vc_oom(err);
+    } else if (host_cpudata(map, a, &data, &msr_wanted, &msr_err, &e) < 0) {
+        if (e.code == VC_ENOMEM) {
+            vc_oom(err);
+            goto out;
+        }
         forget_model(cpu, false);
-        return warn(caps, err, "host CPU model not named", e.msg);
+        rc = warn(caps, err, "host CPU model not named", e.msg);
+        goto out;
     }
-    vc_cpu found = *cpu;
     if (vc_x86_decode_host(map, &data, a, &found, &e) < 0) {
-        if (e.code == VC_ENOMEM)
-            return vc_oom(err);
+        if (e.code == VC_ENOMEM) {
+            vc_oom(err);
+            goto out;
+        }
         forget_model(cpu, true);
-        return warn(caps, err, "host CPU model not named", e.msg);
+        rc = warn(caps, err, "host CPU model not named", e.msg);
+        goto out;
     }
     *cpu = found;
-    if (msr_err.code != VC_OK)
-        return warn(caps, err, "IA32_ARCH_CAPABILITIES not read, its features are not listed", msr_err.msg);
-    return 0;
+    if (!dump)
+        cpu_cache_store(&cache, map, &data, msr_wanted, cpu, a);
+    rc = msr_err.code != VC_OK
+             ? warn(caps, err, "IA32_ARCH_CAPABILITIES not read, its features are not listed", msr_err.msg)
+             : 0;
+out:
+    cpu_cache_close(&cache);
+    return rc;
 }
 
 static char *read_cpuinfo(const vc_probe_opts *opts, vc_error *err)

@@ -67,100 +67,119 @@ static void sub_leaf(collect *k, uint32_t leaf, uint32_t sub)
     add(k, &c);
 }
 
-static void read_range(collect *k, uint32_t base)
+/* One leaf and the sub-leaves the reference reads of it. */
+static void read_leaf(collect *k, uint32_t leaf)
+{
+    vc_cpuid s0 = {.eax_in = leaf};
+    cpuid_call(&s0);
+    switch (leaf) {
+    case 0x4: /* cache parameters: up to the first type-0 sub-leaf */
+        add(k, &s0);
+        for (vc_cpuid s = s0; (s.eax & 0x1f) && !k->full;) {
+            s.ecx_in++;
+            cpuid_call(&s);
+            add(k, &s);
+        }
+        break;
+    case 0x7: /* sub-leaves 1..eax */
+    case 0x14:
+        add(k, &s0);
+        for (uint32_t sub = 1; sub <= s0.eax && !k->full; sub++)
+            sub_leaf(k, leaf, sub);
+        break;
+    case 0xb: /* topology levels while ecx names a level type */
+        for (vc_cpuid s = s0; (s.ecx & 0xff00) && !k->full;) {
+            add(k, &s);
+            s.ecx_in++;
+            cpuid_call(&s);
+        }
+        break;
+    case 0xd: { /* extended state: sub-leaf n when bit n says it exists */
+        add(k, &s0);
+        vc_cpuid s1 = {.eax_in = 0xd, .ecx_in = 1};
+        cpuid_call(&s1);
+        add(k, &s1);
+        for (uint32_t sub = 2; sub < 64 && !k->full; sub++) {
+            bool valid = sub < 32 ? ((s0.eax | s1.ecx) >> sub) & 1 : ((s0.edx | s1.edx) >> (sub - 32)) & 1;
+            if (valid)
+                sub_leaf(k, 0xd, sub);
+        }
+        break;
+    }
+    case 0xf:  /* RDT monitoring: resource ids in edx */
+    case 0x10: /* RDT allocation: resource ids in ebx */
+        add(k, &s0);
+        for (uint32_t sub = 1; sub < 32 && !k->full; sub++)
+            if (((leaf == 0xf ? s0.edx : s0.ebx) >> sub) & 1)
+                sub_leaf(k, leaf, sub);
+        break;
+    case 0x12: { /* SGX, when leaf 7 (read before) announces it */
+        const vc_cpuid *l7 = NULL;
+        for (size_t i = 0; i < k->d->ncpuid && !l7; i++)
+            if (k->d->cpuid[i].eax_in == 7 && k->d->cpuid[i].ecx_in == 0)
+                l7 = &k->d->cpuid[i];
+        if (!l7 || !(l7->ebx & (1u << 2)))
+            break;
+        add(k, &s0);
+        sub_leaf(k, 0x12, 1);
+        vc_cpuid s = {.eax_in = 0x12, .ecx_in = 2};
+        cpuid_call(&s);
+        while ((s.eax & 0xf) && !k->full) {
+            add(k, &s);
+            s.ecx_in++;
+            cpuid_call(&s);
+        }
+        break;
+    }
+    case 0x17: /* SoC vendor, from sub-leaf 0's eax >= 3 */
+        if (s0.eax < 3)
+            break;
+        add(k, &s0);
+        for (uint32_t sub = 1; sub <= s0.eax && !k->full; sub++)
+            sub_leaf(k, 0x17, sub);
+        break;
+    default:
+        add(k, &s0);
+    }
+}
+
+/* The leaves of one range (basic from 0, extended from 0x80000000) up to
+ * its maximum; only those listed in the sorted `only`, when given. */
+static void read_range(collect *k, uint32_t base, const uint32_t *only, size_t nonly)
 {
     vc_cpuid c = {.eax_in = base};
     cpuid_call(&c);
     uint32_t max = c.eax;
+    if (only) {
+        for (size_t i = 0; i < nonly && !k->full; i++)
+            if (only[i] >= base && only[i] <= max && (base != 0 || only[i] < 0x80000000u))
+                read_leaf(k, only[i]);
+        return;
+    }
     for (uint32_t leaf = base; leaf <= max && !k->full; leaf++) {
-        vc_cpuid s0 = {.eax_in = leaf};
-        cpuid_call(&s0);
-        switch (leaf) {
-        case 0x4: /* cache parameters: up to the first type-0 sub-leaf */
-            add(k, &s0);
-            for (vc_cpuid s = s0; (s.eax & 0x1f) && !k->full;) {
-                s.ecx_in++;
-                cpuid_call(&s);
-                add(k, &s);
-            }
-            break;
-        case 0x7: /* sub-leaves 1..eax */
-        case 0x14:
-            add(k, &s0);
-            for (uint32_t sub = 1; sub <= s0.eax && !k->full; sub++)
-                sub_leaf(k, leaf, sub);
-            break;
-        case 0xb: /* topology levels while ecx names a level type */
-            for (vc_cpuid s = s0; (s.ecx & 0xff00) && !k->full;) {
-                add(k, &s);
-                s.ecx_in++;
-                cpuid_call(&s);
-            }
-            break;
-        case 0xd: { /* extended state: sub-leaf n when bit n says it exists */
-            add(k, &s0);
-            vc_cpuid s1 = {.eax_in = 0xd, .ecx_in = 1};
-            cpuid_call(&s1);
-            add(k, &s1);
-            for (uint32_t sub = 2; sub < 64 && !k->full; sub++) {
-                bool valid = sub < 32 ? ((s0.eax | s1.ecx) >> sub) & 1 : ((s0.edx | s1.edx) >> (sub - 32)) & 1;
-                if (valid)
-                    sub_leaf(k, 0xd, sub);
-            }
-            break;
-        }
-        case 0xf:  /* RDT monitoring: resource ids in edx */
-        case 0x10: /* RDT allocation: resource ids in ebx */
-            add(k, &s0);
-            for (uint32_t sub = 1; sub < 32 && !k->full; sub++)
-                if (((leaf == 0xf ? s0.edx : s0.ebx) >> sub) & 1)
-                    sub_leaf(k, leaf, sub);
-            break;
-        case 0x12: { /* SGX, when leaf 7 announces it */
-            const vc_cpuid *l7 = NULL;
-            for (size_t i = 0; i < k->d->ncpuid && !l7; i++)
-                if (k->d->cpuid[i].eax_in == 7 && k->d->cpuid[i].ecx_in == 0)
-                    l7 = &k->d->cpuid[i];
-            if (!l7 || !(l7->ebx & (1u << 2)))
-                break;
-            add(k, &s0);
-            sub_leaf(k, 0x12, 1);
-            vc_cpuid s = {.eax_in = 0x12, .ecx_in = 2};
-            cpuid_call(&s);
-            while ((s.eax & 0xf) && !k->full) {
-                add(k, &s);
-                s.ecx_in++;
-                cpuid_call(&s);
-            }
-            break;
-        }
-        case 0x17: /* SoC vendor, from sub-leaf 0's eax >= 3 */
-            if (s0.eax < 3)
-                break;
-            add(k, &s0);
-            for (uint32_t sub = 1; sub <= s0.eax && !k->full; sub++)
-                sub_leaf(k, 0x17, sub);
-            break;
-        default:
-            add(k, &s0);
-        }
+        read_leaf(k, leaf);
         if (leaf == UINT32_MAX)
             break;
     }
 }
 
-int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err)
+int vc_cpuid_read_host_leaves(vc_arena *a, const uint32_t *leaves, size_t nleaves, vc_cpudata *out, vc_error *err)
 {
     memset(out, 0, sizeof *out);
     collect k = {.a = a, .d = out};
-    read_range(&k, 0);
-    read_range(&k, 0x80000000u);
+    read_range(&k, 0, leaves, nleaves);
+    read_range(&k, 0x80000000u, leaves, nleaves);
     if (k.full && out->ncpuid < VC_CPUDATA_MAX_ITEMS)
         return vc_oom(err);
     if (k.full)
         return vc_fail(err, VC_ELIMIT, "the CPU reports more than %d CPUID leaves", VC_CPUDATA_MAX_ITEMS);
     vc_cpudata_normalize(out);
     return 0;
+}
+
+int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err)
+{
+    return vc_cpuid_read_host_leaves(a, NULL, 0, out, err);
 }
 
 int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)
@@ -199,11 +218,18 @@ int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)
 
 #else
 
-int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err)
+int vc_cpuid_read_host_leaves(vc_arena *a, const uint32_t *leaves, size_t nleaves, vc_cpudata *out, vc_error *err)
 {
     (void)a;
+    (void)leaves;
+    (void)nleaves;
     memset(out, 0, sizeof *out);
     return vc_fail(err, VC_EINPUT, "CPUID can only be read on x86 hosts");
+}
+
+int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err)
+{
+    return vc_cpuid_read_host_leaves(a, NULL, 0, out, err);
 }
 
 int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)

@@ -5,13 +5,14 @@
  * the cpuacct, memory and devices cgroup controllers (virLXCProcessStart). */
 #ifndef _GNU_SOURCE
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
-#define _GNU_SOURCE /* unshare */
+#define _GNU_SOURCE /* unshare, clone */
 #endif
 #include "drivers.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,14 +35,24 @@ static int alt_32bit(int host)
     return -1;
 }
 
-/* virProcessNamespaceAvailable creates them: a child tries, and says. */
+/* The child: creates the namespaces, and says whether it could. It returns
+ * rather than calling _exit, so nothing runs on its stack but this. */
+static int try_unshare(void *unused)
+{
+    (void)unused;
+    return unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 0 : 1;
+}
+
+/* virProcessNamespaceAvailable creates them: a child tries, and says. The
+ * child shares our memory and we sleep until it exits (as posix_spawn
+ * does): copying a large process's page tables for fork() cost more than
+ * the rest of the driver. Its stack is ours, unused while we wait. */
 static bool can_unshare(void)
 {
-    pid_t pid = fork();
+    _Alignas(16) char stack[32 * 1024];
+    pid_t pid = clone(try_unshare, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
     if (pid < 0)
         return false;
-    if (pid == 0)
-        _exit(unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 0 : 1);
     int status;
     pid_t got;
     do

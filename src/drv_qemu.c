@@ -278,8 +278,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
 {
     vc_caps *caps = p->caps;
     const vc_probe_opts *opts = p->opts;
-    vc_qcache cache = {.dirfd = -1};
-    char why[512];
+    vc_cachedir *cache = opts ? opts->cache : NULL;
     vc_run *runs = calloc(p->nemus ? p->nemus : 1, sizeof *runs);
     size_t *which = calloc(p->nemus ? p->nemus : 1, sizeof *which);
     char **argvs = calloc(p->nemus ? p->nemus * 10 : 1, sizeof *argvs);
@@ -289,8 +288,8 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         rc = vc_oom(err);
         goto out;
     }
-    if (!(opts && opts->no_cache) && vc_qcache_open(&cache, opts, why, sizeof why) < 0 &&
-        vc_caps_warn(caps, "qemu: %s; probing without a cache", why) < 0) {
+    if (!(opts && opts->no_cache) && vc_cachedir_fd(cache) < 0 && cache &&
+        vc_caps_warn(caps, "qemu: %s; probing without a cache", cache->why) < 0) {
         rc = vc_oom(err);
         goto out;
     }
@@ -298,7 +297,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         emulator *em = &p->emus[e];
         if (stat(em->file, &em->st) < 0)
             continue;
-        if (vc_qcache_load(&cache, em->file, &em->st, caps->arena, &em->info) == 1) {
+        if (vc_qcache_load(cache, em->file, &em->st, caps->arena, &em->info) == 1) {
             em->ok = true;
             continue;
         }
@@ -340,7 +339,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
             rc = vc_caps_warn(caps, "qemu: %s: %s%s", em->path, perr.msg, detail);
         } else {
             em->ok = true;
-            if (vc_qcache_store(&cache, em->file, &em->st, &em->info) < 0)
+            if (vc_qcache_store(cache, em->file, &em->st, &em->info) < 0)
                 rc = vc_caps_warn(caps, "qemu: cannot write the cache for %s: %s", em->path, strerror(errno));
         }
         if (rc < 0)
@@ -352,7 +351,6 @@ out:
     free(runs);
     free(which);
     free(argvs);
-    vc_qcache_close(&cache);
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * and the host section: uuid, power management, IOMMU, and the concerns of
  * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
  * comes last, from cpu_host.c. */
+#include "cachedir.h"
 #include "cpu.h"
 #include "probe_host.h"
 
@@ -193,9 +194,15 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
         vc_oom(err);
         return NULL;
     }
-    if (vc_probe_host(opts, caps, err) < 0 || vc_probe_guests(opts, caps, err) < 0) {
+    /* One cache directory for the host probe and the drivers. */
+    vc_probe_opts with_cache = opts ? *opts : (vc_probe_opts){0};
+    vc_cachedir cache;
+    vc_cachedir_init(&cache, opts);
+    with_cache.cache = &cache;
+    if (vc_probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0) {
         vc_caps_free(caps);
-        return NULL;
+        caps = NULL;
     }
+    vc_cachedir_close(&cache);
     return caps;
 }

@@ -35,6 +35,7 @@ typedef struct vc_probe_opts {
     const char *cpu_map;        /* NULL: /usr/share/libvirt/cpu_map */
     const char *cpuid;          /* a <cpudata arch='x86'> dump to decode instead of this CPU's CPUID */
     struct vc_cpu_db *cpu_db;   /* the database already loaded for cpu_map (NULL: load it) */
+    struct vc_cachedir *cache;  /* set by vc_probe: the cache directory, opened on first use (cachedir.h) */
 } vc_probe_opts;
 
 int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size);

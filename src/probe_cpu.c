@@ -1,6 +1,7 @@
 /* The host CPU: /proc/cpuinfo for every architecture the reference reads
  * it for (clock, signature, microcode, address size, x86 vendor and
  * features), the virsh nodeinfo numbers, the TSC counter, page sizes. */
+#include "cachedir.h"
 #include "probe_host.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- /proc/cpuinfo as the reference reads it ---- */
@@ -712,22 +714,77 @@ int vc_host_nodeinfo(vc_hostctx *h, vc_nodeinfo *ni, vc_error *err)
 
 /* ---- the host <cpu> ---- */
 
+/* The TSC frequency a new vCPU gets is the host's, fixed from the kvm
+ * module's start to the end of the boot. Creating a VM to ask for it costs
+ * more than the rest of the probe, so it is cached, keyed by what would
+ * change it: the boot (/proc/sys/kernel/random/boot_id) and /dev/kvm's
+ * node (device number, inode and ctime: loading the kvm module again makes
+ * a new one). NULL when the boot is unknown: then nothing is cached. */
+static json_object *tsc_key(vc_hostctx *h, const char *dev, int kvm)
+{
+    char *boot;
+    struct stat st;
+    if (vc_hread_text(h, VC_VALUE_MAX, &boot, "/proc/sys/kernel/random/boot_id") < 0 || !boot[0] ||
+        fstat(kvm, &st) < 0)
+        return NULL;
+    json_object *k = json_object_new_object();
+    json_object_object_add(k, "format", json_object_new_int(1));
+    json_object_object_add(k, "boot_id", json_object_new_string(boot));
+    json_object_object_add(k, "kvm", json_object_new_string(dev));
+    json_object_object_add(k, "rdev", json_object_new_int64((int64_t)st.st_rdev));
+    json_object_object_add(k, "inode", json_object_new_int64((int64_t)st.st_ino));
+    json_object_object_add(k, "ctime", json_object_new_int64((int64_t)st.st_ctim.tv_sec));
+    json_object_object_add(k, "ctime_ns", json_object_new_int64((int64_t)st.st_ctim.tv_nsec));
+    return k;
+}
+
+#define TSC_ENTRY "host-tsc.json"
+
+/* KVM_GET_TSC_KHZ of a fresh vCPU, from the cache or from KVM. */
+static int tsc_khz(vc_hostctx *h, const char *dev, int kvm)
+{
+    vc_cachedir *cache = h->opts ? h->opts->cache : NULL;
+    json_object *key = tsc_key(h, dev, kvm), *doc = vc_cachedir_load(cache, TSC_ENTRY, key), *v;
+    int khz = -1;
+    if (doc && json_object_object_get_ex(doc, "khz", &v) && json_object_is_type(v, json_type_int) &&
+        json_object_get_int64(v) > 0 && json_object_get_int64(v) <= INT_MAX) {
+        khz = (int)json_object_get_int64(v);
+    } else {
+        int vm = ioctl(kvm, KVM_CREATE_VM, 0), vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+        if (vcpu < 0) {
+            snprintf(h->why, sizeof h->why, "cannot create a KVM vCPU: %s", strerror(errno));
+            khz = -2;
+        } else {
+            khz = ioctl(vcpu, KVM_GET_TSC_KHZ);
+        }
+        if (vcpu >= 0)
+            close(vcpu);
+        if (vm >= 0)
+            close(vm);
+        if (khz > 0 && key) {
+            json_object_object_add(key, "khz", json_object_new_int64(khz));
+            vc_cachedir_store(cache, TSC_ENTRY, key); /* a cache that cannot be written is no error */
+        }
+    }
+    json_object_put(doc);
+    json_object_put(key);
+    return khz;
+}
+
 /* The TSC frequency and scaling, as the reference asks KVM for them. */
 static int kvm_tsc(vc_hostctx *h, int64_t *hz, int8_t *scaling)
 {
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/dev/kvm") < 0)
         return -1;
-    int kvm = open(mapped, O_RDONLY | O_CLOEXEC), vm = -1, vcpu = -1, rc = -1;
+    int kvm = open(mapped, O_RDONLY | O_CLOEXEC), rc = -1;
     if (kvm < 0) {
         snprintf(h->why, sizeof h->why, "/dev/kvm: %s", strerror(errno));
         return -1;
     }
-    if ((vm = ioctl(kvm, KVM_CREATE_VM, 0)) < 0 || (vcpu = ioctl(vm, KVM_CREATE_VCPU, 0)) < 0) {
-        snprintf(h->why, sizeof h->why, "cannot create a KVM vCPU: %s", strerror(errno));
+    int khz = tsc_khz(h, mapped, kvm);
+    if (khz == -2)
         goto out;
-    }
-    int khz = ioctl(vcpu, KVM_GET_TSC_KHZ);
     int sc = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
     if (khz <= 0 || sc < 0) {
         snprintf(h->why, sizeof h->why, "KVM does not tell the TSC frequency");
@@ -737,10 +794,6 @@ static int kvm_tsc(vc_hostctx *h, int64_t *hz, int8_t *scaling)
     *scaling = sc ? 1 : 0;
     rc = 0;
 out:
-    if (vcpu >= 0)
-        close(vcpu);
-    if (vm >= 0)
-        close(vm);
     close(kvm);
     return rc;
 }

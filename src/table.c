@@ -7,357 +7,512 @@
 
 /* ==== model -> tables ==== */
 
-static void set_strings(lua_State *L, const char *k, char *const *list, size_t n, bool always)
+/* Every key the pushers set. They are interned once per push and kept on
+ * the stack: lua_setfield would look each one up again for every table. */
+#define KEYS(X)                                                                                                        \
+    X(arch) X(associativity) X(bandwidths) X(banks) X(baselabels) X(bits) X(cache) X(caches) X(canonical) X(cells)     \
+    X(check) X(cluster_id) X(clusters) X(controls) X(core_id) X(cores) X(count) X(counter) X(cpu) X(cpus)              \
+    X(deprecated) X(die_id) X(dies) X(distances) X(doi) X(domains) X(emulator) X(fallback) X(family) X(features)       \
+    X(frequency) X(granularity) X(guests) X(host) X(id) X(initiator) X(interconnects) X(iommu) X(label) X(latencies)   \
+    X(legacy_features) X(level) X(limit) X(line) X(live) X(loader) X(machines) X(match) X(maxAllocs) X(maxCpus)        \
+    X(maxMonitors) X(maxphysaddr) X(memory) X(memory_bandwidth) X(microcode) X(migratable) X(migration_features)       \
+    X(min) X(mode) X(model) X(monitor) X(name) X(netprefix) X(nodes) X(os_type) X(pages) X(policy)                     \
+    X(power_management) X(reuseThreshold) X(scaling) X(secmodels) X(siblings) X(signature) X(size) X(socket_id)        \
+    X(sockets) X(stepping) X(support) X(suspend_disk) X(suspend_hybrid) X(suspend_mem) X(target) X(threads)            \
+    X(topology) X(trailer) X(type) X(unit) X(uri_transports) X(uuid) X(value) X(vendor) X(vendor_id) X(version)        \
+    X(warnings) X(wordsize) X(default) X(toggle)
+
+enum key {
+#define KEY_ID(k) K_##k,
+    KEYS(KEY_ID)
+#undef KEY_ID
+    NKEYS
+};
+
+static const char *const key_names[NKEYS] = {
+#define KEY_NAME(k) #k,
+    KEYS(KEY_NAME)
+#undef KEY_NAME
+};
+
+/* The metatables virtcaps registers (vc_lua_set_metatables), in this order. */
+static const char *const meta_names[] = {"caps", "host", "cpu", "cell", "cell_cpu", "guests", "guest", "machine",
+                                         "domain", NULL};
+enum meta { M_CAPS, M_HOST, M_CPU, M_CELL, M_CELL_CPU, M_GUESTS, M_GUEST, M_MACHINE, M_DOMAIN, NMETAS };
+
+#define VC_METATABLES_KEY "virtcaps.metatables"
+
+typedef struct pusher {
+    lua_State *L;
+    int base;       /* the keys start here, the metatables follow */
+    bool metas;     /* metatables registered */
+} pusher;
+
+/* Pushes the keys (and the metatables, when wanted and registered). */
+static void pusher_open(pusher *p, lua_State *L, bool metas)
 {
-    if (n || always) {
-        push_strings(L, list, n);
-        lua_setfield(L, -2, k);
+    p->L = L;
+    luaL_checkstack(L, NKEYS + NMETAS + 40, "pushing a model");
+    p->base = lua_gettop(L) + 1;
+    for (int k = 0; k < NKEYS; k++)
+        lua_pushstring(L, key_names[k]);
+    p->metas = false;
+    if (metas && lua_getfield(L, LUA_REGISTRYINDEX, VC_METATABLES_KEY) == LUA_TTABLE) {
+        int t = lua_gettop(L);
+        for (int m = 0; m < NMETAS; m++)
+            lua_getfield(L, t, meta_names[m]);
+        lua_remove(L, t);
+        p->metas = true;
+    } else {
+        lua_pop(L, 1);
     }
 }
 
-static void push_scaled(lua_State *L, const vc_scaled *s)
+/* Leaves only the table on the top where the keys began. */
+static void pusher_close(const pusher *p)
 {
-    lua_createtable(L, 0, 2);
-    set_int(L, "value", s->value);
-    set_str(L, "unit", s->unit);
+    lua_replace(p->L, p->base);
+    lua_settop(p->L, p->base);
+}
+
+static void key(const pusher *p, enum key k)
+{
+    lua_pushvalue(p->L, p->base + k);
+}
+
+/* t[k] = the value on the top, t the table below the key and the value. */
+#define SET(p) lua_rawset((p)->L, -3)
+
+static void meta(const pusher *p, enum meta m)
+{
+    int idx = p->base + NKEYS + m;
+    if (p->metas && lua_istable(p->L, idx)) {
+        lua_pushvalue(p->L, idx);
+        lua_setmetatable(p->L, -2);
+    }
+}
+
+/* Setters into the table on the top; absent values (NULL, VC_UNSET,
+ * VC_UNSET_B, false) are left out. */
+/* lua_pushstring would first look the pointer up in Lua's cache of C
+ * strings (keyed by address), which these never hit. */
+static void pushs(lua_State *L, const char *s)
+{
+    lua_pushlstring(L, s, strlen(s));
+}
+
+static void pstr(const pusher *p, enum key k, const char *v)
+{
+    if (v) {
+        key(p, k);
+        pushs(p->L, v);
+        SET(p);
+    }
+}
+
+static void pint(const pusher *p, enum key k, int64_t v)
+{
+    if (v != VC_UNSET) {
+        key(p, k);
+        lua_pushinteger(p->L, (lua_Integer)v);
+        SET(p);
+    }
+}
+
+static void pbool(const pusher *p, enum key k, int8_t v)
+{
+    if (v != VC_UNSET_B) {
+        key(p, k);
+        lua_pushboolean(p->L, v);
+        SET(p);
+    }
+}
+
+static void ptrue(const pusher *p, enum key k, bool v)
+{
+    if (v) {
+        key(p, k);
+        lua_pushboolean(p->L, 1);
+        SET(p);
+    }
+}
+
+static void pstrings(const pusher *p, enum key k, char *const *list, size_t n, bool always)
+{
+    if (n || always) {
+        key(p, k);
+        lua_createtable(p->L, (int)n, 0);
+        for (size_t i = 0; i < n; i++) {
+            pushs(p->L, list[i]);
+            lua_rawseti(p->L, -2, (lua_Integer)i + 1);
+        }
+        SET(p);
+    }
+}
+
+/* The k = {} table the next setters fill; SET(p) stores it. */
+static void ptable(const pusher *p, enum key k, int narr, int nrec)
+{
+    key(p, k);
+    lua_createtable(p->L, narr, nrec);
+}
+
+static void push_scaled(const pusher *p, enum key k, const vc_scaled *s)
+{
+    ptable(p, k, 0, 2);
+    pint(p, K_value, s->value);
+    pstr(p, K_unit, s->unit);
+    SET(p);
+}
+
+static void push_cpu(const pusher *p, const vc_cpu *c)
+{
+    lua_State *L = p->L;
+    lua_createtable(L, 0, 12);
+    pstr(p, K_mode, c->mode);
+    pstr(p, K_match, c->match);
+    pstr(p, K_check, c->check);
+    pstr(p, K_migratable, c->migratable);
+    pstr(p, K_arch, c->arch);
+    pstrings(p, K_legacy_features, c->legacy_features, c->nlegacy_features, false);
+    pstr(p, K_model, c->model);
+    pstr(p, K_fallback, c->fallback);
+    pstr(p, K_vendor_id, c->vendor_id);
+    pstr(p, K_vendor, c->vendor);
+    if (c->microcode != VC_UNSET) {
+        ptable(p, K_microcode, 0, 1);
+        pint(p, K_version, c->microcode);
+        SET(p);
+    }
+    if (c->has_signature) {
+        ptable(p, K_signature, 0, 3);
+        pint(p, K_family, c->sig_family);
+        pint(p, K_model, c->sig_model);
+        pint(p, K_stepping, c->sig_stepping);
+        SET(p);
+    }
+    if (c->has_counter) {
+        ptable(p, K_counter, 0, 3);
+        pstr(p, K_name, c->counter_name);
+        pint(p, K_frequency, c->counter_frequency);
+        pbool(p, K_scaling, c->counter_scaling);
+        SET(p);
+    }
+    if (c->has_topology) {
+        ptable(p, K_topology, 0, 5);
+        pint(p, K_sockets, c->sockets);
+        pint(p, K_dies, c->dies);
+        pint(p, K_clusters, c->clusters);
+        pint(p, K_cores, c->cores);
+        pint(p, K_threads, c->threads);
+        SET(p);
+    }
+    if (c->has_maxphysaddr) {
+        ptable(p, K_maxphysaddr, 0, 3);
+        pstr(p, K_mode, c->addr_mode);
+        pint(p, K_bits, c->addr_bits);
+        pint(p, K_limit, c->addr_limit);
+        SET(p);
+    }
+    ptable(p, K_features, (int)c->nfeatures, 0);
+    for (size_t i = 0; i < c->nfeatures; i++) {
+        if (c->features[i].policy) {
+            lua_createtable(L, 0, 2);
+            pstr(p, K_name, c->features[i].name);
+            pstr(p, K_policy, c->features[i].policy);
+        } else {
+            pushs(L, c->features[i].name);
+        }
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    SET(p);
+    if (c->npages) {
+        ptable(p, K_pages, (int)c->npages, 0);
+        for (size_t i = 0; i < c->npages; i++) {
+            lua_createtable(L, 0, 2);
+            pstr(p, K_unit, c->pages[i].unit);
+            pint(p, K_size, c->pages[i].size);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        SET(p);
+    }
 }
 
 void vc_push_cpu(lua_State *L, const vc_cpu *c)
 {
-    lua_createtable(L, 0, 12);
-    set_str(L, "mode", c->mode);
-    set_str(L, "match", c->match);
-    set_str(L, "check", c->check);
-    set_str(L, "migratable", c->migratable);
-    set_str(L, "arch", c->arch);
-    set_strings(L, "legacy_features", c->legacy_features, c->nlegacy_features, false);
-    set_str(L, "model", c->model);
-    set_str(L, "fallback", c->fallback);
-    set_str(L, "vendor_id", c->vendor_id);
-    set_str(L, "vendor", c->vendor);
-    if (c->microcode != VC_UNSET) {
-        lua_createtable(L, 0, 1);
-        set_int(L, "version", c->microcode);
-        lua_setfield(L, -2, "microcode");
-    }
-    if (c->has_signature) {
-        lua_createtable(L, 0, 3);
-        set_int(L, "family", c->sig_family);
-        set_int(L, "model", c->sig_model);
-        set_int(L, "stepping", c->sig_stepping);
-        lua_setfield(L, -2, "signature");
-    }
-    if (c->has_counter) {
-        lua_createtable(L, 0, 3);
-        set_str(L, "name", c->counter_name);
-        set_int(L, "frequency", c->counter_frequency);
-        set_bool(L, "scaling", c->counter_scaling);
-        lua_setfield(L, -2, "counter");
-    }
-    if (c->has_topology) {
-        lua_createtable(L, 0, 5);
-        set_int(L, "sockets", c->sockets);
-        set_int(L, "dies", c->dies);
-        set_int(L, "clusters", c->clusters);
-        set_int(L, "cores", c->cores);
-        set_int(L, "threads", c->threads);
-        lua_setfield(L, -2, "topology");
-    }
-    if (c->has_maxphysaddr) {
-        lua_createtable(L, 0, 3);
-        set_str(L, "mode", c->addr_mode);
-        set_int(L, "bits", c->addr_bits);
-        set_int(L, "limit", c->addr_limit);
-        lua_setfield(L, -2, "maxphysaddr");
-    }
-    lua_createtable(L, (int)c->nfeatures, 0);
-    for (size_t i = 0; i < c->nfeatures; i++) {
-        if (c->features[i].policy) {
-            lua_createtable(L, 0, 2);
-            set_str(L, "name", c->features[i].name);
-            set_str(L, "policy", c->features[i].policy);
-        } else {
-            lua_pushstring(L, c->features[i].name);
-        }
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    lua_setfield(L, -2, "features");
-    if (c->npages) {
-        lua_createtable(L, (int)c->npages, 0);
-        for (size_t i = 0; i < c->npages; i++) {
-            lua_createtable(L, 0, 2);
-            set_str(L, "unit", c->pages[i].unit);
-            set_int(L, "size", c->pages[i].size);
-            lua_rawseti(L, -2, (lua_Integer)i + 1);
-        }
-        lua_setfield(L, -2, "pages");
-    }
+    pusher p;
+    pusher_open(&p, L, false);
+    push_cpu(&p, c);
+    pusher_close(&p);
 }
 
-static void push_cell(lua_State *L, const vc_cell *c)
+static void push_cell(const pusher *p, const vc_cell *c)
 {
+    lua_State *L = p->L;
     lua_createtable(L, 0, 6);
-    set_int(L, "id", c->id);
-    if (c->has_memory) {
-        push_scaled(L, &c->memory);
-        lua_setfield(L, -2, "memory");
-    }
+    pint(p, K_id, c->id);
+    if (c->has_memory)
+        push_scaled(p, K_memory, &c->memory);
     if (c->npages) {
-        lua_createtable(L, (int)c->npages, 0);
+        ptable(p, K_pages, (int)c->npages, 0);
         for (size_t i = 0; i < c->npages; i++) {
             lua_createtable(L, 0, 3);
-            set_str(L, "unit", c->pages[i].unit);
-            set_int(L, "size", c->pages[i].size);
-            set_int(L, "count", c->pages[i].count);
+            pstr(p, K_unit, c->pages[i].unit);
+            pint(p, K_size, c->pages[i].size);
+            pint(p, K_count, c->pages[i].count);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        lua_setfield(L, -2, "pages");
+        SET(p);
     }
     if (c->has_distances) {
-        lua_createtable(L, (int)c->ndistances, 0);
+        ptable(p, K_distances, (int)c->ndistances, 0);
         for (size_t i = 0; i < c->ndistances; i++) {
             lua_createtable(L, 0, 2);
-            set_int(L, "id", c->distances[i].id);
-            set_int(L, "value", c->distances[i].value);
+            pint(p, K_id, c->distances[i].id);
+            pint(p, K_value, c->distances[i].value);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        lua_setfield(L, -2, "distances");
+        SET(p);
     }
     if (c->ncaches) {
-        lua_createtable(L, (int)c->ncaches, 0);
+        ptable(p, K_caches, (int)c->ncaches, 0);
         for (size_t i = 0; i < c->ncaches; i++) {
             const vc_numa_cache *k = &c->caches[i];
             lua_createtable(L, 0, 5);
-            set_int(L, "level", k->level);
-            set_str(L, "associativity", k->associativity);
-            set_str(L, "policy", k->policy);
-            if (k->has_size) {
-                push_scaled(L, &k->size);
-                lua_setfield(L, -2, "size");
-            }
-            if (k->has_line) {
-                push_scaled(L, &k->linesize);
-                lua_setfield(L, -2, "line");
-            }
+            pint(p, K_level, k->level);
+            pstr(p, K_associativity, k->associativity);
+            pstr(p, K_policy, k->policy);
+            if (k->has_size)
+                push_scaled(p, K_size, &k->size);
+            if (k->has_line)
+                push_scaled(p, K_line, &k->linesize);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        lua_setfield(L, -2, "caches");
+        SET(p);
     }
     if (c->has_cpus) {
-        lua_createtable(L, (int)c->ncpus, 0);
+        ptable(p, K_cpus, (int)c->ncpus, 0);
         for (size_t i = 0; i < c->ncpus; i++) {
-            const vc_cell_cpu *p = &c->cpus[i];
+            const vc_cell_cpu *u = &c->cpus[i];
             lua_createtable(L, 0, 6);
-            set_int(L, "id", p->id);
-            set_int(L, "socket_id", p->socket_id);
-            set_int(L, "die_id", p->die_id);
-            set_int(L, "cluster_id", p->cluster_id);
-            set_int(L, "core_id", p->core_id);
-            set_str(L, "siblings", p->siblings);
+            pint(p, K_id, u->id);
+            pint(p, K_socket_id, u->socket_id);
+            pint(p, K_die_id, u->die_id);
+            pint(p, K_cluster_id, u->cluster_id);
+            pint(p, K_core_id, u->core_id);
+            pstr(p, K_siblings, u->siblings);
+            meta(p, M_CELL_CPU);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
-        lua_setfield(L, -2, "cpus");
+        SET(p);
     }
+    meta(p, M_CELL);
 }
 
-static void push_interconnects(lua_State *L, const vc_interconnect *list, size_t n)
+static void push_interconnects(const pusher *p, enum key k, const vc_interconnect *list, size_t n)
 {
-    lua_createtable(L, (int)n, 0);
+    lua_State *L = p->L;
+    ptable(p, k, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         lua_createtable(L, 0, 6);
-        set_int(L, "initiator", list[i].initiator);
-        set_int(L, "target", list[i].target);
-        set_int(L, "cache", list[i].cache);
-        set_str(L, "type", list[i].type);
-        set_int(L, "value", list[i].value);
-        set_str(L, "unit", list[i].unit);
+        pint(p, K_initiator, list[i].initiator);
+        pint(p, K_target, list[i].target);
+        pint(p, K_cache, list[i].cache);
+        pstr(p, K_type, list[i].type);
+        pint(p, K_value, list[i].value);
+        pstr(p, K_unit, list[i].unit);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
+    SET(p);
 }
 
-static void push_topology(lua_State *L, const vc_topology *t)
+static void push_topology(const pusher *p, const vc_topology *t)
 {
-    lua_createtable(L, 0, 2);
-    lua_createtable(L, (int)t->ncells, 0);
+    lua_State *L = p->L;
+    ptable(p, K_topology, 0, 2);
+    ptable(p, K_cells, (int)t->ncells, 0);
     for (size_t i = 0; i < t->ncells; i++) {
-        push_cell(L, &t->cells[i]);
+        push_cell(p, &t->cells[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "cells");
+    SET(p);
     if (t->has_interconnects) {
-        lua_createtable(L, 0, 2);
-        if (t->nlatencies) {
-            push_interconnects(L, t->latencies, t->nlatencies);
-            lua_setfield(L, -2, "latencies");
-        }
-        if (t->nbandwidths) {
-            push_interconnects(L, t->bandwidths, t->nbandwidths);
-            lua_setfield(L, -2, "bandwidths");
-        }
-        lua_setfield(L, -2, "interconnects");
+        ptable(p, K_interconnects, 0, 2);
+        if (t->nlatencies)
+            push_interconnects(p, K_latencies, t->latencies, t->nlatencies);
+        if (t->nbandwidths)
+            push_interconnects(p, K_bandwidths, t->bandwidths, t->nbandwidths);
+        SET(p);
     }
+    SET(p);
 }
 
-static void push_controls(lua_State *L, const vc_control *c, size_t n)
+static void push_controls(const pusher *p, const vc_control *c, size_t n)
 {
     if (!n)
         return;
-    lua_createtable(L, (int)n, 0);
+    lua_State *L = p->L;
+    ptable(p, K_controls, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         lua_createtable(L, 0, 5);
-        set_int(L, "granularity", c[i].granularity);
-        set_int(L, "min", c[i].min);
-        set_str(L, "unit", c[i].unit);
-        set_str(L, "type", c[i].type);
-        set_int(L, "maxAllocs", c[i].max_allocs);
+        pint(p, K_granularity, c[i].granularity);
+        pint(p, K_min, c[i].min);
+        pstr(p, K_unit, c[i].unit);
+        pstr(p, K_type, c[i].type);
+        pint(p, K_maxAllocs, c[i].max_allocs);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "controls");
+    SET(p);
 }
 
-static void push_monitor(lua_State *L, const vc_monitor *m)
+static void push_monitor(const pusher *p, const vc_monitor *m)
 {
     if (!m)
         return;
-    lua_createtable(L, 0, 4);
-    set_int(L, "level", m->level);
-    set_int(L, "reuseThreshold", m->reuse_threshold);
-    set_int(L, "maxMonitors", m->max_monitors);
-    set_strings(L, "features", m->features, m->nfeatures, true);
-    lua_setfield(L, -2, "monitor");
+    ptable(p, K_monitor, 0, 4);
+    pint(p, K_level, m->level);
+    pint(p, K_reuseThreshold, m->reuse_threshold);
+    pint(p, K_maxMonitors, m->max_monitors);
+    pstrings(p, K_features, m->features, m->nfeatures, true);
+    SET(p);
 }
 
-static void push_host(lua_State *L, const vc_host *h)
+static void push_host(const pusher *p, const vc_host *h)
 {
-    lua_createtable(L, 0, 10);
-    set_str(L, "uuid", h->uuid);
+    lua_State *L = p->L;
+    ptable(p, K_host, 0, 10);
+    pstr(p, K_uuid, h->uuid);
     if (h->cpu) {
-        vc_push_cpu(L, h->cpu);
-        lua_setfield(L, -2, "cpu");
+        key(p, K_cpu);
+        push_cpu(p, h->cpu);
+        meta(p, M_CPU);
+        SET(p);
     }
     if (h->has_power_management) {
-        lua_createtable(L, 0, 3);
-        set_true(L, "suspend_mem", h->suspend_mem);
-        set_true(L, "suspend_disk", h->suspend_disk);
-        set_true(L, "suspend_hybrid", h->suspend_hybrid);
-        lua_setfield(L, -2, "power_management");
+        ptable(p, K_power_management, 0, 3);
+        ptrue(p, K_suspend_mem, h->suspend_mem);
+        ptrue(p, K_suspend_disk, h->suspend_disk);
+        ptrue(p, K_suspend_hybrid, h->suspend_hybrid);
+        SET(p);
     }
     if (h->iommu != VC_UNSET_B) {
-        lua_createtable(L, 0, 1);
-        set_bool(L, "support", h->iommu);
-        lua_setfield(L, -2, "iommu");
+        ptable(p, K_iommu, 0, 1);
+        pbool(p, K_support, h->iommu);
+        SET(p);
     }
     if (h->has_migration) {
-        lua_createtable(L, 0, 2);
-        set_true(L, "live", h->live_migration);
-        set_strings(L, "uri_transports", h->uri_transports, h->nuri_transports, false);
-        lua_setfield(L, -2, "migration_features");
+        ptable(p, K_migration_features, 0, 2);
+        ptrue(p, K_live, h->live_migration);
+        pstrings(p, K_uri_transports, h->uri_transports, h->nuri_transports, false);
+        SET(p);
     }
-    set_str(L, "netprefix", h->netprefix);
-    if (h->topology) {
-        push_topology(L, h->topology);
-        lua_setfield(L, -2, "topology");
-    }
+    pstr(p, K_netprefix, h->netprefix);
+    if (h->topology)
+        push_topology(p, h->topology);
     if (h->cache) {
-        lua_createtable(L, 0, 2);
+        ptable(p, K_cache, 0, 2);
         if (h->cache->nbanks) {
-            lua_createtable(L, (int)h->cache->nbanks, 0);
+            ptable(p, K_banks, (int)h->cache->nbanks, 0);
             for (size_t i = 0; i < h->cache->nbanks; i++) {
                 const vc_bank *b = &h->cache->banks[i];
                 lua_createtable(L, 0, 7);
-                set_int(L, "id", b->id);
-                set_int(L, "level", b->level);
-                set_str(L, "type", b->type);
-                set_int(L, "size", b->size);
-                set_str(L, "unit", b->unit);
-                set_str(L, "cpus", b->cpus);
-                push_controls(L, b->controls, b->ncontrols);
+                pint(p, K_id, b->id);
+                pint(p, K_level, b->level);
+                pstr(p, K_type, b->type);
+                pint(p, K_size, b->size);
+                pstr(p, K_unit, b->unit);
+                pstr(p, K_cpus, b->cpus);
+                push_controls(p, b->controls, b->ncontrols);
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
-            lua_setfield(L, -2, "banks");
+            SET(p);
         }
-        push_monitor(L, h->cache->monitor);
-        lua_setfield(L, -2, "cache");
+        push_monitor(p, h->cache->monitor);
+        SET(p);
     }
     if (h->memory_bandwidth) {
         const vc_membw *m = h->memory_bandwidth;
-        lua_createtable(L, 0, 2);
+        ptable(p, K_memory_bandwidth, 0, 2);
         if (m->nnodes) {
-            lua_createtable(L, (int)m->nnodes, 0);
+            ptable(p, K_nodes, (int)m->nnodes, 0);
             for (size_t i = 0; i < m->nnodes; i++) {
                 lua_createtable(L, 0, 3);
-                set_int(L, "id", m->nodes[i].id);
-                set_str(L, "cpus", m->nodes[i].cpus);
-                push_controls(L, m->nodes[i].controls, m->nodes[i].ncontrols);
+                pint(p, K_id, m->nodes[i].id);
+                pstr(p, K_cpus, m->nodes[i].cpus);
+                push_controls(p, m->nodes[i].controls, m->nodes[i].ncontrols);
                 lua_rawseti(L, -2, (lua_Integer)i + 1);
             }
-            lua_setfield(L, -2, "nodes");
+            SET(p);
         }
-        push_monitor(L, m->monitor);
-        lua_setfield(L, -2, "memory_bandwidth");
+        push_monitor(p, m->monitor);
+        SET(p);
     }
-    lua_createtable(L, (int)h->nsecmodels, 0);
+    ptable(p, K_secmodels, (int)h->nsecmodels, 0);
     for (size_t i = 0; i < h->nsecmodels; i++) {
         const vc_secmodel *m = &h->secmodels[i];
         lua_createtable(L, 0, 3);
-        set_str(L, "model", m->model);
-        set_str(L, "doi", m->doi);
+        pstr(p, K_model, m->model);
+        pstr(p, K_doi, m->doi);
         if (m->nlabels) {
-            lua_createtable(L, (int)m->nlabels, 0);
+            ptable(p, K_baselabels, (int)m->nlabels, 0);
             for (size_t j = 0; j < m->nlabels; j++) {
                 lua_createtable(L, 0, 2);
-                set_str(L, "type", m->labels[j].type);
-                set_str(L, "label", m->labels[j].label);
+                pstr(p, K_type, m->labels[j].type);
+                pstr(p, K_label, m->labels[j].label);
                 lua_rawseti(L, -2, (lua_Integer)j + 1);
             }
-            lua_setfield(L, -2, "baselabels");
+            SET(p);
         }
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "secmodels");
+    SET(p);
+    meta(p, M_HOST);
+    SET(p);
 }
 
-static void push_machines(lua_State *L, const vc_machine *m, size_t n)
+static void push_machines(const pusher *p, const vc_machine *m, size_t n)
 {
-    lua_createtable(L, (int)n, 0);
+    lua_State *L = p->L;
+    ptable(p, K_machines, (int)n, 0);
     for (size_t i = 0; i < n; i++) {
         lua_createtable(L, 0, 4);
-        set_str(L, "name", m[i].name);
-        set_str(L, "canonical", m[i].canonical);
-        set_int(L, "maxCpus", m[i].max_cpus);
-        set_bool(L, "deprecated", m[i].deprecated);
+        pstr(p, K_name, m[i].name);
+        pstr(p, K_canonical, m[i].canonical);
+        pint(p, K_maxCpus, m[i].max_cpus);
+        pbool(p, K_deprecated, m[i].deprecated);
+        meta(p, M_MACHINE);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
+    SET(p);
 }
 
-static void push_guest(lua_State *L, const vc_guest *g)
+static void push_guest(const pusher *p, const vc_guest *g)
 {
+    lua_State *L = p->L;
     lua_createtable(L, 0, 3);
-    set_str(L, "os_type", g->os_type);
-    lua_createtable(L, 0, 6);
-    set_str(L, "name", g->arch);
-    set_int(L, "wordsize", g->wordsize);
-    set_str(L, "emulator", g->emulator);
-    set_str(L, "loader", g->loader);
-    push_machines(L, g->machines, g->nmachines);
-    lua_setfield(L, -2, "machines");
-    lua_createtable(L, (int)g->ndomains, 0);
+    pstr(p, K_os_type, g->os_type);
+    ptable(p, K_arch, 0, 6);
+    pstr(p, K_name, g->arch);
+    pint(p, K_wordsize, g->wordsize);
+    pstr(p, K_emulator, g->emulator);
+    pstr(p, K_loader, g->loader);
+    push_machines(p, g->machines, g->nmachines);
+    ptable(p, K_domains, (int)g->ndomains, 0);
     for (size_t i = 0; i < g->ndomains; i++) {
         const vc_domain *d = &g->domains[i];
         lua_createtable(L, 0, 4);
-        set_str(L, "type", d->type);
-        set_str(L, "emulator", d->emulator);
-        set_str(L, "loader", d->loader);
-        if (d->nmachines) {
-            push_machines(L, d->machines, d->nmachines);
-            lua_setfield(L, -2, "machines");
-        }
+        pstr(p, K_type, d->type);
+        pstr(p, K_emulator, d->emulator);
+        pstr(p, K_loader, d->loader);
+        if (d->nmachines)
+            push_machines(p, d->machines, d->nmachines);
+        meta(p, M_DOMAIN);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "domains");
-    lua_setfield(L, -2, "arch");
+    SET(p);
+    SET(p);
     if (g->has_features) {
-        lua_createtable(L, 0, VC_GF_COUNT);
+        ptable(p, K_features, 0, VC_GF_COUNT);
         for (int i = 0; i < VC_GF_COUNT; i++) {
             const vc_guest_feature *f = &g->features[i];
             if (!f->present)
@@ -366,28 +521,50 @@ static void push_guest(lua_State *L, const vc_guest *g)
                 lua_pushboolean(L, 1);
             } else {
                 lua_createtable(L, 0, 2);
-                set_bool(L, "default", f->default_on);
-                set_bool(L, "toggle", f->toggle);
+                pbool(p, K_default, f->default_on);
+                pbool(p, K_toggle, f->toggle);
             }
             lua_setfield(L, -2, vc_guest_feature_names[i]);
         }
-        lua_setfield(L, -2, "features");
+        SET(p);
     }
+    meta(p, M_GUEST);
 }
 
 void vc_push_caps(lua_State *L, const vc_caps *caps)
 {
+    pusher p;
+    pusher_open(&p, L, true);
     lua_createtable(L, 0, 3);
-    push_host(L, &caps->host);
-    lua_setfield(L, -2, "host");
-    lua_createtable(L, (int)caps->nguests, 0);
+    push_host(&p, &caps->host);
+    ptable(&p, K_guests, (int)caps->nguests, 0);
     for (size_t i = 0; i < caps->nguests; i++) {
-        push_guest(L, &caps->guests[i]);
+        push_guest(&p, &caps->guests[i]);
         lua_rawseti(L, -2, (lua_Integer)i + 1);
     }
-    lua_setfield(L, -2, "guests");
-    set_strings(L, "warnings", caps->warnings, caps->nwarnings, true);
-    set_str(L, "trailer", caps->trailer);
+    meta(&p, M_GUESTS);
+    SET(&p);
+    pstrings(&p, K_warnings, caps->warnings, caps->nwarnings, true);
+    pstr(&p, K_trailer, caps->trailer);
+    meta(&p, M_CAPS);
+    pusher_close(&p);
+}
+
+void vc_lua_set_metatables(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checktype(L, idx, LUA_TTABLE);
+    if (unknown_key(L, idx, meta_names))
+        luaL_error(L, "bad argument #1 (unknown metatable '%s')", luaL_tolstring(L, -1, NULL));
+    lua_createtable(L, 0, NMETAS);
+    for (int m = 0; m < NMETAS; m++) {
+        int t = lua_getfield(L, idx, meta_names[m]);
+        if (t != LUA_TNIL && t != LUA_TTABLE)
+            luaL_error(L, "bad argument #1 (metatable '%s': table expected, got %s)", meta_names[m],
+                       lua_typename(L, t));
+        lua_setfield(L, -2, meta_names[m]);
+    }
+    lua_setfield(L, LUA_REGISTRYINDEX, VC_METATABLES_KEY);
 }
 
 /* ==== tables -> model ==== */

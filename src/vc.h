@@ -10,6 +10,9 @@
 
 #define VC_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
+/* virtcaps' version (virtcaps._VERSION, the rockspec's) */
+#define VC_VERSION "0.1.0"
+
 /* Integers of the model are non-negative; VC_UNSET marks an absent one. */
 #define VC_UNSET INT64_C(-1)
 /* Tri-state booleans: VC_UNSET_B absent, 0 false, 1 true. */

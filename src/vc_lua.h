@@ -84,6 +84,10 @@ void vc_push_cpu(lua_State *L, const vc_cpu *cpu);
 /* table.c: tables -> model; raise "path: what is wrong" on misuse. The caps
  * are owned by a userdata left on the stack. */
 vc_caps *vc_check_caps(lua_State *L, int idx);
+/* table.c: the metatables vc_push_caps gives its tables from now on in this
+ * state (the table at idx: caps, host, cpu, cell, cell_cpu, guests, guest,
+ * machine, domain); raises on misuse. */
+void vc_lua_set_metatables(lua_State *L, int idx);
 vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
 
 /* binding.c: argument checks shared by the binding's files. Option readers

@@ -591,43 +591,14 @@ end
 -- @treturn string
 Caps.xml = core.format
 
--- ---- wrapping ----
+-- ---- the tables' metatables ----
 
-local function mark(t, mt)
-   if type(t) == "table" then
-      setmetatable(t, mt)
-   end
-end
-
--- Gives a freshly built table its methods and its parts their summaries.
-local function wrap(t, err)
-   if t == nil then
-      return nil, err
-   end
-   local host = t.host
-   mark(host, Host)
-   mark(host.cpu, HostCpu)
-   for _, cell in ipairs(host.topology and host.topology.cells or {}) do
-      mark(cell, Cell)
-      for _, cpu in ipairs(cell.cpus or {}) do
-         mark(cpu, CellCpu)
-      end
-   end
-   mark(t.guests, GuestList)
-   for _, g in ipairs(t.guests) do
-      mark(g, Guest)
-      for _, m in ipairs(g.arch.machines) do
-         mark(m, Machine)
-      end
-      for _, d in ipairs(g.arch.domains) do
-         mark(d, Domain)
-         for _, m in ipairs(d.machines or {}) do
-            mark(m, Machine)
-         end
-      end
-   end
-   return setmetatable(t, Caps)
-end
+-- The core gives the tables it builds (parse, load, probe) these metatables
+-- as it builds them: once registered, nothing walks the tables again.
+core.set_metatables {
+   caps = Caps, host = Host, cpu = HostCpu, cell = Cell, cell_cpu = CellCpu,
+   guests = GuestList, guest = Guest, machine = Machine, domain = Domain,
+}
 
 --- Parses a capabilities document.
 -- @function parse
@@ -636,18 +607,15 @@ end
 -- @treturn[2] nil
 -- @treturn[2] string "line N: what is wrong"
 -- @usage local caps = assert(virtcaps.parse(xml))
-function M.parse(...)
-   return wrap(core.parse(...))
-end
+M.parse = core.parse
 
 --- Reads a capabilities document from a file.
+-- @function load
 -- @tparam string path
 -- @treturn[1] table capabilities
 -- @treturn[2] nil
 -- @treturn[2] string "PATH: line N: what is wrong"
-function M.load(...)
-   return wrap(core.load(...))
-end
+M.load = core.load
 
 --- Formats any table of the capabilities shape; raises "path: what is wrong"
 -- when it is not one.
@@ -657,13 +625,12 @@ end
 M.format = core.format
 
 --- Probes this host (see the README for the options).
+-- @function probe
 -- @tparam[opt] table opts root, paths, arch
 -- @treturn[1] table capabilities, with caps.warnings
 -- @treturn[2] nil
 -- @treturn[2] string
-function M.probe(...)
-   return wrap(core.probe(...))
-end
+M.probe = core.probe
 
 --- XPath 1.0 over any XML document, parsed safely (no DTD, no network).
 -- A node-set gives a list of strings: attribute and text values, elements

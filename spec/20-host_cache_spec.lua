@@ -1,0 +1,240 @@
+-- The host facts kept in the cache directory: the host CPU's name (keyed by
+-- the CPU model database's files, the CPUID leaves it reads, the MSR and the
+-- build) and the TSC frequency (keyed by the boot and /dev/kvm). Each entry
+-- is shown to be used (a doctored value comes back) and to be dropped when
+-- a part of its key changes. These run on this machine's CPU and /dev/kvm.
+local cjson = require "cjson"
+local lfs = require "lfs"
+local support = require "support"
+local virtcaps = require "virtcaps"
+
+local BOOT_ID = "/proc/sys/kernel/random/boot_id"
+local ROOT = io.popen("id -u"):read("l") == "0"
+
+local function entries(dir, pattern)
+   local t = {}
+   for f in lfs.dir(dir) do
+      if f:match(pattern) then t[#t + 1] = f end
+   end
+   table.sort(t)
+   return t
+end
+
+-- The one entry of a kind, decoded, and its path.
+local function entry(dir, pattern)
+   local names = entries(dir, pattern)
+   assert.equal(1, #names, "entries matching " .. pattern .. ": " .. table.concat(names, ", "))
+   local path = dir .. "/" .. names[1]
+   return cjson.decode(support.read(path)), path
+end
+
+local function rewrite(path, change)
+   local doc = cjson.decode(support.read(path))
+   change(doc)
+   support.write(path, cjson.encode(doc))
+end
+
+local function probe(opts)
+   local o = { drivers = {} }
+   for k, v in pairs(opts) do o[k] = v end
+   return assert(virtcaps.probe(o))
+end
+
+-- The host CPU as the probe reports it, as plain data.
+local function cpu_of(caps)
+   local c = {}
+   for k, v in pairs(caps.host.cpu) do c[k] = v end
+   return c
+end
+
+describe("host CPU name cache", function()
+   local dir, cache
+   before_each(function()
+      dir = support.tmpdir()
+      cache = dir .. "/cache"
+   end)
+   after_each(function() support.rmtree(dir) end)
+
+   it("names the CPU as a probe without a cache does, from one entry", function()
+      local fresh = probe { cache = false }
+      assert.truthy(fresh.host.cpu.model, "this machine's CPU has a name")
+      local cold = probe { cache_dir = cache }
+      local warm = probe { cache_dir = cache }
+      assert.same(cpu_of(fresh), cpu_of(cold))
+      assert.same(cpu_of(fresh), cpu_of(warm))
+      assert.same(fresh.warnings, warm.warnings)
+      local e = entry(cache, "^host%-cpu%-" .. ("%x"):rep(16) .. "%.json$")
+      assert.equal(fresh.host.cpu.model, e.model)
+      assert.equal("/usr/share/libvirt/cpu_map", e.cpu_map)
+      assert.equal(virtcaps._VERSION:match("[%d.]+$"), e.build.version)
+      assert.matches("^" .. ("%x"):rep(64) .. "$", e.key)
+      -- the leaves the database reads, with the ranges' first leaves, 1 and 7
+      for _, leaf in ipairs { 0, 1, 7, 0x80000000 } do
+         assert.truthy(e.leaves[1] <= leaf, leaf)
+         local found = false
+         for _, l in ipairs(e.leaves) do found = found or l == leaf end
+         assert.truthy(found, string.format("leaf %#x listed", leaf))
+      end
+      for i = 2, #e.leaves do assert.truthy(e.leaves[i - 1] < e.leaves[i]) end
+   end)
+
+   it("uses the entry while nothing it depends on changed", function()
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      rewrite(path, function(e)
+         e.model = "Doctored"
+         e.features = { "doctored" }
+      end)
+      local caps = probe { cache_dir = cache }
+      assert.equal("Doctored", caps.host.cpu.model)
+      assert.same({ "doctored" }, caps.host.cpu.features)
+   end)
+
+   it("uses the entry on whichever CPU the probe runs (leaf 1 carries that CPU's APIC ID)", function()
+      local ncpus = tonumber(io.popen("nproc"):read("l"))
+      assert.truthy(ncpus >= 2, "this check needs two CPUs: CI runs on a 2-core machine")
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      rewrite(path, function(e) e.model = "Doctored" end)
+      local script = string.format("print(assert(require('virtcaps').probe{drivers={}, cache_dir='%s'}).host.cpu.model)",
+         cache)
+      for cpu = 0, ncpus - 1 do
+         local ok, out = support.sh("taskset -c " .. cpu .. " env LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='"
+            .. (os.getenv("VIRTCAPS_BUILD") or "build") .. "/?.so' lua5.4 -e \"" .. script .. "\"")
+         assert(ok, out)
+         assert.equal("Doctored\n", out, "on CPU " .. cpu)
+      end
+   end)
+
+   it("names the CPU afresh when the entry's key, leaves, MSR flag or build differ", function()
+      local fresh = probe { cache = false }
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      local good = support.read(path)
+      local changes = {
+         function(e) e.key = ("0"):rep(64) end,
+         function(e) table.remove(e.leaves) end,
+         function(e) e.leaves[#e.leaves + 1] = 0x80000099 end,
+         function(e) e.msr = not e.msr end,
+         function(e) e.build.build_id = ("0"):rep(40) end,
+         function(e) e.build.version = "0.0.1" end,
+         function(e) e.format = 2 end,
+         function(e) e.cpu_map = "/elsewhere" end,
+      }
+      for i, change in ipairs(changes) do
+         support.write(path, good)
+         rewrite(path, function(e)
+            change(e)
+            e.model = "Doctored"
+         end)
+         local caps = probe { cache_dir = cache }
+         assert.equal(fresh.host.cpu.model, caps.host.cpu.model, "change " .. i)
+         assert.equal(fresh.host.cpu.model, cjson.decode(support.read(path)).model, "change " .. i .. " rewritten")
+      end
+      for i, bad in ipairs { "", "[", "{}", string.rep("[", 5000), good:gsub('"leaves":%[', '"leaves":["x",') } do
+         support.write(path, bad)
+         assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }), "bad entry " .. i)
+      end
+   end)
+
+   it("ignores an entry that is not a regular file, without waiting on it", function()
+      local fresh = probe { cache = false }
+      probe { cache_dir = cache }
+      local _, path = entry(cache, "^host%-cpu%-")
+      assert(support.tool("rm " .. path .. " && mkfifo " .. path))
+      assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }))
+      assert.equal("file", lfs.attributes(path, "mode"), "the FIFO is replaced by an entry")
+      assert(support.tool("rm " .. path .. " && mkdir " .. path))
+      assert.same(cpu_of(fresh), cpu_of(probe { cache_dir = cache }))
+      assert.equal("directory", lfs.attributes(path, "mode"))
+   end)
+
+   it("names the CPU afresh when a file of the database changes, appears or goes", function()
+      local map = dir .. "/cpu_map"
+      assert(support.tool("cp -a /usr/share/libvirt/cpu_map " .. map))
+      local fresh = probe { cache = false, cpu_map = map }
+      local function doctored_hit()
+         local _, path = entry(cache, "^host%-cpu%-")
+         rewrite(path, function(e) e.model = "Doctored" end)
+         return probe({ cache_dir = cache, cpu_map = map }).host.cpu.model == "Doctored"
+      end
+      probe { cache_dir = cache, cpu_map = map }
+      assert.is_true(doctored_hit())
+      local edits = {
+         "touch -m -d '2001-01-01' " .. map .. "/x86_Nehalem.xml",        -- mtime
+         "chmod 600 " .. map .. "/index.xml",                           -- ctime (and mode)
+         "echo '<!-- -->' >> " .. map .. "/x86_features.xml",           -- size
+         "touch " .. map .. "/extra.xml",                               -- a new file
+         "rm " .. map .. "/extra.xml",                                  -- and gone again
+         "cp -p " .. map .. "/x86_Haswell.xml " .. map .. "/h && mv " .. map .. "/h " .. map .. "/x86_Haswell.xml",
+      }
+      for _, edit in ipairs(edits) do
+         assert(support.tool(edit))
+         local caps = probe { cache_dir = cache, cpu_map = map }
+         assert.equal(fresh.host.cpu.model, caps.host.cpu.model, edit)
+         assert.is_true(doctored_hit(), "the entry is used again after: " .. edit)
+      end
+      -- another database directory has its own entry
+      probe { cache_dir = cache }
+      assert.equal(2, #entries(cache, "^host%-cpu%-"))
+   end)
+
+   it("keeps nothing with cache = false, nor for another machine's CPUID dump", function()
+      probe { cache = false, cache_dir = cache }
+      assert.is_nil(lfs.attributes(cache))
+      local caps = probe { cache_dir = cache, cpuid = "spec/fixtures/cpu/x86_64-cpuid-Xeon-VM.xml" }
+      assert.equal("Broadwell", caps.host.cpu.model)
+      assert.same({}, entries(cache, "^host%-cpu%-"))
+   end)
+end)
+
+describe("TSC frequency cache", function()
+   local dir, cache
+   before_each(function()
+      assert(lfs.attributes("/dev/kvm"), "these checks need /dev/kvm: CI runs on a KVM host")
+      dir = support.tmpdir()
+      cache = dir .. "/cache"
+   end)
+   after_each(function() support.rmtree(dir) end)
+
+   it("asks KVM once per boot and /dev/kvm", function()
+      local fresh = probe { cache = false }
+      local counter = assert(fresh.host.cpu.counter, "this machine's CPU has an invariant TSC")
+      assert.same(counter, probe({ cache_dir = cache }).host.cpu.counter)
+      local e, path = entry(cache, "^host%-tsc%.json$")
+      assert.equal(counter.frequency // 1000, e.khz)
+      assert.equal(support.read(BOOT_ID):gsub("\n$", ""), e.boot_id)
+      assert.equal("/dev/kvm", e.kvm)
+      rewrite(path, function(t) t.khz = 1234567 end)
+      assert.equal(1234567000, probe({ cache_dir = cache }).host.cpu.counter.frequency)
+      -- another boot
+      support.write(dir .. "/boot_id", "00000000-0000-4000-8000-000000000000\n")
+      local caps = probe { cache_dir = cache, paths = { [BOOT_ID] = dir .. "/boot_id" } }
+      assert.same(counter, caps.host.cpu.counter)
+      e = entry(cache, "^host%-tsc%.json$")
+      assert.equal("00000000-0000-4000-8000-000000000000", e.boot_id)
+      assert.equal(counter.frequency // 1000, e.khz)
+   end)
+
+   it("asks KVM again for a new /dev/kvm node (the module loaded again)", function()
+      assert(ROOT, "this check needs root (mknod): CI runs the specs as root")
+      local major, minor = support.read("/sys/class/misc/kvm/dev"):match("^(%d+):(%d+)")
+      local node = dir .. "/kvm"
+      assert(support.tool(string.format("mknod %s c %s %s", node, major, minor)))
+      local opts = { cache_dir = cache, paths = { ["/dev/kvm"] = node } }
+      local counter = assert(probe(opts).host.cpu.counter)
+      local _, path = entry(cache, "^host%-tsc%.json$")
+      rewrite(path, function(t) t.khz = 1234567 end)
+      assert.equal(1234567000, probe(opts).host.cpu.counter.frequency)
+      assert(support.tool(string.format("rm %s && mknod %s c %s %s", node, node, major, minor)))
+      assert.same(counter, probe(opts).host.cpu.counter)
+   end)
+
+   it("keeps nothing with cache = false, nor a failure", function()
+      probe { cache = false, cache_dir = cache }
+      assert.is_nil(lfs.attributes(cache))
+      local caps = probe { cache_dir = cache, paths = { ["/dev/kvm"] = dir .. "/none" } }
+      assert.is_nil(caps.host.cpu.counter)
+      assert.same({}, entries(cache, "^host%-tsc"))
+   end)
+end)
