@@ -412,6 +412,16 @@ static int warn(vc_caps *caps, vc_error *err, const char *what, const char *why)
     return 0;
 }
 
+/* The model cannot be named: out of memory is an error, anything else a
+ * warning, and the CPU keeps only what does not come from the model. */
+static int not_named(vc_caps *caps, vc_cpu *cpu, bool features, const vc_error *e, vc_error *err)
+{
+    if (e->code == VC_ENOMEM)
+        return vc_oom(err);
+    forget_model(cpu, features);
+    return warn(caps, err, "host CPU model not named", e->msg);
+}
+
 static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_caps *caps, vc_error *err)
 {
     vc_arena *a = caps->arena;
@@ -434,13 +444,8 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
     bool msr_wanted = false;
     vc_cpu found = *cpu;
     if (!map) {
-        if (e.code == VC_ENOMEM) {
-            vc_oom(err);
-            goto out;
-        }
         /* Never a guess: the features stay the kernel's, under its names. */
-        forget_model(cpu, false);
-        rc = warn(caps, err, "host CPU model not named", e.msg);
+        rc = not_named(caps, cpu, false, &e, err);
         goto out;
     }
     if (dump) {
@@ -459,21 +464,11 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
             goto out;
         }
     } else if (host_cpudata(map, a, &data, &msr_wanted, &msr_err, &e) < 0) {
-        if (e.code == VC_ENOMEM) {
-            vc_oom(err);
-            goto out;
-        }
-        forget_model(cpu, false);
-        rc = warn(caps, err, "host CPU model not named", e.msg);
+        rc = not_named(caps, cpu, false, &e, err);
         goto out;
     }
     if (vc_x86_decode_host(map, &data, a, &found, &e) < 0) {
-        if (e.code == VC_ENOMEM) {
-            vc_oom(err);
-            goto out;
-        }
-        forget_model(cpu, true);
-        rc = warn(caps, err, "host CPU model not named", e.msg);
+        rc = not_named(caps, cpu, true, &e, err);
         goto out;
     }
     *cpu = found;
