@@ -109,8 +109,12 @@ fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done
 
 # Benchmarks print medians and ratios to the reference measured in the same run.
-bench: deps all $(BUILD)/xmlbare
+bench: deps all $(BUILD)/xmlbare $(BUILD)/spawntime
 	bench/run
+
+$(BUILD)/spawntime: bench/spawntime.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) -O2 -o $@ $<
 
 $(BUILD)/xmlbare: bench/xmlbare.c
 	@mkdir -p $(@D)

@@ -20,12 +20,28 @@ function M.median(runs, fn, warm)
    return #t % 2 == 1 and t[mid] or (t[mid] + t[mid + 1]) / 2
 end
 
---- Median wall time of a shell command (stdout and stderr discarded).
-function M.command(runs, cmd, warm)
-   return M.median(runs, function()
-      local ok = os.execute(cmd .. " >/dev/null 2>&1")
-      if not ok then error("benchmark command failed: " .. cmd) end
-   end, warm)
+local SPAWNTIME = (os.getenv("VIRTCAPS_BUILD") or "build") .. "/spawntime"
+
+--- Median wall time of a command (after one untimed run unless warm ==
+-- false), its output discarded, its input from the file `input` or
+-- /dev/null. The command is words as a shell splits them, with leading
+-- VAR=value words for its environment; bench/spawntime.c runs it, so no
+-- shell is in the time.
+function M.command(runs, cmd, warm, input)
+   local env, words = {}, cmd
+   while true do
+      local assignment, rest = words:match("^([%w_]+=%S*)%s+(.*)$")
+      if not assignment then break end
+      env[#env + 1], words = assignment .. " ", rest
+   end
+   local line = string.format("%s%s %s%s%d %s", table.concat(env), SPAWNTIME, warm ~= false and "-w " or "",
+      input and ("-i '" .. input .. "' ") or "", runs, words)
+   local p = assert(io.popen(line))
+   local out = p:read("a")
+   local ok = p:close()
+   local t = tonumber(out)
+   if not ok or not t then error("benchmark command failed: " .. cmd) end
+   return t
 end
 
 function M.ms(seconds)

@@ -100,6 +100,16 @@ describe("probing a copy of the build machine", function()
       assert.same(caps.host, assert(virtcaps.parse(doc)).host)
    end)
 
+   it("formats straight from C with core.probe_xml, as probe then format", function()
+      local core = require "virtcaps.core"
+      local opts = { root = VM, arch = "x86_64", drivers = {} }
+      local doc = assert(core.probe_xml(opts))
+      assert.equal(caps:xml(), doc)
+      assert.matches("<arch>x86_64</arch>", doc, nil, true)
+      assert.error_matches(function() core.probe_xml { bogus = true } end, "unknown option 'bogus'", nil, true)
+      assert.error_matches(function() core.probe_xml({}, 2) end, "no more than 1 argument expected, got 2", nil, true)
+   end)
+
    it("reports clusters only when asked", function()
       local c = probe(VM, { clusters = true })
       assert.same({ sockets = 1, dies = 1, clusters = 1, cores = 2, threads = 1 }, c.host.cpu.topology)

@@ -80,15 +80,26 @@ describe("qemu answers cache", function()
       local file = cache .. "/" .. cache_files(cache)[1]
       local good = cjson.decode(support.read(file))
       assert.equal(emu, good.emulator)
+      local text = support.read(file)
+      local function edit(pattern, replacement)
+         local changed, n = text:gsub(pattern, replacement)
+         assert.equal(1, n, pattern)
+         return changed
+      end
       local bad = {
          "",
-         "{\"format\": 1, \"emulator\": ",
+         "{\"format\": 2, \"emulator\": ",
          "\0\1\2 not json",
-         support.read(file):gsub('"name":"isapc"', '"name":5'),
-         support.read(file):gsub(emu:gsub("%p", "%%%0"), "/usr/bin/qemu-system-x86_64"),
-         support.read(file):gsub('"format":1', '"format":2'),
-         support.read(file):gsub('"qemu":%[7', '"qemu":["7"'),
-         support.read(file):gsub('"tcg":true', '"tcg":1'),
+         edit('%["isapc",', '[5,'),
+         edit('%["isapc",null,', '["isapc",7,'),
+         edit('%["isapc",null,(%d+),', '["isapc",null,-%1,'),
+         edit('%["isapc",null,(%d+),(%a+),(%a+)%]', '["isapc",null,%1,%2]'),
+         edit('%["isapc",null,(%d+),(%a+),', '["isapc",null,%1,"%2",'),
+         edit('"machines":%[', '"machines":{"x":['):gsub("%]%}$", "]}}"),
+         edit(emu:gsub("%p", "%%%0"), "/usr/bin/qemu-system-x86_64"),
+         edit('"format":2', '"format":3'),
+         edit('"qemu":%[7', '"qemu":["7"'),
+         edit('"tcg":true', '"tcg":1'),
          string.rep("[", 5000),
       }
       for i, content in ipairs(bad) do
@@ -130,24 +141,24 @@ describe("qemu answers cache", function()
       assert(lfs.mkdir(cache))
       assert(fake.run("chmod 770 " .. cache))
       local caps = probe()
-      assert.same({ "qemu: not using the cache directory '" .. cache .. "': it must belong to this user and be "
-         .. "writable by nobody else; probing without a cache" }, support.driver_warnings(caps))
+      assert.same({ "cache: not using the cache directory '" .. cache .. "': it must belong to this user and be "
+         .. "writable by nobody else; probing without a cache" }, support.cache_warnings(caps))
       assert.equal(2, #caps.guests)
       assert(fake.run("chmod 700 " .. cache .. " && ln -s cache " .. dir .. "/link"))
       caps = probe { cache_dir = dir .. "/link" }
-      assert.same({ "qemu: cannot use the cache directory '" .. dir .. "/link': a symbolic link or not a "
-         .. "directory on the way; probing without a cache" }, support.driver_warnings(caps))
+      assert.same({ "cache: cannot use the cache directory '" .. dir .. "/link': a symbolic link or not a "
+         .. "directory on the way; probing without a cache" }, support.cache_warnings(caps))
       caps = probe { cache_dir = "relative/cache" }
-      assert.same({ "qemu: cache_dir 'relative/cache' is not an absolute path; probing without a cache" },
-         support.driver_warnings(caps))
+      assert.same({ "cache: cache_dir 'relative/cache' is not an absolute path; probing without a cache" },
+         support.cache_warnings(caps))
       caps = probe { cache_dir = dir .. "/../elsewhere" }
-      assert.same({ "qemu: the cache directory '" .. dir .. "/../elsewhere' has a '..' component or is too deep; "
-         .. "probing without a cache" }, support.driver_warnings(caps))
+      assert.same({ "cache: the cache directory '" .. dir .. "/../elsewhere' has a '..' component or is too deep; "
+         .. "probing without a cache" }, support.cache_warnings(caps))
       assert.equal(4, runs(dir))
       assert.same({}, cache_files(cache))
       -- "." components are harmless
       caps = probe { cache_dir = dir .. "/./cache/." }
-      assert.same({}, support.driver_warnings(caps))
+      assert.same({}, support.cache_warnings(caps))
       assert.equal(1, #cache_files(cache))
    end)
 
@@ -156,20 +167,20 @@ describe("qemu answers cache", function()
       assert(lfs.mkdir(dir .. "/user"))
       assert(fake.run("chown 65534 " .. dir .. "/user"))
       local caps = probe { cache_dir = dir .. "/user/cache" }
-      assert.same({ "qemu: not using the cache directory '" .. dir .. "/user/cache': a directory on its path "
-         .. "belongs to another user or is writable by others; probing without a cache" }, support.driver_warnings(caps))
+      assert.same({ "cache: not using the cache directory '" .. dir .. "/user/cache': a directory on its path "
+         .. "belongs to another user or is writable by others; probing without a cache" }, support.cache_warnings(caps))
       assert(fake.run("chown 0 " .. dir .. "/user && chmod 777 " .. dir .. "/user"))
       caps = probe { cache_dir = dir .. "/user/cache" }
-      assert.equal(1, #support.driver_warnings(caps))
+      assert.equal(1, #support.cache_warnings(caps))
       -- sticky and world-writable like /tmp is fine when what is inside is root's
       assert(fake.run("chmod 1777 " .. dir .. "/user"))
       caps = probe { cache_dir = dir .. "/user/cache" }
-      assert.same({}, support.driver_warnings(caps))
+      assert.same({}, support.cache_warnings(caps))
       assert.equal(1, #cache_files(dir .. "/user/cache"))
       -- a link on the way is refused too, even to a good directory
       assert(fake.run("ln -s user " .. dir .. "/via"))
       caps = probe { cache_dir = dir .. "/via/cache" }
-      assert.equal(1, #support.driver_warnings(caps))
+      assert.equal(1, #support.cache_warnings(caps))
    end)
 
    it("lives in $XDG_CACHE_HOME/virtcaps, or else ~/.cache/virtcaps", function()

@@ -40,6 +40,15 @@ local function probe(opts)
    return assert(virtcaps.probe(o))
 end
 
+-- The model a new process's probe names (prefix: a command to run it under).
+local function model_in_new_process(opts, prefix)
+   local script = string.format("print(assert(require('virtcaps').probe{drivers={}, %s}).host.cpu.model)", opts)
+   local ok, out = support.sh((prefix or "") .. " env LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='"
+      .. (os.getenv("VIRTCAPS_BUILD") or "build") .. "/?.so' lua5.4 -e \"" .. script .. "\"")
+   assert(ok, out)
+   return (out:gsub("\n$", ""))
+end
+
 -- The host CPU as the probe reports it, as plain data.
 local function cpu_of(caps)
    local c = {}
@@ -96,14 +105,34 @@ describe("host CPU name cache", function()
       probe { cache_dir = cache }
       local _, path = entry(cache, "^host%-cpu%-")
       rewrite(path, function(e) e.model = "Doctored" end)
-      local script = string.format("print(assert(require('virtcaps').probe{drivers={}, cache_dir='%s'}).host.cpu.model)",
-         cache)
       for cpu = 0, ncpus - 1 do
-         local ok, out = support.sh("taskset -c " .. cpu .. " env LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='"
-            .. (os.getenv("VIRTCAPS_BUILD") or "build") .. "/?.so' lua5.4 -e \"" .. script .. "\"")
-         assert(ok, out)
-         assert.equal("Doctored\n", out, "on CPU " .. cpu)
+         assert.equal("Doctored", model_in_new_process("cache_dir='" .. cache .. "'", "taskset -c " .. cpu), "on CPU " .. cpu)
       end
+   end)
+
+   it("keeps no name found with a database loaded before its files changed (a long-lived state)", function()
+      local map = dir .. "/cpu_map"
+      assert(support.tool("cp -a /usr/share/libvirt/cpu_map " .. map))
+      local opts = { cache_dir = cache, cpu_map = map }
+      local name = probe(opts).host.cpu.model
+      assert(support.tool(string.format("sed -i \"s/<model name='%s'>/<model name='Renamed'>/\" %s/x86_%s.xml", name, map,
+         name)))
+      -- this state keeps the database it loaded: the old name
+      assert.equal(name, probe(opts).host.cpu.model)
+      -- a new one reads the files as they are, and is not handed the old name from the cache
+      local new = string.format("cache_dir='%s', cpu_map='%s'", cache, map)
+      assert.equal("Renamed", model_in_new_process(new))
+      assert.equal("Renamed", model_in_new_process(new))
+      assert.equal("Renamed", entry(cache, "^host%-cpu%-").model)
+   end)
+
+   it("says once, whoever asked, why the cache directory is not used", function()
+      assert(lfs.mkdir(cache))
+      assert(support.tool("chmod 777 " .. cache))
+      assert.same({ "cache: not using the cache directory '" .. cache .. "': it must belong to this user and be "
+         .. "writable by nobody else; probing without a cache" }, support.cache_warnings(probe { cache_dir = cache }))
+      assert.same({}, entries(cache, "^[^.]"))
+      assert.same({}, support.cache_warnings(probe { cache = false, cache_dir = cache }))
    end)
 
    it("names the CPU afresh when the entry's key, leaves, MSR flag or build differ", function()
@@ -168,10 +197,14 @@ describe("host CPU name cache", function()
          "rm " .. map .. "/extra.xml",                                  -- and gone again
          "cp -p " .. map .. "/x86_Haswell.xml " .. map .. "/h && mv " .. map .. "/h " .. map .. "/x86_Haswell.xml",
       }
+      local new = string.format("cache_dir='%s', cpu_map='%s'", cache, map)
       for _, edit in ipairs(edits) do
          assert(support.tool(edit))
+         -- the doctored entry is not used; this state's database names it
          local caps = probe { cache_dir = cache, cpu_map = map }
          assert.equal(fresh.host.cpu.model, caps.host.cpu.model, edit)
+         -- a new state reads the changed files and keeps what it found
+         assert.equal(fresh.host.cpu.model, model_in_new_process(new), edit)
          assert.is_true(doctored_hit(), "the entry is used again after: " .. edit)
       end
       -- another database directory has its own entry

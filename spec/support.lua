@@ -91,6 +91,17 @@ function M.driver_warnings(caps)
    return out
 end
 
+--- The warnings about the cache directory in caps.warnings.
+function M.cache_warnings(caps)
+   local out = {}
+   for _, w in ipairs(caps.warnings) do
+      if w:find("^cache: ") then
+         out[#out + 1] = w
+      end
+   end
+   return out
+end
+
 --- The host probe's warnings in caps.warnings: without the drivers' and
 -- without the CPU model's for a fixture host (this machine's CPUID cannot
 -- name another host's CPU).

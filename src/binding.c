@@ -400,6 +400,35 @@ static int l_probe(lua_State *L)
 }
 
 /***
+ * Probes this host and formats the document at once, without building the
+ * tables (what `virtcaps` with no arguments prints); the warnings are left
+ * out, as `virsh capabilities` has none.
+ * @function probe_xml
+ * @tparam[opt] table opts as for probe
+ * @treturn[1] string
+ * @treturn[2] nil
+ * @treturn[2] string
+ */
+static int l_probe_xml(lua_State *L)
+{
+    vc_probe_opts opts;
+    check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    vc_error err;
+    vc_caps *caps = vc_probe(&opts, &err);
+    if (!caps)
+        return vc_lua_fail(L, &err);
+    vc_lua_own_caps(L, caps);
+    vc_buf *out = new_buffer(L);
+    if (vc_caps_validate(caps, &err) < 0 || vc_xml_write(caps, out, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    push_buffer(L, out);
+    vc_lua_release(L, -3);
+    return 1;
+}
+
+/***
  * The reference's `virsh nodeinfo` numbers for this host.
  * @function nodeinfo
  * @tparam[opt] table opts root, paths, arch, threads_per_subcore
@@ -489,7 +518,7 @@ static int l_set_metatables(lua_State *L)
 
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
-    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"nodeinfo", l_nodeinfo},
+    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"probe_xml", l_probe_xml}, {"nodeinfo", l_nodeinfo},
     {"signature", l_signature}, {"isatty", l_isatty},
     {"set_metatables", l_set_metatables}, {NULL, NULL},
 };

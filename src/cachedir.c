@@ -273,6 +273,8 @@ json_object *vc_cachedir_build_id(void)
 {
     build_note b = {.addr = (const void *)vc_cachedir_build_id};
     json_object *id = json_object_new_object();
+    if (!id)
+        return NULL;
     json_object_object_add(id, "version", json_object_new_string(VC_VERSION));
     dl_iterate_phdr(find_note, &b);
     if (b.hex[0]) {

@@ -151,6 +151,14 @@ vc_cpu_db *vc_cpu_db_new(const char *dir); /* NULL: VC_CPU_MAP_DIR; NULL on OOM 
 void vc_cpu_db_free(vc_cpu_db *db);
 const char *vc_cpu_db_dir(const vc_cpu_db *db);
 const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err);
+/* A digest of the files of a database directory as they are now: every
+ * file by name, device, inode, size, mode, mtime and ctime; -1 when the
+ * directory cannot be listed. */
+#define VC_CPU_DB_DIGEST 32
+int vc_cpu_db_files_digest(const char *dir, uint8_t out[VC_CPU_DB_DIGEST]);
+/* The digest of the files the loaded x86 map was read from (unchanged
+ * while they were read); false when not loaded or not known. */
+bool vc_cpu_db_x86_digest(const vc_cpu_db *db, uint8_t out[VC_CPU_DB_DIGEST]);
 const vc_ppc64_map *vc_cpu_db_ppc64(vc_cpu_db *db, vc_error *err);
 const vc_arm_map *vc_cpu_db_arm(vc_cpu_db *db, vc_error *err);
 

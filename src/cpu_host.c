@@ -92,7 +92,7 @@ typedef struct cpu_cache {
     vc_cachedir *dir;
     char name[128];
     json_object *coarse;    /* members an entry must have as they are: format, build, cpu_map */
-    uint8_t files[SHA256_DIGEST_SIZE];
+    uint8_t files[VC_CPU_DB_DIGEST];
 } cpu_cache;
 
 static int cmp_u32(const void *a, const void *b)
@@ -101,56 +101,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void hash_i64(struct sha256_ctx *h, int64_t v)
 {
     sha256_update(h, sizeof v, (const uint8_t *)&v);
-}
-
-/* The database's files as they are now; -1 when it cannot be listed. */
-static int hash_files(const char *dir, uint8_t out[SHA256_DIGEST_SIZE])
-{
-    DIR *d = opendir(dir);
-    vc_arena *a = vc_arena_new();
-    char **names = NULL;
-    size_t n = 0;
-    int rc = d && a ? 0 : -1;
-    const struct dirent *e;
-    while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        char **slot = VC_PUSH(a, names, n);
-        if (!slot || !(*slot = vc_strdup(a, e->d_name)))
-            rc = -1;
-    }
-    if (rc == 0) {
-        if (n > 0)
-            qsort(names, n, sizeof *names, cmp_name);
-        struct sha256_ctx h;
-        sha256_init(&h);
-        for (size_t i = 0; i < n; i++) {
-            struct stat st;
-            sha256_update(&h, strlen(names[i]) + 1, (const uint8_t *)names[i]);
-            if (fstatat(dirfd(d), names[i], &st, 0) < 0) {
-                hash_i64(&h, -errno);
-                continue;
-            }
-            const int64_t v[] = {(int64_t)st.st_dev,         (int64_t)st.st_ino,         (int64_t)st.st_size,
-                                 (int64_t)st.st_mode,        (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,
-                                 (int64_t)st.st_ctim.tv_sec, (int64_t)st.st_ctim.tv_nsec};
-            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
-                hash_i64(&h, v[j]);
-        }
-        sha256_digest(&h, SHA256_DIGEST_SIZE, out);
-    }
-    if (d)
-        closedir(d);
-    vc_arena_free(a);
-    return rc;
 }
 
 /* A cache for the database in dir; false when there is none to use. */
@@ -159,9 +112,12 @@ static bool cpu_cache_open(cpu_cache *c, const vc_probe_opts *opts, const char *
     memset(c, 0, sizeof *c);
     c->dir = opts ? opts->cache : NULL;
     json_object *build;
-    if (vc_cachedir_fd(c->dir) < 0 || hash_files(dir, c->files) < 0 || !(build = vc_cachedir_build_id()))
+    if (vc_cachedir_fd(c->dir) < 0 || vc_cpu_db_files_digest(dir, c->files) < 0 || !(build = vc_cachedir_build_id()))
         return false;
-    c->coarse = json_object_new_object();
+    if (!(c->coarse = json_object_new_object())) {
+        json_object_put(build);
+        return false;
+    }
     json_object_object_add(c->coarse, "format", json_object_new_int(CPU_CACHE_FORMAT));
     json_object_object_add(c->coarse, "build", build);
     json_object_object_add(c->coarse, "cpu_map", json_object_new_string(dir));
@@ -252,16 +208,29 @@ static json_object *string_or_null(const char *s)
 }
 
 /* Keeps what naming the CPU found, for the data it was found from. */
-static void cpu_cache_store(cpu_cache *c, const vc_x86_map *map, const vc_cpudata *d, bool msr_wanted,
-                            const vc_cpu *cpu, vc_arena *a)
+static void cpu_cache_store(cpu_cache *c, const vc_cpu_db *db, const vc_x86_map *map, const vc_cpudata *d,
+                            bool msr_wanted, const vc_cpu *cpu, vc_arena *a)
 {
+    uint8_t loaded[VC_CPU_DB_DIGEST];
     size_t nleaves;
-    uint32_t *leaves = c->coarse ? map_leaves(map, a, &nleaves) : NULL;
+    /* A map loaded before its files changed (a long-lived Lua state) named
+     * the CPU by the old files: that name is not kept under the new ones. */
+    if (!c->coarse || !vc_cpu_db_x86_digest(db, loaded) || memcmp(loaded, c->files, sizeof loaded) != 0)
+        return;
+    uint32_t *leaves = map_leaves(map, a, &nleaves);
     if (!leaves || nleaves > CPU_CACHE_MAX_LEAVES)
         return;
     char key[2 * SHA256_DIGEST_SIZE + 1];
     cpu_key(c, leaves, nleaves, d, msr_wanted, key);
-    json_object *doc = json_object_new_object(), *list = json_object_new_array(), *features = json_object_new_array();
+    json_object *doc = json_object_new_object(), *list = json_object_new_array(), *features = json_object_new_array(),
+                *sig = cpu->has_signature ? json_object_new_array() : NULL;
+    if (!doc || !list || !features || (cpu->has_signature && !sig)) {
+        json_object_put(doc);
+        json_object_put(list);
+        json_object_put(features);
+        json_object_put(sig);
+        return;
+    }
     json_object_object_foreach(c->coarse, k, v)
     {
         json_object_object_add(doc, k, json_object_get(v));
@@ -273,8 +242,7 @@ static void cpu_cache_store(cpu_cache *c, const vc_x86_map *map, const vc_cpudat
     json_object_object_add(doc, "msr", json_object_new_boolean(msr_wanted));
     json_object_object_add(doc, "model", string_or_null(cpu->model));
     json_object_object_add(doc, "vendor", string_or_null(cpu->vendor));
-    if (cpu->has_signature) {
-        json_object *sig = json_object_new_array();
+    if (sig) {
         json_object_array_add(sig, json_object_new_int64(cpu->sig_family));
         json_object_array_add(sig, json_object_new_int64(cpu->sig_model));
         json_object_array_add(sig, json_object_new_int64(cpu->sig_stepping));
@@ -473,7 +441,7 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
     }
     *cpu = found;
     if (!dump)
-        cpu_cache_store(&cache, map, &data, msr_wanted, cpu, a);
+        cpu_cache_store(&cache, db, map, &data, msr_wanted, cpu, a);
     rc = msr_err.code != VC_OK
              ? warn(caps, err, "IA32_ARCH_CAPABILITIES not read, its features are not listed", msr_err.msg)
              : 0;

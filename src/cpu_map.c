@@ -7,12 +7,16 @@
  * register words the database refers to, so that decoding is bit arithmetic. */
 #include "cpu.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAP_FILE_MAX ((size_t)16 * 1024 * 1024)
 #define MAP_MAX_ITEMS 100000
@@ -26,6 +30,8 @@ struct vc_cpu_db {
     vc_x86_map *x86;
     vc_ppc64_map *ppc64;
     vc_arm_map *arm;
+    uint8_t x86_digest[VC_CPU_DB_DIGEST];
+    bool x86_digest_known;
 };
 
 vc_cpu_db *vc_cpu_db_new(const char *dir)
@@ -710,6 +716,8 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err)
     loader L = {.a = a, .err = err, .dir = db->dir, .vendor = x86_vendor, .feature = x86_feature,
                 .model = x86_model_fn, .state = &S};
     vc_x86_map *map = NULL;
+    uint8_t before[VC_CPU_DB_DIGEST];
+    bool known = vc_cpu_db_files_digest(db->dir, before) == 0;
     err->code = VC_OK;
     if (load_arch(&L, "x86") == 0 && !(map = x86_finish(&L, &S)) && err->code == VC_OK)
         vc_oom(err);
@@ -719,7 +727,68 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err)
     }
     db->x86_arena = a;
     db->x86 = map;
+    db->x86_digest_known = known && vc_cpu_db_files_digest(db->dir, db->x86_digest) == 0 &&
+                           memcmp(before, db->x86_digest, sizeof before) == 0;
     return map;
+}
+
+bool vc_cpu_db_x86_digest(const vc_cpu_db *db, uint8_t out[VC_CPU_DB_DIGEST])
+{
+    if (!db->x86 || !db->x86_digest_known)
+        return false;
+    memcpy(out, db->x86_digest, VC_CPU_DB_DIGEST);
+    return true;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void digest_i64(struct sha256_ctx *h, int64_t v)
+{
+    sha256_update(h, sizeof v, (const uint8_t *)&v);
+}
+
+int vc_cpu_db_files_digest(const char *dir, uint8_t out[VC_CPU_DB_DIGEST])
+{
+    DIR *d = opendir(dir);
+    vc_arena *a = vc_arena_new();
+    char **names = NULL;
+    size_t n = 0;
+    int rc = d && a ? 0 : -1;
+    const struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char **slot = VC_PUSH(a, names, n);
+        if (!slot || !(*slot = vc_strdup(a, e->d_name)))
+            rc = -1;
+    }
+    if (rc == 0) {
+        if (n > 0)
+            qsort(names, n, sizeof *names, cmp_name);
+        struct sha256_ctx h;
+        sha256_init(&h);
+        for (size_t i = 0; i < n; i++) {
+            struct stat st;
+            sha256_update(&h, strlen(names[i]) + 1, (const uint8_t *)names[i]);
+            if (fstatat(dirfd(d), names[i], &st, 0) < 0) {
+                digest_i64(&h, -errno);
+                continue;
+            }
+            const int64_t v[] = {(int64_t)st.st_dev,         (int64_t)st.st_ino,         (int64_t)st.st_size,
+                                 (int64_t)st.st_mode,        (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,
+                                 (int64_t)st.st_ctim.tv_sec, (int64_t)st.st_ctim.tv_nsec};
+            for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+                digest_i64(&h, v[j]);
+        }
+        sha256_digest(&h, VC_CPU_DB_DIGEST, out);
+    }
+    if (d)
+        closedir(d);
+    vc_arena_free(a);
+    return rc;
 }
 
 const vc_x86_feature *vc_x86_feature_find(const vc_x86_map *map, const char *name)

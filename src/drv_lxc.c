@@ -46,11 +46,20 @@ static int try_unshare(void *unused)
 /* virProcessNamespaceAvailable creates them: a child tries, and says. The
  * child shares our memory and we sleep until it exits (as posix_spawn
  * does): copying a large process's page tables for fork() cost more than
- * the rest of the driver. Its stack is ours, unused while we wait. */
+ * the rest of the driver. Its stack is ours, unused while we wait. Every
+ * signal stays blocked in the child, so that no handler of the host
+ * program runs on our memory there; its errno is ours, so ours is kept. */
 static bool can_unshare(void)
 {
     _Alignas(16) char stack[32 * 1024];
-    pid_t pid = clone(try_unshare, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+    sigset_t all, old;
+    sigfillset(&all);
+    int saved = errno;
+    bool blocked = pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
+    pid_t pid = blocked ? clone(try_unshare, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL) : -1;
+    if (blocked)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
     if (pid < 0)
         return false;
     int status;
@@ -58,6 +67,7 @@ static bool can_unshare(void)
     do
         got = waitpid(pid, &status, 0);
     while (got < 0 && errno == EINTR);
+    errno = saved;
     return got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 

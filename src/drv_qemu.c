@@ -288,11 +288,6 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         rc = vc_oom(err);
         goto out;
     }
-    if (!(opts && opts->no_cache) && vc_cachedir_fd(cache) < 0 && cache &&
-        vc_caps_warn(caps, "qemu: %s; probing without a cache", cache->why) < 0) {
-        rc = vc_oom(err);
-        goto out;
-    }
     for (size_t e = 0; e < p->nemus; e++) {
         emulator *em = &p->emus[e];
         if (stat(em->file, &em->st) < 0)

@@ -199,7 +199,12 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
     vc_cachedir cache;
     vc_cachedir_init(&cache, opts);
     with_cache.cache = &cache;
-    if (vc_probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0) {
+    int rc = vc_probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0 ? -1 : 0;
+    /* Whoever wanted the cache first found it refused: said once, for all. */
+    if (rc == 0 && cache.tried && cache.dirfd < 0 && cache.why[0] &&
+        vc_caps_warn(caps, "cache: %s; probing without a cache", cache.why) < 0)
+        rc = vc_oom(err);
+    if (rc < 0) {
         vc_caps_free(caps);
         caps = NULL;
     }

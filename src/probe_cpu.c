@@ -728,6 +728,8 @@ static json_object *tsc_key(vc_hostctx *h, const char *dev, int kvm)
         fstat(kvm, &st) < 0)
         return NULL;
     json_object *k = json_object_new_object();
+    if (!k)
+        return NULL;
     json_object_object_add(k, "format", json_object_new_int(1));
     json_object_object_add(k, "boot_id", json_object_new_string(boot));
     json_object_object_add(k, "kvm", json_object_new_string(dev));

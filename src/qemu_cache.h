@@ -9,7 +9,7 @@
 
 #include <sys/stat.h>
 
-#define VC_QCACHE_FORMAT 1
+#define VC_QCACHE_FORMAT 2
 
 /* 1 and *out (machines in the arena, in the reference's order) on a hit for
  * this emulator as it is now; 0 when absent, stale or unreadable. */

@@ -57,7 +57,9 @@ static void pusher_open(pusher *p, lua_State *L, bool metas)
     for (int k = 0; k < NKEYS; k++)
         lua_pushstring(L, key_names[k]);
     p->metas = false;
-    if (metas && lua_getfield(L, LUA_REGISTRYINDEX, VC_METATABLES_KEY) == LUA_TTABLE) {
+    if (!metas)
+        return;
+    if (lua_getfield(L, LUA_REGISTRYINDEX, VC_METATABLES_KEY) == LUA_TTABLE) {
         int t = lua_gettop(L);
         for (int m = 0; m < NMETAS; m++)
             lua_getfield(L, t, meta_names[m]);

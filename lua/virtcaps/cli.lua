@@ -154,44 +154,48 @@ local function read_file(path)
    return data
 end
 
--- The capabilities to work on: --caps FILE, or this host (with a progress
--- line on a terminal: the first probe of QEMU binaries takes seconds).
--- plain: virtcaps.core's tables, without virtcaps' methods (and without
--- loading it), for printing the document.
-local function get_caps(ctx, opts, plain)
-   local lib = plain and core or require "virtcaps"
-   if opts.caps then
-      local caps, err = lib.load(opts.caps)
-      if not caps then
-         return nil, err
-      end
-      return caps
-   end
+-- probe() of this host, with a progress line on a terminal: the first
+-- probe of QEMU binaries takes seconds.
+local function probing(ctx, probe)
    local tty = ctx.isatty and ctx.isatty(2)
    if tty then
       ctx.stderr:write(ctx.prog, ": probing this host (the first run asks every QEMU binary; later runs use the cache)...")
       ctx.stderr:flush()
    end
-   local caps, err = lib.probe()
+   local result, err = probe()
    if tty then
       ctx.stderr:write("\r\27[K")
    end
-   return caps, err
+   return result, err
+end
+
+-- The capabilities to work on: --caps FILE, or this host. plain:
+-- virtcaps.core's tables, without virtcaps' methods (and without loading
+-- it), for printing the document.
+local function get_caps(ctx, opts, plain)
+   local lib = plain and core or require "virtcaps"
+   if opts.caps then
+      return lib.load(opts.caps)
+   end
+   return probing(ctx, lib.probe)
 end
 
 local function xml_output(ctx, opts)
-   local caps, err = get_caps(ctx, opts, true)
-   if not caps then
+   local out, err
+   if opts.json or opts.caps then
+      out, err = get_caps(ctx, opts, true)
+      if out then
+         out = opts.json and encode(model_json(out)) .. "\n" or core.format(out)
+      end
+   else
+      -- The document straight from C; virsh prints it followed by an empty line.
+      out, err = probing(ctx, core.probe_xml)
+      out = out and out .. "\n\n"
+   end
+   if not out then
       return fail(ctx, 2, err)
    end
-   if opts.json then
-      write(ctx, encode(model_json(caps)), "\n")
-   elseif opts.caps then
-      write(ctx, core.format(caps))
-   else
-      -- virsh prints the document followed by an empty line.
-      write(ctx, core.format(caps), "\n\n")
-   end
+   write(ctx, out)
    return 0
 end
 

@@ -632,6 +632,15 @@ M.format = core.format
 -- @treturn[2] string
 M.probe = core.probe
 
+--- Probes this host and gives the document, without building the tables
+-- (what `virtcaps` with no arguments prints; the warnings are left out).
+-- @function probe_xml
+-- @tparam[opt] table opts as for probe
+-- @treturn[1] string
+-- @treturn[2] nil
+-- @treturn[2] string
+M.probe_xml = core.probe_xml
+
 --- XPath 1.0 over any XML document, parsed safely (no DTD, no network).
 -- A node-set gives a list of strings: attribute and text values, elements
 -- as markup (what `xmllint --xpath` prints); other results give the string,
@@ -689,6 +698,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   caps = virtcaps.load(path)           a capabilities document from a file
   caps = virtcaps.parse(xml)           ... from a string
   virtcaps.format(caps)  caps:xml()    the document, as virsh prints it
+  virtcaps.probe_xml([opts])           this host's document, without the tables
   tostring(caps), caps.guests[1], caps.host.topology.cells[1]   summaries
 
   for g, i in caps:guests{arch="x86_64", domain="kvm"} do ... end

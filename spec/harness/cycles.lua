@@ -16,6 +16,7 @@ local early
 for i = 1, n do
    local probed = assert(virtcaps.probe())
    assert(virtcaps.parse(probed:xml()))
+   assert(virtcaps.parse(assert(virtcaps.probe_xml())))
    local caps = assert(virtcaps.parse(doc))
    assert(virtcaps.format(caps) == doc)
    assert(not virtcaps.parse(doc:sub(1, #doc // 2)))
