@@ -65,6 +65,25 @@ function M.machine()
    return string.format("%s, %s CPUs, Linux %s", cpu:gsub("^%s+", ""), n, kernel)
 end
 
+--- A state directory for the reference's embedded QEMU driver (created when
+-- missing) whose QEMU runs as root. Its cache of QEMU answers stays valid only
+-- while the QEMU user can open /dev/kvm; on this machine /dev/kvm is root's
+-- alone (no kvm group), and with Debian's default user (libvirt-qemu) every
+-- run would probe the KVM emulators again. A host where that user is in the
+-- kvm group behaves like this root.
+function M.reference_root(dir)
+   assert(os.execute("mkdir -p '" .. dir .. "/etc'"))
+   local f = assert(io.open(dir .. "/etc/qemu.conf", "w"))
+   f:write('user = "root"\ngroup = "root"\n')
+   f:close()
+   return dir
+end
+
+--- The reference's `virsh capabilities` for an embedded driver state directory.
+function M.virsh_capabilities(root)
+   return "virsh -c 'qemu:///embed?root=" .. root .. "' capabilities"
+end
+
 function M.have(cmd)
    return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
 end

@@ -16,10 +16,10 @@ if lib.have("lscpu") then
    refs[#refs + 1] = { name = "lscpu", time = lib.command(20, "lscpu") }
 end
 if lib.have("virsh") then
-   local root = io.popen("mkdir -p build/reference-root && realpath build/reference-root"):read("l")
-   -- The first run fills the reference's capabilities cache; the runs measured are warm.
-   refs[#refs + 1] = { name = "virsh capabilities (warm)",
-      time = lib.command(3, "virsh -c 'qemu:///embed?root=" .. root .. "' capabilities") }
+   local root = lib.reference_root(io.popen("mkdir -p build/bench-reference-root && realpath build/bench-reference-root"):read("l"))
+   -- The first runs fill the reference's capabilities cache; the runs measured are warm.
+   lib.command(1, lib.virsh_capabilities(root), false)
+   refs[#refs + 1] = { name = "virsh capabilities (warm)", time = lib.command(9, lib.virsh_capabilities(root)) }
 else
    print("virsh is not installed (make reference-deps): no ratio to the reference")
 end
