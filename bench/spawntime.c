@@ -64,18 +64,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: spawntime [-w] [-i FILE] RUNS PROG [ARG...]\n");
         return 2;
     }
-    int runs = atoi(argv[optind]);
+    char *end;
+    long runs = strtol(argv[optind], &end, 10);
     char **cmd = argv + optind + 1;
-    if (runs < 1)
-        runs = 1;
+    if (*end || runs < 1 || runs > 100000) {
+        fprintf(stderr, "spawntime: RUNS must be a number from 1 to 100000\n");
+        return 2;
+    }
     double *t = malloc((size_t)runs * sizeof *t);
     if (!t)
         return 2;
     if (warm && run(cmd, input) < 0) {
         fprintf(stderr, "spawntime: %s failed\n", cmd[0]);
+        free(t);
         return 1;
     }
-    for (int i = 0; i < runs; i++) {
+    for (long i = 0; i < runs; i++) {
         if ((t[i] = run(cmd, input)) < 0) {
             fprintf(stderr, "spawntime: %s failed\n", cmd[0]);
             free(t);

@@ -124,6 +124,8 @@ describe("host CPU name cache", function()
       assert.equal("Renamed", model_in_new_process(new))
       assert.equal("Renamed", model_in_new_process(new))
       assert.equal("Renamed", entry(cache, "^host%-cpu%-").model)
+      -- nor is this state handed the new files' name: it keeps to its database
+      assert.equal(name, probe(opts).host.cpu.model)
    end)
 
    it("says once, whoever asked, why the cache directory is not used", function()
@@ -197,15 +199,20 @@ describe("host CPU name cache", function()
          "rm " .. map .. "/extra.xml",                                  -- and gone again
          "cp -p " .. map .. "/x86_Haswell.xml " .. map .. "/h && mv " .. map .. "/h " .. map .. "/x86_Haswell.xml",
       }
+      -- new states from here: this one keeps the database it loaded
       local new = string.format("cache_dir='%s', cpu_map='%s'", cache, map)
+      local function doctor()
+         rewrite(select(2, entry(cache, "^host%-cpu%-")), function(e) e.model = "Doctored" end)
+      end
       for _, edit in ipairs(edits) do
+         doctor()
          assert(support.tool(edit))
-         -- the doctored entry is not used; this state's database names it
-         local caps = probe { cache_dir = cache, cpu_map = map }
-         assert.equal(fresh.host.cpu.model, caps.host.cpu.model, edit)
-         -- a new state reads the changed files and keeps what it found
+         -- the doctored entry is not used: the CPU is named afresh, and kept
          assert.equal(fresh.host.cpu.model, model_in_new_process(new), edit)
-         assert.is_true(doctored_hit(), "the entry is used again after: " .. edit)
+         doctor()
+         assert.equal("Doctored", model_in_new_process(new), "the entry is used again after: " .. edit)
+         -- this state no longer uses the cache: its database is not the files'
+         assert.equal(fresh.host.cpu.model, probe({ cache_dir = cache, cpu_map = map }).host.cpu.model, edit)
       end
       -- another database directory has its own entry
       probe { cache_dir = cache }

@@ -420,8 +420,10 @@ static int l_probe_xml(lua_State *L)
     if (!caps)
         return vc_lua_fail(L, &err);
     vc_lua_own_caps(L, caps);
+    if (vc_caps_validate(caps, &err) < 0)
+        return vc_lua_fail(L, &err);
     vc_buf *out = new_buffer(L);
-    if (vc_caps_validate(caps, &err) < 0 || vc_xml_write(caps, out, &err) < 0)
+    if (vc_xml_write(caps, out, &err) < 0)
         return luaL_error(L, "%s", err.msg);
     push_buffer(L, out);
     vc_lua_release(L, -3);

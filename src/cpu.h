@@ -156,6 +156,7 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err);
  * directory cannot be listed. */
 #define VC_CPU_DB_DIGEST 32
 int vc_cpu_db_files_digest(const char *dir, uint8_t out[VC_CPU_DB_DIGEST]);
+bool vc_cpu_db_x86_loaded(const vc_cpu_db *db);
 /* The digest of the files the loaded x86 map was read from (unchanged
  * while they were read); false when not loaded or not known. */
 bool vc_cpu_db_x86_digest(const vc_cpu_db *db, uint8_t out[VC_CPU_DB_DIGEST]);

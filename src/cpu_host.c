@@ -208,14 +208,33 @@ static json_object *string_or_null(const char *s)
 }
 
 /* Keeps what naming the CPU found, for the data it was found from. */
+/* Adds v (false when it was wanted and could not be made). */
+static bool put(json_object *o, const char *key, json_object *v, bool wanted)
+{
+    json_object_object_add(o, key, v);
+    return v || !wanted;
+}
+
+static bool append(json_object *array, json_object *v)
+{
+    json_object_array_add(array, v);
+    return v != NULL;
+}
+
+/* Whether the state's database was read from the files the cache is open for. */
+static bool same_files(const vc_cpu_db *db, const cpu_cache *c)
+{
+    uint8_t loaded[VC_CPU_DB_DIGEST];
+    return c->coarse && vc_cpu_db_x86_digest(db, loaded) && memcmp(loaded, c->files, sizeof loaded) == 0;
+}
+
 static void cpu_cache_store(cpu_cache *c, const vc_cpu_db *db, const vc_x86_map *map, const vc_cpudata *d,
                             bool msr_wanted, const vc_cpu *cpu, vc_arena *a)
 {
-    uint8_t loaded[VC_CPU_DB_DIGEST];
     size_t nleaves;
     /* A map loaded before its files changed (a long-lived Lua state) named
      * the CPU by the old files: that name is not kept under the new ones. */
-    if (!c->coarse || !vc_cpu_db_x86_digest(db, loaded) || memcmp(loaded, c->files, sizeof loaded) != 0)
+    if (!same_files(db, c))
         return;
     uint32_t *leaves = map_leaves(map, a, &nleaves);
     if (!leaves || nleaves > CPU_CACHE_MAX_LEAVES)
@@ -235,23 +254,25 @@ static void cpu_cache_store(cpu_cache *c, const vc_cpu_db *db, const vc_x86_map 
     {
         json_object_object_add(doc, k, json_object_get(v));
     }
-    json_object_object_add(doc, "key", json_object_new_string(key));
+    /* Every value must have been made: a null would be read back as an answer. */
+    bool ok = put(doc, "key", json_object_new_string(key), true);
     for (size_t i = 0; i < nleaves; i++)
-        json_object_array_add(list, json_object_new_int64(leaves[i]));
+        ok = append(list, json_object_new_int64(leaves[i])) && ok;
     json_object_object_add(doc, "leaves", list);
-    json_object_object_add(doc, "msr", json_object_new_boolean(msr_wanted));
-    json_object_object_add(doc, "model", string_or_null(cpu->model));
-    json_object_object_add(doc, "vendor", string_or_null(cpu->vendor));
+    ok = put(doc, "msr", json_object_new_boolean(msr_wanted), true) && ok;
+    ok = put(doc, "model", string_or_null(cpu->model), cpu->model != NULL) && ok;
+    ok = put(doc, "vendor", string_or_null(cpu->vendor), cpu->vendor != NULL) && ok;
     if (sig) {
-        json_object_array_add(sig, json_object_new_int64(cpu->sig_family));
-        json_object_array_add(sig, json_object_new_int64(cpu->sig_model));
-        json_object_array_add(sig, json_object_new_int64(cpu->sig_stepping));
+        ok = append(sig, json_object_new_int64(cpu->sig_family)) && ok;
+        ok = append(sig, json_object_new_int64(cpu->sig_model)) && ok;
+        ok = append(sig, json_object_new_int64(cpu->sig_stepping)) && ok;
         json_object_object_add(doc, "signature", sig);
     }
     for (size_t i = 0; i < cpu->nfeatures; i++)
-        json_object_array_add(features, json_object_new_string(cpu->features[i].name));
+        ok = append(features, json_object_new_string(cpu->features[i].name)) && ok;
     json_object_object_add(doc, "features", features);
-    vc_cachedir_store(c->dir, c->name, doc); /* a cache that cannot be written is no error */
+    if (ok)
+        vc_cachedir_store(c->dir, c->name, doc); /* a cache that cannot be written is no error */
     json_object_put(doc);
 }
 
@@ -399,8 +420,16 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
                     "CPUID is read on this machine only, and the probe looks at another (give opts.cpuid)");
     vc_error e, msr_err = {0};
     cpu_cache cache = {0};
+    bool cached = !dump && cpu_cache_open(&cache, opts, vc_cpu_db_dir(db));
+    bool loaded = vc_cpu_db_x86_loaded(db);
+    /* A Lua state keeps the database it loaded: only entries made from the
+     * same files are its answers. */
+    if (cached && loaded && !same_files(db, &cache)) {
+        cpu_cache_close(&cache);
+        cached = false;
+    }
     /* This CPU's name as last found, when nothing it depends on changed. */
-    if (!dump && cpu_cache_open(&cache, opts, vc_cpu_db_dir(db)) && cpu_cache_load(&cache, cpu, a, &msr_err)) {
+    if (cached && cpu_cache_load(&cache, cpu, a, &msr_err)) {
         cpu_cache_close(&cache);
         if (msr_err.code != VC_OK)
             return warn(caps, err, "IA32_ARCH_CAPABILITIES not read, its features are not listed", msr_err.msg);

@@ -716,6 +716,8 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err)
     loader L = {.a = a, .err = err, .dir = db->dir, .vendor = x86_vendor, .feature = x86_feature,
                 .model = x86_model_fn, .state = &S};
     vc_x86_map *map = NULL;
+    /* The files as they were before and after reading them, so that what
+     * was found with this map can be kept for exactly those files. */
     uint8_t before[VC_CPU_DB_DIGEST];
     bool known = vc_cpu_db_files_digest(db->dir, before) == 0;
     err->code = VC_OK;
@@ -730,6 +732,11 @@ const vc_x86_map *vc_cpu_db_x86(vc_cpu_db *db, vc_error *err)
     db->x86_digest_known = known && vc_cpu_db_files_digest(db->dir, db->x86_digest) == 0 &&
                            memcmp(before, db->x86_digest, sizeof before) == 0;
     return map;
+}
+
+bool vc_cpu_db_x86_loaded(const vc_cpu_db *db)
+{
+    return db->x86 != NULL;
 }
 
 bool vc_cpu_db_x86_digest(const vc_cpu_db *db, uint8_t out[VC_CPU_DB_DIGEST])

@@ -67,13 +67,13 @@ static bool read_machines(vc_arena *a, json_object *rows, vc_qmp_info *out)
                     *cpus = json_object_array_get_idx(row, 2), *is_default = json_object_array_get_idx(row, 3),
                     *deprecated = json_object_array_get_idx(row, 4);
         vc_qmp_machine *m = &out->machines[i];
-        if (!json_object_is_type(name, json_type_string) ||
-            !(json_object_is_type(alias, json_type_null) || json_object_is_type(alias, json_type_string)) ||
-            !json_object_is_type(cpus, json_type_int) || json_object_get_int64(cpus) < 0 ||
-            json_object_get_int64(cpus) > INT32_MAX || !json_object_is_type(is_default, json_type_boolean) ||
-            !json_object_is_type(deprecated, json_type_boolean) ||
-            !(m->name = vc_strdup(a, json_object_get_string(name))) ||
-            (alias && !(m->alias = vc_strdup(a, json_object_get_string(alias)))))
+        const char *name_s, *alias_s;
+        vc_error e;
+        if (vc_qmp_name(name, "name", true, &name_s, "cache", &e) < 0 ||
+            vc_qmp_name(alias, "alias", false, &alias_s, "cache", &e) < 0 || !json_object_is_type(cpus, json_type_int) ||
+            json_object_get_int64(cpus) < 0 || json_object_get_int64(cpus) > INT32_MAX ||
+            !json_object_is_type(is_default, json_type_boolean) || !json_object_is_type(deprecated, json_type_boolean) ||
+            !(m->name = vc_strdup(a, name_s)) || (alias_s && !(m->alias = vc_strdup(a, alias_s))))
             return false;
         m->cpu_max = json_object_get_int64(cpus);
         m->is_default = json_object_get_boolean(is_default);

@@ -15,9 +15,15 @@ enum { R_CAPS, R_MACHINES, R_ACCELS, R_QUIT, R_COUNT };
 static int get_name(json_object *o, const char *key, bool required, const char **out, const char *what,
                     vc_error *err)
 {
-    json_object *v;
+    json_object *v = NULL;
+    json_object_object_get_ex(o, key, &v);
+    return vc_qmp_name(v, key, required, out, what, err);
+}
+
+int vc_qmp_name(json_object *v, const char *key, bool required, const char **out, const char *what, vc_error *err)
+{
     *out = NULL;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
+    if (json_object_is_type(v, json_type_null)) {
         if (required)
             return vc_fail(err, VC_EINPUT, "%s: '%s' is missing", what, key);
         return 0;

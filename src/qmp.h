@@ -37,9 +37,14 @@ int vc_qmp_parse_session(vc_arena *a, const char *data, size_t len, vc_qmp_info 
 /* One query-machines reply document, {"return": [...]}. */
 int vc_qmp_parse_machines(vc_arena *a, const char *data, size_t len, vc_qmp_info *out, vc_error *err);
 
-/* A query-machines list already parsed as JSON (the cache stores them so). */
+/* A query-machines list already parsed as JSON. */
 struct json_object;
 int vc_qmp_read_machines(vc_arena *a, struct json_object *list, vc_qmp_info *out, vc_error *err);
+/* A machine's name or alias (v, NULL when absent) as QEMU may give it: a
+ * string of 1 to VC_QMP_MAX_NAME bytes without control characters; *out
+ * NULL when absent and not required. what and key name it in messages. */
+int vc_qmp_name(struct json_object *v, const char *key, bool required, const char **out, const char *what,
+                vc_error *err);
 
 /* The reference's order (virQEMUCapsProbeQMPMachineTypes): "none" dropped,
  * then the preferred machine (by name or alias; the last match), or else
