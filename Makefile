@@ -112,11 +112,11 @@ fuzz: deps $(FUZZERS)
 bench: deps all $(BUILD)/xmlbare $(BUILD)/spawntime
 	bench/run
 
-$(BUILD)/spawntime: bench/spawntime.c
+$(BUILD)/spawntime: bench/spawntime.c bench/timing.h
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 -o $@ $<
 
-$(BUILD)/xmlbare: bench/xmlbare.c
+$(BUILD)/xmlbare: bench/xmlbare.c bench/timing.h
 	@mkdir -p $(@D)
 	$(CC) $(WARN) -O2 $(XML_CFLAGS) -o $@ $< $(XML_LIBS)
 

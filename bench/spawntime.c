@@ -4,29 +4,15 @@
  * input from FILE (default /dev/null) and its output thrown away, and
  * prints the median wall time of one run in seconds. Exits 1 when a run
  * fails, 2 on bad usage. */
+#include "timing.h"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* One run: its wall time, or a negative number when it failed. */
 static double run(char **argv, const char *input)
@@ -86,8 +72,7 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp);
-    printf("%.9f\n", runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2);
+    printf("%.9f\n", median(t, (size_t)runs));
     free(t);
     return 0;
 }

@@ -1,22 +1,9 @@
 /* The baseline for bench/xml.lua: libxml2 parsing the same bytes into a tree
  * and freeing it, nothing else. Prints the median seconds of one parse. */
+#include "timing.h"
+
 #include <libxml/parser.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv)
 {
@@ -44,8 +31,7 @@ int main(int argc, char **argv)
         xmlFreeDoc(doc);
         t[i] = now() - t0;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp);
-    printf("%.9f\n", t[runs / 2]);
+    printf("%.9f\n", median(t, (size_t)runs));
     free(t);
     return 0;
 }

@@ -389,14 +389,21 @@ static void read_probe_options(lua_State *L, vc_probe_opts *opts)
  * @treturn[2] nil
  * @treturn[2] string
  */
-static int l_probe(lua_State *L)
+/* The probe asked for by probe's and probe_xml's arguments. */
+static vc_caps *probe_from_args(lua_State *L, vc_error *err)
 {
     vc_probe_opts opts;
     check_nargs(L, 1);
     read_probe_options(L, &opts);
     opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    return vc_probe(&opts, err);
+}
+
+static int l_probe(lua_State *L)
+{
     vc_error err;
-    return push_caps_result(L, vc_probe(&opts, &err), &err);
+    vc_caps *caps = probe_from_args(L, &err);
+    return push_caps_result(L, caps, &err);
 }
 
 /***
@@ -411,12 +418,8 @@ static int l_probe(lua_State *L)
  */
 static int l_probe_xml(lua_State *L)
 {
-    vc_probe_opts opts;
-    check_nargs(L, 1);
-    read_probe_options(L, &opts);
-    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
     vc_error err;
-    vc_caps *caps = vc_probe(&opts, &err);
+    vc_caps *caps = probe_from_args(L, &err);
     if (!caps)
         return vc_lua_fail(L, &err);
     vc_lua_own_caps(L, caps);
