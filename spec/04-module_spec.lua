@@ -21,8 +21,7 @@ describe("the virtcaps module", function()
    end)
 
    it("is the build under test", function()
-      local build = os.getenv("VIRTCAPS_BUILD") or "build"
-      assert.equal(build .. "/virtcaps/core.so", package.searchpath("virtcaps.core", package.cpath))
+      assert.equal(support.BUILD .. "/virtcaps/core.so", package.searchpath("virtcaps.core", package.cpath))
    end)
 
    it("has versions", function()
@@ -62,8 +61,7 @@ describe("the virtcaps module", function()
          end
       end
       -- without virtcaps loaded, the core's tables are plain
-      local lua = "LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='" .. (os.getenv("VIRTCAPS_BUILD") or "build")
-         .. "/?.so' lua5.4 -e \"local core = require 'virtcaps.core' "
+      local lua = support.lua_env() .. "lua5.4 -e \"local core = require 'virtcaps.core' "
          .. "local x = '<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>' "
          .. "io.write(tostring(getmetatable(core.parse(x)) == nil), ' ') require 'virtcaps' "
          .. "io.write(getmetatable(core.parse(x)).__name)\""

@@ -3,9 +3,7 @@ local support = require "support"
 
 describe("many Lua states in one process", function()
    it("each work, and close in any order", function()
-      local build = os.getenv("VIRTCAPS_BUILD") or "build"
-      local env = "LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='" .. build .. "/?.so' "
-      local ok, out = support.sh(env .. build .. "/states spec/fixtures/xml/debian12-x86_64-virsh.xml")
+      local ok, out = support.sh(support.lua_env() .. support.BUILD .. "/states spec/fixtures/xml/debian12-x86_64-virsh.xml")
       assert.is_true(ok, out)
       assert.equal("ok\n", out)
    end)

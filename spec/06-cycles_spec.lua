@@ -3,12 +3,10 @@ local support = require "support"
 
 describe("2,000 probe/parse/format cycles in one state", function()
    it("keep the resident set flat", function()
-      local build = os.getenv("VIRTCAPS_BUILD") or "build"
       -- Under AddressSanitizer, freed memory waits in a quarantine; measure without it.
       local asan = os.getenv("ASAN_OPTIONS")
       local env = asan and ("ASAN_OPTIONS='" .. asan .. ":quarantine_size_mb=0' ") or ""
-      local ok, out = support.sh(env .. "LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='" .. build
-         .. "/?.so' lua5.4 spec/harness/cycles.lua 2000")
+      local ok, out = support.sh(env .. support.lua_env() .. "lua5.4 spec/harness/cycles.lua 2000")
       assert.is_true(ok, out)
       local early, final = out:match("rss_early_kib=(%d+) rss_end_kib=(%d+)")
       assert.truthy(early, out)

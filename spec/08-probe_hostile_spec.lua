@@ -217,10 +217,7 @@ describe("a host with unreadable files", function()
       -- As root, read permissions do not bind: probe as nobody then.
       local ok_root = support.tool("test \"$(id -u)\" = 0")
       local prefix = ok_root and "setpriv --reuid=65534 --regid=65534 --clear-groups " or ""
-      local cwd = CWD
-      local build = os.getenv("VIRTCAPS_BUILD") or "build"
-      local ok, out = support.sh("ROOT=" .. dir .. " " .. prefix .. "env LUA_PATH='" .. cwd .. "/lua/?.lua;" .. cwd
-         .. "/lua/?/init.lua' LUA_CPATH='" .. cwd .. "/" .. build .. "/?.so' lua5.4 -e '"
+      local ok, out = support.sh("ROOT=" .. dir .. " " .. prefix .. "env " .. support.lua_env(CWD) .. "lua5.4 -e '"
          .. "local v = require \"virtcaps\" "
          .. "local caps = assert(v.probe { root = os.getenv(\"ROOT\"), arch = \"x86_64\", drivers = {} }) "
          .. "assert(v.parse(caps:xml())) "

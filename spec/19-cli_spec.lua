@@ -8,8 +8,7 @@ local FIX = "spec/fixtures/xml/"
 local CAPS = FIX .. "debian12-x86_64-virsh.xml"
 local HUGE = FIX .. "debian12-x86_64-hugepages-virsh.xml"
 local TEST = FIX .. "libvirt-test-driver-virsh.xml"
-local BUILD = os.getenv("VIRTCAPS_BUILD") or "build"
-local ENV = string.format("LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='%s/?.so;;' VIRTCAPS_BUILD='%s' ", BUILD, BUILD)
+local ENV = support.lua_env() .. "VIRTCAPS_BUILD='" .. support.BUILD .. "' "
 
 local function sink(buf)
    return {

@@ -43,8 +43,7 @@ end
 -- The model a new process's probe names (prefix: a command to run it under).
 local function model_in_new_process(opts, prefix)
    local script = string.format("print(assert(require('virtcaps').probe{drivers={}, %s}).host.cpu.model)", opts)
-   local ok, out = support.sh((prefix or "") .. " env LUA_PATH='lua/?.lua;lua/?/init.lua' LUA_CPATH='"
-      .. (os.getenv("VIRTCAPS_BUILD") or "build") .. "/?.so' lua5.4 -e \"" .. script .. "\"")
+   local ok, out = support.sh((prefix or "") .. " env " .. support.lua_env() .. "lua5.4 -e \"" .. script .. "\"")
    assert(ok, out)
    return (out:gsub("\n$", ""))
 end

@@ -116,6 +116,16 @@ function M.host_warnings(caps)
    return out
 end
 
+--- The build the specs run against (`make asan-test` sets VIRTCAPS_BUILD).
+M.BUILD = os.getenv("VIRTCAPS_BUILD") or "build"
+
+--- The environment assignments that make a child lua5.4 load this tree's
+-- modules and build first (dir: the tree; default: the current directory).
+function M.lua_env(dir)
+   local root = dir and dir .. "/" or ""
+   return string.format("LUA_PATH='%slua/?.lua;%slua/?/init.lua;;' LUA_CPATH='%s%s/?.so;;' ", root, root, root, M.BUILD)
+end
+
 --- M.sh for tools (mktemp, cp, ...): without the sanitizer runtime that
 -- `make asan-test` preloads, which such tools are not built for.
 function M.tool(cmd)

@@ -6,9 +6,8 @@ describe("reference: nodeinfo on this machine", function()
       local root = support.reference_root()
       local ok, theirs = support.sh("virsh -c 'qemu:///embed?root=" .. root .. "' nodeinfo")
       assert(ok, "the reference failed: " .. theirs)
-      local build = os.getenv("VIRTCAPS_BUILD") or "build"
       local ours
-      ok, ours = support.sh("VIRTCAPS_BUILD=" .. build .. " lua5.4 bin/virtcaps nodeinfo")
+      ok, ours = support.sh("VIRTCAPS_BUILD=" .. support.BUILD .. " lua5.4 bin/virtcaps nodeinfo")
       assert(ok, ours)
       -- virsh ends with a blank line
       assert.equal(theirs, ours .. "\n")
