@@ -18,7 +18,8 @@ With no command, prints this host's capabilities document as
 commands:
   nodeinfo                 CPU and memory summary, as `virsh nodeinfo`
   guests                   the guests this host can run, as a table
-  validate FILE...         checks capabilities documents
+  validate FILE...         checks capabilities (and domain capabilities) documents
+  domcapabilities --caps F what an emulator offers a guest, as `virsh domcapabilities`
   diff A.xml B.xml         what changed from A to B
   check RULES.lua          checks the host against rules
   choose --arch A ...      the best way to run a guest

@@ -13,6 +13,7 @@ return function(cli)
    local M = {}
    local commands = {}
    M.commands = commands
+   commands.domcapabilities = require "virtcaps.cli_domcaps"(cli)
 
    commands.nodeinfo = {
       usage = "usage: virtcaps nodeinfo [--json]\n\nCPU and memory of this host, as `virsh nodeinfo` prints them.\n",
@@ -122,7 +123,8 @@ types and emulator, one guest a line.
       usage = [=[
 usage: virtcaps validate FILE... [--json]
 
-Reads each capabilities document the way `virtcaps.load` does and says
+Reads each capabilities document the way `virtcaps.load` does (each domain
+capabilities document as `virtcaps.domcaps.load`) and says
 whether it is valid (with the reader's warnings). Exit status 1 when one is
 not, 2 when one cannot be read.
 ]=],
@@ -137,7 +139,10 @@ not, 2 when one cannot be read.
             if not data then
                return fail(ctx, 2, rerr)
             end
-            local caps, err = virtcaps.parse(data)
+            -- By root element: capabilities or domain capabilities.
+            local parse = virtcaps.xpath(data, "name(/*)") == "domainCapabilities" and virtcaps.domcaps.parse
+               or virtcaps.parse
+            local caps, err = parse(data)
             local r = { file = path, valid = caps ~= nil, error = err,
                warnings = setmetatable(caps and caps.warnings or {}, { __jsontype = "array" }) }
             results[#results + 1] = r

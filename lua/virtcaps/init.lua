@@ -715,6 +715,8 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.domain(xml)                 a domain definition's placement needs
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
+  dc = virtcaps.domcaps.load(path)     domain capabilities: dc:cpu_models{usable=true}, dc:supports(path, value), dc:usable(model)
+
   policy = require "virtcaps.policy"
   policy.choose(caps, {arch=, os_type=, domain=, machine=, min_vcpus=})
   policy.check(caps, rules)            ok, failures {rule=, wanted=, found=, message=}
@@ -748,5 +750,15 @@ M.Capabilities = Caps
 
 --- CPU models: decode, format, compare, baseline (see virtcaps.cpu).
 M.cpu = require "virtcaps.cpu"
+
+-- virtcaps.domcaps (domain capabilities) loads on first use.
+setmetatable(M, {
+   __index = function(t, k)
+      if k == "domcaps" then
+         rawset(t, k, require "virtcaps.domcaps")
+         return rawget(t, k)
+      end
+   end,
+})
 
 return M
