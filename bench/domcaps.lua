@@ -1,0 +1,35 @@
+-- Domain capabilities: parse and format of the largest expected document
+-- against libxml2's bare parse of the same bytes (build/xmlbare). Target:
+-- virtcaps within 2x of bare libxml2.
+local bench = require "lib"
+local domcaps = require "virtcaps.domcaps"
+
+local RUNS = 200
+local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+local build = os.getenv("VIRTCAPS_BUILD") or "build"
+
+local path, size
+for name in io.popen("ls " .. conformance .. "/domcaps/expected/*.xml 2>/dev/null"):lines() do
+   local f = io.open(name, "rb")
+   local n = f:seek("end")
+   f:close()
+   if not size or n > size then path, size = name, n end
+end
+if not path then
+   print("no domain capabilities documents under " .. conformance .. "/domcaps/expected")
+   return
+end
+
+local doc = io.open(path, "rb"):read("a")
+local mb = #doc / 1e6
+local dc = assert(domcaps.parse(doc))
+assert(domcaps.format(dc) == doc, "the document does not round-trip")
+local parse = bench.median(RUNS, function() domcaps.parse(doc) end)
+local format = bench.median(RUNS, function() domcaps.format(dc) end)
+local p = io.popen(build .. "/xmlbare " .. path .. " " .. RUNS)
+local bare = tonumber(p:read("l"))
+p:close()
+print(string.format("%s (%d bytes)", path:match("[^/]+$"), #doc))
+print(string.format("  libxml2 bare parse      %8.1f MB/s", mb / bare))
+print(string.format("  virtcaps.domcaps.parse  %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)", mb / parse, parse / bare))
+print(string.format("  virtcaps.domcaps.format %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)", mb / format, format / bare))
