@@ -31,5 +31,6 @@ local bare = tonumber(p:read("l"))
 p:close()
 print(string.format("%s (%d bytes)", path:match("[^/]+$"), #doc))
 print(string.format("  libxml2 bare parse      %8.1f MB/s", mb / bare))
-print(string.format("  virtcaps.domcaps.parse  %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)", mb / parse, parse / bare))
-print(string.format("  virtcaps.domcaps.format %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)", mb / format, format / bare))
+local LINE = "  virtcaps.domcaps.%-6s %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)"
+print(string.format(LINE, "parse", mb / parse, parse / bare))
+print(string.format(LINE, "format", mb / format, format / bare))

@@ -26,7 +26,8 @@ describe("domain capabilities tables", function()
          firmware = { "bios", "efi" },
          loader = {
             supported = true,
-            values = { "/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF32_CODE.fd", "/usr/share/OVMF/OVMF_CODE.fd" },
+            values = { "/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF32_CODE.fd",
+               "/usr/share/OVMF/OVMF_CODE.fd" },
             type = { "rom", "pflash" },
             readonly = { "yes", "no" },
             secure = { "no" },
@@ -137,8 +138,8 @@ describe("domain capabilities methods", function()
       assert.equal("x86_64 kvm guest on /usr/bin/qemu-system-x86_64; machine pc-i440fx-7.2; up to 255 vCPUs;"
          .. " firmware bios, efi; 20 of 53 CPU models usable; devices disk, graphics, video, hostdev, rng, filesystem,"
          .. " tpm, redirdev, channel; security none", tostring(dc))
-      assert.equal("x86_64 xen guest on /usr/bin/qemu-system-x86_64; machine xenfv; up to 128 vCPUs; firmware 2 loaders;"
-         .. " 0 of 0 CPU models usable; devices disk, graphics, video, hostdev; security none",
+      assert.equal("x86_64 xen guest on /usr/bin/qemu-system-x86_64; machine xenfv; up to 128 vCPUs;"
+         .. " firmware 2 loaders; 0 of 0 CPU models usable; devices disk, graphics, video, hostdev; security none",
          tostring(load("libxl-xenfv.xml")))
       assert.matches("; security SEV$", tostring(load("qemu_6.0.0.x86_64.xml")))
       assert.matches("; security SGX$", tostring(load("qemu_7.0.0.x86_64.xml")))
@@ -157,7 +158,8 @@ describe("domain capabilities methods", function()
       assert.equal(53, #names())
       assert.equal(20, #names { usable = true })
       assert.equal(33, #names { usable = false })
-      assert.same({ "Westmere", "SandyBridge", "Penryn", "Nehalem", "Conroe" }, names { usable = true, vendor = "Intel" })
+      assert.same({ "Westmere", "SandyBridge", "Penryn", "Nehalem", "Conroe" },
+         names { usable = true, vendor = "Intel" })
       assert.same({ "Dhyana" }, names { vendor = "Hygon" })
       assert.same({ "EPYC-Rome", "EPYC-Milan", "EPYC-IBPB", "EPYC" }, names { name = "EPYC.*" })
       assert.same({ "Dhyana" }, names { name = "%u%l+", vendor = { "AMD", "Hygon" } })
@@ -288,8 +290,8 @@ describe("domain capabilities from newer versions", function()
          unknown_attrs = { { name = "canonical", value = "Skylake-Client-v1" } } }, dc.cpu.modes.custom.models[1])
       assert.same({ "avx512-bf16", "taa-no" }, dc.cpu.modes.custom.models[2].blockers)
       assert.same({ false, { "avx512-bf16", "taa-no" } }, { dc:usable("Cooperlake") })
-      assert.same({ { after = "disk", xml = "<crypto supported='yes'>\n  <enum name='model'>\n    <value>virtio</value>\n"
-         .. "  </enum>\n  <note>text &amp; more</note>\n</crypto>" } }, dc.devices.unknown)
+      assert.same({ { after = "disk", xml = "<crypto supported='yes'>\n  <enum name='model'>\n"
+         .. "    <value>virtio</value>\n  </enum>\n  <note>text &amp; more</note>\n</crypto>" } }, dc.devices.unknown)
       assert.same({ { xml = "<async-teardown supported='yes'/>" } }, dc.features.unknown)
       assert.equal("abcd", dc.features.sev.cpu0Id)
    end)
@@ -376,7 +378,8 @@ describe("hand-built domain capabilities tables", function()
       fails(function(t) t.iothreads.supported = "yes" end, "iothreads.supported: expected a boolean, got string")
       fails(function(t) t.os.supported = nil end, "os.supported: missing")
       fails(function(t) t.os.loader.values[2] = false end, "os.loader.values[2]: expected a string, got boolean")
-      fails(function(t) t.os.firmware = "efi" end, "os.firmware: unknown field (an enum is a list of strings, got string)")
+      fails(function(t) t.os.firmware = "efi" end,
+         "os.firmware: unknown field (an enum is a list of strings, got string)")
       fails(function(t) t.devices.disk.bus[1] = 1 end, "devices.disk.bus[1]: expected a string, got number")
       fails(function(t) t.cpu.modes.custom = nil end, "cpu.modes.custom: missing")
       fails(function(t) t.cpu.modes.turbo = {} end, "cpu.modes: unknown mode 'turbo'")
@@ -386,7 +389,8 @@ describe("hand-built domain capabilities tables", function()
       fails(function(t) t.cpu.modes.custom.models[1].name = nil end, "cpu.modes.custom.models[1].name: missing")
       fails(function(t) t.cpu.modes.custom.models[1].blockers = "hle" end,
          "cpu.modes.custom.models[1].blockers: expected a list of feature names, got string")
-      fails(function(t) t.cpu.modes["host-model"].model = nil end, "cpu.modes.host-model.model: missing (fallback is given)")
+      fails(function(t) t.cpu.modes["host-model"].model = nil end,
+         "cpu.modes.host-model.model: missing (fallback is given)")
       fails(function(t) t.cpu.modes["host-model"].features[3].policy = nil end,
          "cpu.modes.host-model.features[3].policy: missing")
       fails(function(t) t.features.sev.colour = "red" end, "features.sev.colour: unknown field")
@@ -430,7 +434,8 @@ describe("hostile domain capabilities documents", function()
       local lol = '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;">]>\n'
          .. doc("<machine>&lol1;</machine>")
       rejects(lol, "line 2: DOCTYPE declarations are not accepted")
-      rejects('<!DOCTYPE d SYSTEM "http://127.0.0.1:9/d.dtd">' .. doc(""), "line 1: DOCTYPE declarations are not accepted")
+      rejects('<!DOCTYPE d SYSTEM "http://127.0.0.1:9/d.dtd">' .. doc(""),
+         "line 1: DOCTYPE declarations are not accepted")
       rejects(doc("<machine>&x;</machine>"), "line 1: Entity 'x' not defined")
    end)
 
@@ -444,7 +449,6 @@ describe("hostile domain capabilities documents", function()
       rejects(big, "document is " .. #big .. " bytes, over the limit of 67108864")
       local path = support.tmpname()
       support.write(path, big)
-      big = nil
       assert.same({ nil, path .. ": larger than the limit of 67108864 bytes" }, { domcaps.load(path) })
       os.remove(path)
       assert.same({ nil, "/nonexistent/dc.xml: No such file or directory" }, { domcaps.load("/nonexistent/dc.xml") })
@@ -474,7 +478,8 @@ describe("hostile domain capabilities documents", function()
    end)
 
    it("hold unknown content the model has no place for", function()
-      rejects(doc("<machine kind='x'>pc</machine>"), "line 1: <machine> has an attribute 'kind' that has no place in the model")
+      rejects(doc("<machine kind='x'>pc</machine>"),
+         "line 1: <machine> has an attribute 'kind' that has no place in the model")
       rejects(doc("<machine><pc/></machine>"), "line 1: <machine> holds text only, found <pc>")
       rejects(doc("<devices><crypto>text<model/></crypto></devices>"),
          "line 1: <crypto> mixes text and elements; virtcaps keeps unknown elements only without")
@@ -524,17 +529,20 @@ describe("virtcaps domcapabilities", function()
    it("--help lists virsh's options; probing is the next release's, with status 2", function()
       local code, out = run { "domcapabilities", "--help" }
       assert.equal(0, code)
-      for _, opt in ipairs { "--emulatorbin PATH", "--arch ARCH", "--machine MACHINE", "--virttype TYPE", "--caps FILE" } do
+      local options = { "--emulatorbin PATH", "--arch ARCH", "--machine MACHINE", "--virttype TYPE", "--caps FILE" }
+      for _, opt in ipairs(options) do
          assert.matches(opt, out, 1, true)
       end
-      local msg = "virtcaps domcapabilities: probing an emulator for domain capabilities is not available in this version;"
-         .. " give a `virsh domcapabilities` document with --caps FILE\n"
+      local msg = "virtcaps domcapabilities: probing an emulator for domain capabilities is not available in this"
+         .. " version; give a `virsh domcapabilities` document with --caps FILE\n"
       assert.same({ 2, "", msg }, { run { "domcapabilities" } })
       assert.same({ 2, "", msg }, { run { "domcapabilities", "--arch", "aarch64", "--virttype", "kvm" } })
-      assert.same({ 2, "", "virtcaps domcapabilities: --arch chooses what to probe; it cannot be combined with --caps\n" },
+      assert.same({ 2, "", "virtcaps domcapabilities: --arch chooses what to probe; it cannot be combined with"
+         .. " --caps\n" },
          { run { "domcapabilities", "--caps", XEN, "--arch", "x86_64" } })
       assert.same({ 2, "", "virtcaps domcapabilities: spec/fixtures/xml/debian12-x86_64-virsh.xml: line 1: the root"
-         .. " element is <capabilities>, expected <domainCapabilities>\n" }, { run { "domcapabilities", "--caps", "spec/fixtures/xml/debian12-x86_64-virsh.xml" } })
+         .. " element is <capabilities>, expected <domainCapabilities>\n" },
+         { run { "domcapabilities", "--caps", "spec/fixtures/xml/debian12-x86_64-virsh.xml" } })
       assert.same({ 2, "", "virtcaps domcapabilities: /nonexistent: No such file or directory\n" },
          { run { "domcapabilities", "--caps", "/nonexistent" } })
    end)

@@ -103,8 +103,8 @@ function DomCaps:cpu_models(filter)
    if ft == "table" then
       for k in pairs(filter) do
          if not FILTER_FIELDS[k] then
-            error(string.format("bad argument #1 to 'cpu_models' (unknown filter field '%s'; fields: deprecated, name, usable, vendor)",
-               tostring(k)), 2)
+            error(string.format("bad argument #1 to 'cpu_models' (unknown filter field '%s'; fields: %s)",
+               tostring(k), "deprecated, name, usable, vendor"), 2)
          end
       end
       if filter.name ~= nil and type(filter.name) ~= "string" then

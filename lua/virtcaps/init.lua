@@ -715,7 +715,8 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.domain(xml)                 a domain definition's placement needs
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
-  dc = virtcaps.domcaps.load(path)     domain capabilities: dc:cpu_models{usable=true}, dc:supports(path, value), dc:usable(model)
+  dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
 
   policy = require "virtcaps.policy"
   policy.choose(caps, {arch=, os_type=, domain=, machine=, min_vcpus=})
