@@ -221,6 +221,7 @@ dc_node *dc_node_new(vc_arena *a, const dc_desc *d)
 
 dc_node *dc_node_push(vc_arena *a, dc_list *l, const dc_desc *d)
 {
+    // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     dc_node **slot = VC_PUSH(a, l->v, l->n);
     if (!slot || !(*slot = dc_node_new(a, d)))
         return NULL;
