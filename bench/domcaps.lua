@@ -8,13 +8,7 @@ local RUNS = 200
 local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
 local build = os.getenv("VIRTCAPS_BUILD") or "build"
 
-local path, size
-for name in io.popen("ls " .. conformance .. "/domcaps/expected/*.xml 2>/dev/null"):lines() do
-   local f = io.open(name, "rb")
-   local n = f:seek("end")
-   f:close()
-   if not size or n > size then path, size = name, n end
-end
+local path = bench.largest_xml(conformance .. "/domcaps/expected")
 if not path then
    print("no domain capabilities documents under " .. conformance .. "/domcaps/expected")
    return

@@ -88,4 +88,16 @@ function M.have(cmd)
    return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
 end
 
+--- The largest *.xml file in dir, or nil when it has none.
+function M.largest_xml(dir)
+   local best, size
+   for name in io.popen("ls " .. dir .. "/*.xml 2>/dev/null"):lines() do
+      local f = io.open(name, "rb")
+      local n = f:seek("end")
+      f:close()
+      if not size or n > size then best, size = name, n end
+   end
+   return best
+end
+
 return M

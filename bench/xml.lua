@@ -7,20 +7,9 @@ local RUNS = 200
 local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
 local build = os.getenv("VIRTCAPS_BUILD") or "build"
 
-local function largest(dir)
-   local best, size
-   for name in io.popen("ls " .. dir .. "/*.xml 2>/dev/null"):lines() do
-      local f = io.open(name, "rb")
-      local n = f:seek("end")
-      f:close()
-      if not size or n > size then best, size = name, n end
-   end
-   return best
-end
-
 local docs = { "spec/fixtures/xml/debian12-x86_64-virsh.xml" }
 for _, dir in ipairs({ conformance .. "/xml", conformance .. "/caps2xml" }) do
-   local l = largest(dir)
+   local l = bench.largest_xml(dir)
    if l then docs[#docs + 1] = l end
 end
 
