@@ -124,6 +124,7 @@ static void push_blockers(lua_State *L, const dc_node *mode, const dc_list *bloc
 static void push_table(lua_State *L, const dc_node *n)
 {
     const dc_desc *d = n->desc;
+    luaL_checkstack(L, 8, "domain capabilities nest too deep");
     lua_createtable(L, 0, (int)(dc_nattrs(d) + dc_nchildren(d) + n->nenums + 1));
     push_attrs(L, n);
     if (d->text_key && n->text) {
