@@ -20,7 +20,7 @@ LUA_SHAREDIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 BINDIR       ?= $(PREFIX)/bin
 BUSTED       ?= $(LUA) /usr/bin/busted
 BUILD        ?= build
-CONFORMANCE  ?= ../shared/conformance
+CONFORMANCE  ?= spec/conformance-data
 
 SRC     := $(wildcard src/*.c)
 HDR     := $(wildcard src/*.h)

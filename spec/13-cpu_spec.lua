@@ -5,7 +5,7 @@ local support = require "support"
 
 local cpu = virtcaps.cpu
 local FIX = "spec/fixtures/cpu/"
-local DATA = support.conformance_dir()
+local DATA = support.DATA
 local VM = support.read(FIX .. "x86_64-cpuid-Xeon-VM.xml")
 
 local function names(features)
