@@ -174,4 +174,34 @@ function M.reference_capabilities()
    return xml
 end
 
+--- The entries of a cache directory whose names match pattern, sorted; none
+-- when the directory was never made.
+function M.cache_entries(dir, pattern)
+   local t = {}
+   if not require("lfs").attributes(dir) then
+      return t
+   end
+   for f in require("lfs").dir(dir) do
+      if f:match(pattern) then t[#t + 1] = f end
+   end
+   table.sort(t)
+   return t
+end
+
+--- The one cache entry whose name matches pattern, decoded, and its path.
+function M.cache_entry(dir, pattern)
+   local names = M.cache_entries(dir, pattern)
+   assert(#names == 1, "one entry expected matching " .. pattern .. ": " .. table.concat(names, ", "))
+   local path = dir .. "/" .. names[1]
+   return require("cjson").decode(M.read(path)), path
+end
+
+--- Rewrites a JSON file through change(decoded document).
+function M.rewrite_json(path, change)
+   local cjson = require "cjson"
+   local doc = cjson.decode(M.read(path))
+   change(doc)
+   M.write(path, cjson.encode(doc))
+end
+
 return M
