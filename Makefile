@@ -123,7 +123,11 @@ $(BUILD)/xmlbare: bench/xmlbare.c bench/timing.h
 install: all
 	install -D -m 0755 $(CORE) $(DESTDIR)$(LUA_LIBDIR)/virtcaps/core.so
 	for f in $(LUASRC); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHAREDIR)/$${f#lua/}; done
-	install -D -m 0755 bin/virtcaps $(DESTDIR)$(BINDIR)/virtcaps
+	@mkdir -p $(DESTDIR)$(BINDIR)
+	sed -e 's|^local INSTALLED_LUA, INSTALLED_LIB = "", ""$$|local INSTALLED_LUA, INSTALLED_LIB = "'"$$(realpath -m --relative-to=$(BINDIR) $(LUA_SHAREDIR))"'", "'"$$(realpath -m --relative-to=$(BINDIR) $(LUA_LIBDIR))"'"|' \
+		bin/virtcaps > $(DESTDIR)$(BINDIR)/virtcaps
+	grep -q '^local INSTALLED_LUA, INSTALLED_LIB = "[^"]' $(DESTDIR)$(BINDIR)/virtcaps
+	chmod 0755 $(DESTDIR)$(BINDIR)/virtcaps
 
 uninstall:
 	rm -rf $(DESTDIR)$(LUA_LIBDIR)/virtcaps $(DESTDIR)$(LUA_SHAREDIR)/virtcaps $(DESTDIR)$(BINDIR)/virtcaps
