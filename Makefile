@@ -149,11 +149,18 @@ lint: deps
 		--std=c11 -Isrc -I$(LUA_INCDIR) src/
 	clang-tidy --quiet src/*.c -- -std=gnu11 -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
-# Builds and installs through Debian's luarocks into a scratch tree, then loads it.
+# The README's luarocks command (Debian's lua-dkjson standing for the dkjson
+# rock) into a scratch tree; then the module loads and the rock's virtcaps
+# writes JSON.
+ROCK_TREE = $(CURDIR)/$(BUILD)/rocktree
+ROCK_MAKE := luarocks --lua-version $(LUA_VERSION) make --deps-mode=none
 rock-check: deps
-	rm -rf $(BUILD)/rocktree
-	luarocks --lua-version $(LUA_VERSION) make --tree $(BUILD)/rocktree rockspec/virtcaps-scm-1.rockspec
+	rm -rf $(ROCK_TREE)
+	grep -qF '$(ROCK_MAKE) rockspec/virtcaps-scm-1.rockspec' README.md
+	luarocks --lua-version $(LUA_VERSION) lint rockspec/virtcaps-scm-1.rockspec
+	$(ROCK_MAKE) --tree $(ROCK_TREE) rockspec/virtcaps-scm-1.rockspec
 	rm -rf src/*.o virtcaps
-	LUA_PATH="$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?.lua;$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?/init.lua" \
-		LUA_CPATH="$(BUILD)/rocktree/lib/lua/$(LUA_VERSION)/?.so" \
-		$(LUA) -e 'local v = require "virtcaps"; assert(v.parse("<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")); print("luarocks build loads: " .. v._VERSION)'
+	export LUA_PATH="$(ROCK_TREE)/share/lua/$(LUA_VERSION)/?.lua;$(ROCK_TREE)/share/lua/$(LUA_VERSION)/?/init.lua;;" \
+		LUA_CPATH="$(ROCK_TREE)/lib/lua/$(LUA_VERSION)/?.so;;"; \
+	$(LUA) -e 'local v = require "virtcaps"; assert(v.parse("<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")); print("luarocks build loads: " .. v._VERSION)' && \
+	$(ROCK_TREE)/bin/virtcaps --json nodeinfo | $(LUA) -e 'assert(require("dkjson").decode(io.read("a")).cpus > 0); print("its virtcaps writes JSON")'

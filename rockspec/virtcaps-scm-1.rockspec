@@ -15,6 +15,7 @@ description = {
 }
 dependencies = {
    "lua >= 5.4, < 5.5",
+   "dkjson >= 2.5", -- the command line's JSON output
 }
 external_dependencies = {
    LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },
