@@ -72,8 +72,10 @@ reference-deps:
 	fi; \
 	if [ "$$(id -u)" = 0 ] && ! id libvirt-qemu >/dev/null 2>&1; then useradd --system --no-create-home libvirt-qemu; fi
 
-run: deps all
-	@$(LUA) bin/virtcaps
+# The document alone on stdout: the set-up and the build talk on stderr.
+run:
+	@$(MAKE) --no-print-directory deps all >&2
+	@VIRTCAPS_BUILD=$(BUILD) $(LUA) bin/virtcaps
 
 test: deps all
 	$(BUSTED)
