@@ -5,7 +5,7 @@ local bench = require "lib"
 local domcaps = require "virtcaps.domcaps"
 
 local RUNS = 200
-local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "spec/conformance-data"
 local build = os.getenv("VIRTCAPS_BUILD") or "build"
 
 local path = bench.largest_xml(conformance .. "/domcaps/expected")

@@ -6,7 +6,8 @@ local cli = require "virtcaps.cli"
 local json = require "dkjson"
 local support = require "support"
 
-local DIR = support.conformance_dir() .. "/domcaps/expected/"
+-- single cases of the carried conformance data
+local DIR = support.DATA .. "/domcaps/expected/"
 
 local function load(name)
    return assert(domcaps.load(DIR .. name))
