@@ -43,10 +43,10 @@ function DomCaps:__tostring()
    if self.vcpu and self.vcpu.max then
       parts[#parts + 1] = string.format("up to %s", plural(self.vcpu.max, "vCPU"))
    end
-   local os = self.os or {}
-   local fw = os.firmware and #os.firmware > 0 and table.concat(os.firmware, ", ")
-   if not fw and os.loader and os.loader.supported then
-      fw = plural(#(os.loader.values or {}), "loader")
+   local guest_os = self.os or {}
+   local fw = guest_os.firmware and #guest_os.firmware > 0 and table.concat(guest_os.firmware, ", ")
+   if not fw and guest_os.loader and guest_os.loader.supported then
+      fw = plural(#(guest_os.loader.values or {}), "loader")
    end
    parts[#parts + 1] = "firmware " .. (fw or "none")
    local models, usable = custom_models(self), 0
