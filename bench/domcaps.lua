@@ -6,7 +6,6 @@ local domcaps = require "virtcaps.domcaps"
 
 local RUNS = 200
 local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "spec/conformance-data"
-local build = os.getenv("VIRTCAPS_BUILD") or "build"
 
 local path = bench.largest_xml(conformance .. "/domcaps/expected")
 if not path then
@@ -15,16 +14,6 @@ if not path then
 end
 
 local doc = io.open(path, "rb"):read("a")
-local mb = #doc / 1e6
-local dc = assert(domcaps.parse(doc))
-assert(domcaps.format(dc) == doc, "the document does not round-trip")
-local parse = bench.median(RUNS, function() domcaps.parse(doc) end)
-local format = bench.median(RUNS, function() domcaps.format(dc) end)
-local p = io.popen(build .. "/xmlbare " .. path .. " " .. RUNS)
-local bare = tonumber(p:read("l"))
-p:close()
-print(string.format("%s (%d bytes)", path:match("[^/]+$"), #doc))
-print(string.format("  libxml2 bare parse      %8.1f MB/s", mb / bare))
-local LINE = "  virtcaps.domcaps.%-6s %8.1f MB/s  (%.2fx the bare parse time; target <= 2x)"
-print(string.format(LINE, "parse", mb / parse, parse / bare))
-print(string.format(LINE, "format", mb / format, format / bare))
+assert(domcaps.format(assert(domcaps.parse(doc))) == doc, "the document does not round-trip")
+bench.xml_vs_bare(path, RUNS, domcaps.parse, domcaps.format,
+   { parse = "virtcaps.domcaps.parse", format = "virtcaps.domcaps.format" }, { parse = true, format = true })
