@@ -402,6 +402,14 @@ describe("hand-built domain capabilities tables", function()
       fails(function(t) t.devices = "all" end, "devices: expected a table, got string")
       fails(function(t) t.devices.unknown = { { xml = "<a><b></a>" } } end,
          "devices.unknown[1].xml: line 1: Premature end of data in tag a line 1")
+      fails(function(t) t.devices.unknown = { { xml = "<disk supported='no'/>" } } end,
+         "devices.unknown[1].xml: <disk> has its own place in <devices>")
+      fails(function(t) t.cpu.unknown = { { xml = "<mode name='custom' supported='no'/>" } } end,
+         "cpu.unknown[1].xml: <mode> has its own place in <cpu>")
+      fails(function(t) t.devices.tpm.unknown = { { xml = "<enum name='x'/>" } } end,
+         "devices.tpm.unknown[1].xml: <enum> has its own place in <tpm>")
+      fails(function(t) t.features.unknown = { { xml = "<a/><b/>" } } end,
+         "features.unknown[1].xml: line 1: Extra content at the end of the document")
       fails(function(t) t.devices.unknown = { { after = "gpu", xml = "<a/>" } } end,
          "devices.unknown[1].after: 'gpu' is not a child of <devices>")
       fails(function(t) t.unknown_attrs = { { name = "a b", value = "" } } end,

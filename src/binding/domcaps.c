@@ -453,6 +453,25 @@ static void check_hoisted(cctx *c, int idx, const dc_desc *k, dc_list *into)
     check_attrs(c, idx, k, n);
 }
 
+/* Whether the schema has a place for element e in an element of d: then it
+ * must be given there, not as unknown content (it would read back there). */
+static bool schema_knows(const dc_desc *d, const dc_node *e)
+{
+    if ((d->flags & DC_ENUMS) && strcmp(e->name, "enum") == 0)
+        return true;
+    for (size_t i = 0; d->children && d->children[i]; i++) {
+        const dc_desc *k = d->children[i];
+        if (strcmp(k->name, e->name) != 0)
+            continue;
+        if (!k->match)
+            return true;
+        for (size_t j = 0; j < e->nxattrs; j++)
+            if (strcmp(e->xattrs[j].name, "name") == 0 && strcmp(e->xattrs[j].value, k->match) == 0)
+                return true;
+    }
+    return false;
+}
+
 static void check_unknown(cctx *c, int idx, dc_node *n)
 {
     lua_State *L = c->L;
@@ -502,6 +521,8 @@ static void check_unknown(cctx *c, int idx, dc_node *n)
             vc_error err;
             if (!(e->node = vc_domcaps_read_fragment(c->a, xml, xlen, &err)))
                 cfail(c, "xml", "%s", err.msg);
+            if (schema_knows(n->desc, e->node))
+                cfail(c, "xml", "<%s> has its own place in <%s>", e->node->name, n->desc->name);
             lua_pop(L, 2);
             path_pop(c, o);
         }
