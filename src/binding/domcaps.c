@@ -205,8 +205,9 @@ static void path_pop(cctx *c, size_t old)
     c->path[old] = '\0';
 }
 
-static int cfail(cctx *c, const char *key, const char *fmt, ...) VC_PRINTF(3, 4);
-static int cfail(cctx *c, const char *key, const char *fmt, ...)
+/* Raises "path.key: what" (it never returns). */
+static void cfail(cctx *c, const char *key, const char *fmt, ...) VC_PRINTF(3, 4) __attribute__((noreturn));
+static void cfail(cctx *c, const char *key, const char *fmt, ...)
 {
     char what[300];
     va_list ap;
@@ -215,7 +216,7 @@ static int cfail(cctx *c, const char *key, const char *fmt, ...)
     va_end(ap);
     if (key)
         path_push(c, key);
-    return luaL_error(c->L, "%s: %s", c->len ? c->path : "domain capabilities", what);
+    luaL_error(c->L, "%s: %s", c->len ? c->path : "domain capabilities", what);
 }
 
 static void *cnew(cctx *c, void *p)
