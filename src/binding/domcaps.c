@@ -269,7 +269,7 @@ static char *to_text(cctx *c, const char *key, enum dc_type t, const char *fixed
     }
     char *out;
     const char *why;
-    if (dc_value_check(c->a, t, fixed, s, &out, &why) < 0) {
+    if (dc_value_check(c->a, t, fixed, (char *)s, false, &out, &why) < 0) {
         if (!why)
             luaL_error(L, "out of memory");
         cfail(c, key, "%s", why);

@@ -267,7 +267,8 @@ void dc_sort_enums(dc_node *n)
 
 /* ---- values ---- */
 
-int dc_value_check(vc_arena *a, enum dc_type t, const char *fixed, const char *s, char **out, const char **why)
+int dc_value_check(vc_arena *a, enum dc_type t, const char *fixed, char *s, bool in_arena, char **out,
+                   const char **why)
 {
     *why = NULL;
     if (fixed && strcmp(s, fixed) != 0) {
@@ -312,6 +313,6 @@ int dc_value_check(vc_arena *a, enum dc_type t, const char *fixed, const char *s
     case DC_STR:
         break;
     }
-    *out = vc_strdup(a, s);
+    *out = in_arena ? s : vc_strdup(a, s);
     return *out ? 0 : -1;
 }

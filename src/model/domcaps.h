@@ -123,9 +123,11 @@ int dc_child_slot(const dc_desc *d, const char *key);
 /* The table key of slot i of d (the enum slot is DC_ENUM_KEY). */
 const char *dc_slot_key(const dc_desc *d, int i);
 
-/* Checks text against a type; puts the canonical form in *out (arena) and
- * returns 0, or returns -1 with what is wrong in why (NULL on OOM). */
-int dc_value_check(vc_arena *a, enum dc_type t, const char *fixed, const char *s, char **out, const char **why);
+/* Checks text against a type; puts the canonical form in *out (in a: s
+ * itself when s is a's and already canonical) and returns 0, or returns -1
+ * with what is wrong in why (NULL on OOM). */
+int dc_value_check(vc_arena *a, enum dc_type t, const char *fixed, char *s, bool in_arena, char **out,
+                   const char **why);
 
 /* xml/domcaps_read.c: untrusted bytes in (the capabilities reader's safe
  * parsing and limits), a checked model out; NULL + err. */

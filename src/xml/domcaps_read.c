@@ -94,11 +94,12 @@ static char *text_of(rctx *r, const xmlNode *x)
     return s;
 }
 
-static int check_value(rctx *r, const xmlNode *x, const char *attr, enum dc_type t, const char *fixed,
-                       const char *s, char **out)
+/* s is in the model's arena: kept as it is when it is canonical. */
+static int check_value(rctx *r, const xmlNode *x, const char *attr, enum dc_type t, const char *fixed, char *s,
+                       char **out)
 {
     const char *why;
-    if (dc_value_check(r->a, t, fixed, s, out, &why) == 0)
+    if (dc_value_check(r->a, t, fixed, s, true, out, &why) == 0)
         return 0;
     if (!why)
         return oom(r);
