@@ -26,7 +26,7 @@ SRC     := $(wildcard src/*.c)
 HDR     := $(wildcard src/*.h)
 OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 CORE    := $(BUILD)/virtcaps/core.so
-LUASRC  := $(wildcard lua/virtcaps/*.lua)
+LUASRC  := $(wildcard lua/virtcaps/*.lua lua/virtcaps/*/*.lua)
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
 DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
@@ -122,7 +122,7 @@ $(BUILD)/xmlbare: bench/xmlbare.c bench/timing.h
 
 install: all
 	install -D -m 0755 $(CORE) $(DESTDIR)$(LUA_LIBDIR)/virtcaps/core.so
-	for f in $(LUASRC); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHAREDIR)/virtcaps/$$(basename $$f); done
+	for f in $(LUASRC); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHAREDIR)/$${f#lua/}; done
 	install -D -m 0755 bin/virtcaps $(DESTDIR)$(BINDIR)/virtcaps
 
 uninstall:
