@@ -152,4 +152,35 @@ function M.reference_capabilities()
    return xml
 end
 
+local function sink(buf)
+   return {
+      write = function(self, ...)
+         for _, s in ipairs { ... } do buf[#buf + 1] = tostring(s) end
+         return self
+      end,
+      flush = function(self) return self end,
+   }
+end
+
+--- Runs the command line in this process: code, stdout, stderr. tty: what
+-- isatty answers; stdin: a file for "-".
+function M.cli(argv, tty, stdin)
+   local out, err = {}, {}
+   local code = require("virtcaps.cli").main(argv, { stdout = sink(out), stderr = sink(err), stdin = stdin,
+      isatty = function() return tty or false end })
+   return code, table.concat(out), table.concat(err)
+end
+
+--- Runs a shell command from the project root with this tree's modules and
+-- build: code, stdout, stderr.
+function M.shell(cmd)
+   local errfile = os.tmpname()
+   local p = assert(io.popen(M.lua_env() .. "VIRTCAPS_BUILD='" .. M.BUILD .. "' " .. cmd .. " 2>" .. errfile))
+   local out = p:read("a")
+   local _, _, code = p:close()
+   local err = M.read(errfile)
+   os.remove(errfile)
+   return code, out, err
+end
+
 return M
