@@ -72,8 +72,10 @@ reference-deps:
 	fi; \
 	if [ "$$(id -u)" = 0 ] && ! id libvirt-qemu >/dev/null 2>&1; then useradd --system --no-create-home libvirt-qemu; fi
 
-run: deps all
-	@$(LUA) bin/virtcaps
+# The build's lines go to stderr: stdout is the document alone.
+run: deps
+	@$(MAKE) --no-print-directory all >&2
+	@VIRTCAPS_BUILD=$(BUILD) $(LUA) bin/virtcaps
 
 test: deps all
 	$(BUSTED)
