@@ -174,6 +174,32 @@ describe("warnings", function()
    end)
 end)
 
+describe("the QEMU driver's kvm domain", function()
+   local fake = require "fake_qemu"
+   local dir
+   before_each(function() dir = fake.tmpdir() end)
+   after_each(function() fake.remove(dir) end)
+
+   local function kvm_warnings(caps)
+      local kvm = {}
+      for _, w in ipairs(caps.warnings) do
+         if w:find("kvm domain", 1, true) then kvm[#kvm + 1] = w end
+      end
+      return kvm
+   end
+
+   it("is left out with a warning that says why", function()
+      fake.replay(dir, "qemu-system-x86_64", fake.session { { name = "pc", ["cpu-max"] = 255 } })
+      local caps = assert(fake.probe(dir))
+      assert.same({ { type = "qemu" } }, caps.guests[1].arch.domains)
+      assert.same({ support.NO_KVM }, kvm_warnings(caps))
+      -- a /dev/kvm that is no KVM device (a regular file answers no ioctl)
+      assert(fake.sh("touch " .. dir .. "/kvm-file"))
+      caps = assert(fake.probe(dir, { paths = { ["/dev/kvm"] = dir .. "/kvm-file" } }))
+      assert.same({ "qemu: no kvm domain: /dev/kvm does not speak KVM API 12" }, kvm_warnings(caps))
+   end)
+end)
+
 describe("virsh's options and forms", function()
    it("--version", function()
       assert.same({ 0, virtcaps._VERSION .. "\n", "" }, { run { "--version" } })
