@@ -373,7 +373,7 @@ describe("the host's identity and features", function()
 end)
 
 describe("a host with broken resource control", function()
-   local data = support.conformance_dir() .. "/caps2xml/linux-resctrl"
+   local data = support.DATA .. "/caps2xml/linux-resctrl"
 
    local function resctrl(script)
       local dir = support.tmpdir()
