@@ -17,8 +17,10 @@ setup(function()
    hmat = assert(virtcaps.load(FIX .. "hmat-clusters.xml"))
 end)
 
-local function f(rule, wanted, found)
-   return { rule = rule, wanted = wanted, found = found, message = rule .. ": wanted " .. wanted .. ", found " .. found }
+local function f(rule, wanted, found, numbers)
+   local t = { rule = rule, wanted = wanted, found = found, message = rule .. ": wanted " .. wanted .. ", found " .. found }
+   for k, v in pairs(numbers or {}) do t[k] = v end
+   return t
 end
 
 describe("policy.size", function()
@@ -133,10 +135,10 @@ describe("policy.check", function()
       assert.is_false(ok)
       assert.same({
          f("features", "vmx", "vme, ss, ht, osxsave, f16c, rdrand, hypervisor, arat and 48 more (missing vmx)"),
-         f("min_cpus", "at least 8", "2"),
-         f("min_memory", "at least 64 GiB", "5.6 GiB"),
-         f("numa_cells", "at least 2", "1"),
-         f("hugepages", "4 pages of 1 GiB", "0"),
+         f("min_cpus", "at least 8", "2", { wanted_count = 8, found_count = 2 }),
+         f("min_memory", "at least 64 GiB", "5.6 GiB", { wanted_kib = 67108864, found_kib = 5859104 }),
+         f("numa_cells", "at least 2", "1", { wanted_count = 2, found_count = 1 }),
+         f("hugepages", "4 pages of 1 GiB", "0", { wanted_count = 4, found_count = 0, page_kib = 1048576 }),
          f("iommu", "supported", "not supported"),
       }, failures)
    end)
@@ -156,14 +158,15 @@ describe("policy.check", function()
          f("os_types", "exe, hvm", "hvm, xen (missing exe)"),
          f("domains", "xen", "test (missing xen)"),
          f("machines", "pc", "no machine types"),
-         f("hugepages", "1 page of 16 GiB", "no 16 GiB pages (sizes: 4 KiB, 8 KiB, 2 MiB, 1 GiB)"),
+         f("hugepages", "1 page of 16 GiB", "no 16 GiB pages (sizes: 4 KiB, 8 KiB, 2 MiB, 1 GiB)",
+            { wanted_count = 1, found_count = 0, page_kib = 16777216 }),
          f("live_migration", "supported", "not supported"),
          f("secmodels", "selinux", "testSecurity (missing selinux)"),
       }, failures)
       _, failures = policy.check(hmat, { min_cpus = 5, iommu = false, guest_arches = { "x86_64" } })
       assert.same({
          f("guest_arches", "x86_64", "no guests"),
-         f("min_cpus", "at least 5", "4"),
+         f("min_cpus", "at least 5", "4", { wanted_count = 5, found_count = 4 }),
          f("iommu", "not supported", "supported"),
       }, failures)
    end)

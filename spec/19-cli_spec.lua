@@ -206,8 +206,8 @@ describe("virtcaps check", function()
       assert.equal(1, code)
       local t = json.decode(out)
       assert.is_false(t.ok)
-      assert.same({ rule = "min_cpus", wanted = "at least 8", found = "2", message = "min_cpus: wanted at least 8, found 2" },
-         t.failures[1])
+      assert.same({ rule = "min_cpus", wanted = "at least 8", found = "2", wanted_count = 8, found_count = 2,
+         message = "min_cpus: wanted at least 8, found 2" }, t.failures[1])
    end)
 
    it("refuses bad rules files", function()

@@ -136,13 +136,21 @@ return {
          { check('{ min_cpus = -2.5 }') })
    end)
 
-   it("as JSON failures give numbers as numbers", function()
+   it("give failures whose numbers are JSON numbers, sizes in KiB beside the text", function()
       local path = dir .. "/rules"
       support.write(path, "{ min_cpus = 8 }")
       local code, out = run { "check", path, "--json", "--caps", CAPS }
       assert.equal(1, code)
-      local failure = json.decode(out).failures[1]
-      assert.equal(8, failure.wanted_count)
-      assert.equal(2, failure.found_count)
+      assert.same({ rule = "min_cpus", wanted = "at least 8", found = "2", wanted_count = 8, found_count = 2,
+         message = "min_cpus: wanted at least 8, found 2" }, json.decode(out).failures[1])
+      support.write(path, '{ min_memory = "64 GiB", hugepages = { size = "1 GiB", count = 4 } }')
+      code, out = run { "check", path, "--json", "--caps", CAPS }
+      assert.equal(1, code)
+      local failures = json.decode(out).failures
+      assert.same({ 67108864, 5859104 }, { failures[1].wanted_kib, failures[1].found_kib })
+      assert.same({ 4, 0, 1048576 }, { failures[2].wanted_count, failures[2].found_count, failures[2].page_kib })
+      -- the text stays for people
+      assert.equal("at least 64 GiB", failures[1].wanted)
+      assert.is_true(math.type(failures[1].found_kib) == "integer" and out:find('"found_kib":5859104', 1, true) ~= nil)
    end)
 end)

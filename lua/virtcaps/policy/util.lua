@@ -163,13 +163,19 @@ local function page_sizes(caps)
    return sizes
 end
 
-local function failure(list, rule, wanted, found)
-   list[#list + 1] = {
+-- numbers: the same as numbers, beside the text (wanted_count, found_count,
+-- wanted_kib, found_kib, ...), so that JSON readers need not parse text.
+local function failure(list, rule, wanted, found, numbers)
+   local f = {
       rule = rule,
       wanted = wanted,
       found = found,
       message = string.format("%s: wanted %s, found %s", rule, wanted, found),
    }
+   for k, v in pairs(numbers or {}) do
+      f[k] = v
+   end
+   list[#list + 1] = f
 end
 
 local function guest_key(g)
