@@ -200,6 +200,21 @@ describe("the QEMU driver's kvm domain", function()
    end)
 end)
 
+describe("virtcaps fits", function()
+   it("warns of overcommit, which the reference accepts, unless asked for a limit", function()
+      local over = temp((support.read("spec/fixtures/domain/kvm-q35-small.xml"):gsub("(<vcpu[^>]*>)2<", "%14<")))
+      assert.same({ 0, over .. ": fits\n", "virtcaps fits: warning: host_cpus: wanted 4 vCPUs, found 2 host CPUs\n" },
+         { run { "fits", over, "--caps", CAPS } })
+      assert.same({ 1, "host_cpus: wanted 4 vCPUs, found 2 host CPUs\n", "" },
+         { run { "fits", over, "--no-overcommit", "--caps", CAPS } })
+      local code, out = run { "fits", "--json", over, "--caps", CAPS }
+      assert.equal(0, code)
+      assert.same({ ok = true, failures = {}, warnings = { "host_cpus: wanted 4 vCPUs, found 2 host CPUs" } },
+         json.decode(out))
+      os.remove(over)
+   end)
+end)
+
 describe("virsh's options and forms", function()
    it("--version", function()
       assert.same({ 0, virtcaps._VERSION .. "\n", "" }, { run { "--version" } })

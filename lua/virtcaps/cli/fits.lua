@@ -6,13 +6,15 @@ local json = require "virtcaps.json"
 
 return {
    usage = [=[
-usage: virtcaps fits DOMAIN.xml [--caps FILE | -c URI] [--json]
+usage: virtcaps fits DOMAIN.xml [--no-overcommit] [--caps FILE | -c URI] [--json]
 
 Whether a libvirt domain definition can run on this host: guest arch and
 domain type, emulator, machine type, vCPUs, cpuset, memory, NUMA placement
 and huge pages. Exit status 1 with the reasons when it cannot; what the
-reference accepts but may hurt (more vCPUs than host CPUs) is a warning.
+reference accepts but may hurt (more vCPUs than host CPUs) is a warning,
+or a failure with --no-overcommit.
 ]=],
+   options = { ["no-overcommit"] = "flag" },
    args = { 1, 1, "one DOMAIN.xml file" },
    probes = true,
    run = function(ctx, opts, args)
@@ -25,11 +27,10 @@ reference accepts but may hurt (more vCPUs than host CPUs) is a warning.
          return output.fail(ctx, 2, err)
       end
       output.notes(ctx, opts, caps)
-      local fits, failures, warnings = policy.fits(caps, xml)
+      local fits, failures, warnings = policy.fits(caps, xml, { overcommit = not opts["no-overcommit"] })
       if fits == nil then
          return output.fail(ctx, 2, args[1] .. ": " .. failures)
       end
-      warnings = warnings or {}
       if opts.json then
          local all = table.move(caps.warnings, 1, #caps.warnings, 1, {})
          for _, w in ipairs(warnings) do
