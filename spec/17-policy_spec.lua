@@ -403,9 +403,39 @@ describe("policy.diff", function()
          "changed iommu: false -> true",
          "changed live migration: false -> true",
          "removed secmodel testSecurity",
+         -- every other field, by its path
+         "added element cell 0.caches",
+         "added element cell 0.cpus[1].cluster_id",
+         "added element cell 0.cpus[2].cluster_id",
+         "added element cell 0.cpus[3].cluster_id",
+         "added element cell 0.cpus[4].cluster_id",
+         "removed element cell 0.cpus[5]",
+         "removed element cell 0.cpus[6]",
+         "removed element cell 0.cpus[7]",
+         "removed element cell 0.cpus[8]",
+         "removed element cell 1.cpus[1]",
+         "removed element cell 1.cpus[2]",
+         "removed element cell 1.cpus[3]",
+         "removed element cell 1.cpus[4]",
+         "removed element cell 1.cpus[5]",
+         "removed element cell 1.cpus[6]",
+         "removed element cell 1.cpus[7]",
+         "removed element cell 1.cpus[8]",
+         "removed element host.cpu.pages",
+         "added element host.topology.interconnects",
          "removed guest hvm/i686",
          "removed guest xen/i686",
       }, changes)
+   end)
+
+   it("misses no difference: security models' base labels, and any other field", function()
+      local relabelled = assert(virtcaps.parse((caps:xml():gsub("%+999:%+995", "+0:+0"))))
+      assert.same({ "changed baselabel dac kvm: +999:+995 -> +0:+0", "changed baselabel dac qemu: +999:+995 -> +0:+0" },
+         messages(policy.diff(caps, relabelled)))
+      local other = assert(virtcaps.parse((caps:xml():gsub("<counter [^\n]*\n", "", 1)
+         :gsub("<wordsize>64</wordsize>", "<wordsize>32</wordsize>", 1):gsub("doi>0<", "doi>1<", 1))))
+      assert.same({ "changed secmodel doi none: 0 -> 1", "removed element host.cpu.counter",
+         "changed hvm/aarch64.arch.wordsize: 64 -> 32" }, messages(policy.diff(caps, other)))
    end)
 end)
 
