@@ -200,6 +200,25 @@ describe("the QEMU driver's kvm domain", function()
    end)
 end)
 
+describe("virtcaps choose --machine", function()
+   it("refuses a bad pattern as bad usage, whatever the machines are called", function()
+      local bad = {
+         ["pc-q35-["] = "malformed pattern (missing ']')", ["zz-["] = "malformed pattern (missing ']')",
+         ["q35)"] = "invalid pattern capture", ["(q35"] = "unfinished capture", ["pc%"] = "malformed pattern (ends with '%')",
+         ["x%b"] = "malformed pattern (missing arguments to '%b')", ["x%fa"] = "missing '[' after '%f' in pattern",
+         ["(x%1)"] = "invalid capture index %1",
+      }
+      for pattern, why in pairs(bad) do
+         assert.same({ 2, "", "virtcaps choose: bad option 'machine' to 'choose' (bad pattern: " .. why .. ")\n" },
+            { run { "choose", "--machine", pattern, "--caps", CAPS } }, pattern)
+      end
+      assert.same({ 1, "", "virtcaps choose: no machine matching 'zz%-[%]]' for x86_64 (kvm); machines: pc-i440fx-7.2, pc, "
+         .. "pc-q35-5.2, pc-i440fx-2.12, pc-i440fx-2.0, pc-i440fx-6.2, pc-q35-4.2, pc-i440fx-2.5 and 52 more\n" },
+         { run { "choose", "--machine", "zz%-[%]]", "--caps", CAPS } })
+      assert.equal(0, (run { "choose", "--machine", "^pc%-q35%-[67]", "--caps", CAPS }))
+   end)
+end)
+
 describe("virtcaps fits", function()
    it("warns of overcommit, which the reference accepts, unless asked for a limit", function()
       local over = temp((support.read("spec/fixtures/domain/kvm-q35-small.xml"):gsub("(<vcpu[^>]*>)2<", "%14<")))

@@ -35,14 +35,9 @@ local function check_want(caps, want)
    if want.min_vcpus ~= nil and (math.type(want.min_vcpus) ~= "integer" or want.min_vcpus < 1) then
       error("bad option 'min_vcpus' to 'choose' (positive integer expected)", 3)
    end
-   if want.machine then
-      -- Lua reads a pattern only as far as a subject takes it: try them all.
-      for m in Caps.machines(caps) do
-         local ok, err = pcall(string.find, m.name, want.machine)
-         if not ok then
-            error(string.format("bad option 'machine' to 'choose' (bad pattern: %s)", err), 3)
-         end
-      end
+   local bad = want.machine and util.pattern_error(want.machine)
+   if bad then
+      error(string.format("bad option 'machine' to 'choose' (bad pattern: %s)", bad), 3)
    end
 end
 
