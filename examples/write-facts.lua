@@ -55,9 +55,9 @@ if old == facts then
    return
 end
 local tmp = path .. ".tmp"
-local w, err = io.open(tmp, "wb")
+local w, werr = io.open(tmp, "wb")
 if not w then
-   io.stderr:write("write-facts: ", err, "\n")
+   io.stderr:write("write-facts: ", werr, "\n")
    os.exit(2)
 end
 w:write(facts)

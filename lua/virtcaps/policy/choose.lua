@@ -1,10 +1,8 @@
 --- Choosing how to run a guest.
 -- @submodule virtcaps.policy
-local virtcaps = require "virtcaps"
 local util = require "virtcaps.policy.util"
 local machine_types = require "virtcaps.policy.machines"
 
-local Caps = virtcaps.Capabilities
 local join, host_arch, check_table, check_keys = util.join, util.host_arch, util.check_table, util.check_keys
 local machines_for, pick_machine = machine_types.machines_for, machine_types.pick_machine
 
@@ -24,7 +22,7 @@ end
 
 local WANT = { arch = true, os_type = true, domain = true, machine = true, min_vcpus = true }
 
-local function check_want(caps, want)
+local function check_want(want)
    check_table(want, "want", 3)
    check_keys(want, WANT, "choose option", 3)
    for _, k in ipairs { "arch", "os_type", "domain", "machine" } do
@@ -56,7 +54,7 @@ end
 function M.choose(caps, want)
    check_table(caps, "caps", 2)
    want = want or {}
-   check_want(caps, want)
+   check_want(want)
    local harch = host_arch(caps)
    local arch = want.arch or harch
    local guests, arches = {}, {}
