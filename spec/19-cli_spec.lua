@@ -26,11 +26,7 @@ local function without_uuid(doc)
    return (doc:gsub("\n *<uuid>[^<]*</uuid>", ""))
 end
 
-local function temp(content)
-   local path = os.tmpname()
-   support.write(path, content)
-   return path
-end
+local temp = support.temp
 
 describe("virtcaps (no command)", function()
    it("prints a document as virsh capabilities does", function()

@@ -10,11 +10,7 @@ local FIX = "spec/fixtures/xml/"
 local CAPS = FIX .. "debian12-x86_64-virsh.xml"
 local HUGE = FIX .. "debian12-x86_64-hugepages-virsh.xml"
 
-local function temp(content)
-   local path = os.tmpname()
-   support.write(path, content)
-   return path
-end
+local temp = support.temp
 
 describe("every command", function()
    it("honours --caps or refuses it", function()

@@ -218,6 +218,13 @@ local function sink(buf)
    }
 end
 
+--- A new temporary file holding content; its name.
+function M.temp(content)
+   local path = os.tmpname()
+   M.write(path, content)
+   return path
+end
+
 --- Runs the command line in this process: code, stdout, stderr. tty: what
 -- isatty answers; stdin: a file for "-".
 function M.cli(argv, tty, stdin)

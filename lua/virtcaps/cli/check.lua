@@ -27,11 +27,10 @@ one fails, 2 for unknown rules or a file that cannot be read.
       if not rules then
          return output.fail(ctx, 2, err)
       end
-      local caps, cerr = output.get_caps(ctx, opts)
+      local caps, code = output.caps(ctx, opts)
       if not caps then
-         return output.fail(ctx, 2, cerr)
+         return code
       end
-      output.notes(ctx, opts, caps)
       local ok, holds, failures = pcall(policy.check, caps, rules)
       if not ok then
          return output.fail(ctx, 2, args[1] .. ": " .. tostring(holds))

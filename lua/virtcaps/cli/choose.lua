@@ -23,11 +23,10 @@ pattern) and emulator. Exit status 1, with the reason, when there is none.
             return output.fail(ctx, 2, "--min-vcpus needs a positive integer, got '" .. opts["min-vcpus"] .. "'")
          end
       end
-      local caps, err = output.get_caps(ctx, opts)
+      local caps, code = output.caps(ctx, opts)
       if not caps then
-         return output.fail(ctx, 2, err)
+         return code
       end
-      output.notes(ctx, opts, caps)
       local ok, choice, reason = pcall(policy.choose, caps, want)
       if not ok then
          return output.fail(ctx, 2, choice)

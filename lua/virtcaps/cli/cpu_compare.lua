@@ -23,15 +23,10 @@ features that are missing.
    probes = true,
    run = function(ctx, opts, args)
       local cpu = require "virtcaps.cpu"
-      local guest, rerr = output.read_file(ctx, args[1])
+      local guest, caps = output.file_and_caps(ctx, opts, args[1])
       if not guest then
-         return output.fail(ctx, 2, rerr)
+         return caps
       end
-      local caps, err = output.get_caps(ctx, opts)
-      if not caps then
-         return output.fail(ctx, 2, err)
-      end
-      output.notes(ctx, opts, caps)
       local result, features, message = cpu.compare(caps, guest)
       if not result then
          return output.fail(ctx, 2, args[1] .. ": " .. tostring(features))

@@ -16,12 +16,11 @@ virtcaps_container (what this host runs under) are left out.
 ]=],
    probes = true,
    run = function(ctx, opts)
-      local caps, err = output.get_caps(ctx, opts)
+      local caps, code = output.caps(ctx, opts)
       if not caps then
-         return output.fail(ctx, 2, err)
+         return code
       end
-      output.notes(ctx, opts, caps)
-      local virt
+      local virt, err
       if not opts.caps then
          virt, err = virtcaps.detect_virt()
          if not virt then

@@ -18,15 +18,10 @@ or a failure with --no-overcommit.
    args = { 1, 1, "one DOMAIN.xml file" },
    probes = true,
    run = function(ctx, opts, args)
-      local xml, rerr = output.read_file(ctx, args[1])
+      local xml, caps = output.file_and_caps(ctx, opts, args[1])
       if not xml then
-         return output.fail(ctx, 2, rerr)
+         return caps
       end
-      local caps, err = output.get_caps(ctx, opts)
-      if not caps then
-         return output.fail(ctx, 2, err)
-      end
-      output.notes(ctx, opts, caps)
       local fits, failures, warnings = policy.fits(caps, xml, { overcommit = not opts["no-overcommit"] })
       if fits == nil then
          return output.fail(ctx, 2, args[1] .. ": " .. failures)

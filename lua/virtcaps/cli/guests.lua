@@ -31,16 +31,9 @@ local function machine_list(ctx, opts, g)
    for m in Caps.machines({ guests = { g } }) do
       rows[#rows + 1] = { name = m.name, canonical = m.canonical, max_cpus = m.maxCpus, deprecated = m.deprecated or false }
    end
-   if opts.json then
-      output.write(ctx, output.encode(json.array(rows)), "\n")
-      return 0
-   end
-   local lines = {}
-   for i, r in ipairs(rows) do
-      lines[i] = { r.name, r.canonical or "", tostring(r.max_cpus or ""), r.deprecated and "yes" or "" }
-   end
-   output.write_table(ctx, { "MACHINE", "ALIAS OF", "MAX CPUS", "DEPRECATED" }, lines)
-   return 0
+   return output.rows(ctx, opts, rows, { "MACHINE", "ALIAS OF", "MAX CPUS", "DEPRECATED" }, function(r)
+      return { r.name, r.canonical or "", tostring(r.max_cpus or ""), r.deprecated and "yes" or "" }
+   end)
 end
 
 return {
@@ -56,11 +49,10 @@ machine types of the one guest the filters select instead.
    options = { arch = "value", ["os-type"] = "value", domain = "value", machines = "flag" },
    probes = true,
    run = function(ctx, opts)
-      local caps, err = output.get_caps(ctx, opts)
+      local caps, code = output.caps(ctx, opts)
       if not caps then
-         return output.fail(ctx, 2, err)
+         return code
       end
-      output.notes(ctx, opts, caps)
       local selected = {}
       for g in caps:guests { arch = opts.arch, os_type = opts["os-type"], domain = opts.domain } do
          selected[#selected + 1] = g
@@ -77,16 +69,10 @@ machine types of the one guest the filters select instead.
       for i, g in ipairs(selected) do
          rows[i] = guest_row(g)
       end
-      if opts.json then
-         output.write(ctx, output.encode(json.array(rows)), "\n")
-         return 0
-      end
-      local lines = {}
-      for i, r in ipairs(rows) do
-         lines[i] = { r.os_type, r.arch, tostring(r.wordsize or ""), table.concat(r.domains, ","), tostring(#r.machines),
-            r.default_machine or "", r.emulator or "" }
-      end
-      output.write_table(ctx, { "OS TYPE", "ARCH", "BITS", "DOMAINS", "MACHINES", "DEFAULT", "EMULATOR" }, lines)
-      return 0
+      return output.rows(ctx, opts, rows, { "OS TYPE", "ARCH", "BITS", "DOMAINS", "MACHINES", "DEFAULT", "EMULATOR" },
+         function(r)
+            return { r.os_type, r.arch, tostring(r.wordsize or ""), table.concat(r.domains, ","), tostring(#r.machines),
+               r.default_machine or "", r.emulator or "" }
+         end)
    end,
 }

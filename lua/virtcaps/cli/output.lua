@@ -201,6 +201,38 @@ function M.get_caps(ctx, opts, plain)
    return M.probing(ctx, lib.probe, popts)
 end
 
+--- The capabilities to work on (get_caps) with their warnings on stderr
+-- (notes); on failure, the message said and the exit status.
+-- @treturn[1] table caps
+-- @treturn[2] nil
+-- @treturn[2] integer the exit status
+function M.caps(ctx, opts)
+   local caps, err = M.get_caps(ctx, opts)
+   if not caps then
+      return nil, M.fail(ctx, 2, err)
+   end
+   M.notes(ctx, opts, caps)
+   return caps
+end
+
+--- A file argument's bytes and the capabilities to look at them with; on
+-- failure, the message said and the exit status.
+-- @treturn[1] string the file's bytes
+-- @treturn[1] table caps
+-- @treturn[2] nil
+-- @treturn[2] integer the exit status
+function M.file_and_caps(ctx, opts, path)
+   local data, err = M.read_file(ctx, path)
+   if not data then
+      return nil, M.fail(ctx, 2, err)
+   end
+   local caps, code = M.caps(ctx, opts)
+   if not caps then
+      return nil, code
+   end
+   return data, caps
+end
+
 --- Columns padded to their widest cell.
 function M.write_table(ctx, header, rows)
    local widths = {}
@@ -216,6 +248,21 @@ function M.write_table(ctx, header, rows)
       end
       M.write(ctx, table.concat(cells, "  "), "\n")
    end
+end
+
+--- Rows of records: a JSON array with --json, else an aligned table of the
+-- header and cells(record) for each.
+function M.rows(ctx, opts, records, header, cells)
+   if opts.json then
+      M.write(ctx, M.encode(setmetatable(records, { __jsontype = "array" })), "\n")
+      return 0
+   end
+   local lines = {}
+   for i, r in ipairs(records) do
+      lines[i] = cells(r)
+   end
+   M.write_table(ctx, header, lines)
+   return 0
 end
 
 return M

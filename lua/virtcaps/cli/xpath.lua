@@ -14,11 +14,10 @@ are, elements as markup. Exit status 1 when a node-set is empty.
    args = { 1, 1, "one expression" },
    probes = true,
    run = function(ctx, opts, args)
-      local caps, err = output.get_caps(ctx, opts)
+      local caps, code = output.caps(ctx, opts)
       if not caps then
-         return output.fail(ctx, 2, err)
+         return code
       end
-      output.notes(ctx, opts, caps)
       local result, xerr = caps:xpath(args[1])
       if result == nil then
          return output.fail(ctx, 2, xerr)
