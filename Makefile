@@ -29,9 +29,9 @@ CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(shell find lua/virtcaps -name '*.lua')
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem lua-check lua-ldoc libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
-.PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint rock-check fuzz bench install uninstall clean
+.PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
 all: $(CORE) $(BUILD)/states
 
@@ -145,11 +145,17 @@ valgrind: deps all
 		--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		$(LUA) spec/harness/cycles.lua $(VALGRIND_CYCLES)
 
-# Static analysis: cppcheck, then clang-tidy with .clang-tidy's checks.
+# Static analysis: luacheck (.luacheckrc), cppcheck, then clang-tidy with .clang-tidy's checks.
 lint: deps
+	luacheck --no-color -q lua bin/virtcaps spec examples bench
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--std=c11 -Isrc -I$(LUA_INCDIR) src/
 	clang-tidy --quiet src/*.c -- -std=gnu11 -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
+
+# The API reference from the Lua modules' LDoc (config.ld), into build/doc;
+# any LDoc warning fails.
+doc: deps
+	ldoc --fatalwarnings --testing .
 
 # The README's luarocks command (Debian's lua-dkjson standing for the dkjson
 # rock) into a scratch tree; then the module loads and the rock's virtcaps

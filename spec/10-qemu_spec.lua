@@ -184,7 +184,6 @@ describe("qemu driver", function()
    end)
 
    it("reads sessions recorded from Debian's QEMU 7.2", function()
-      local support = require "support"
       fake.replay(dir, "qemu-system-x86_64", support.read("spec/fixtures/qmp/qemu-7.2-x86_64.session"))
       fake.replay(dir, "qemu-system-arm", support.read("spec/fixtures/qmp/qemu-7.2-arm.session"))
       local caps = assert(fake.probe(dir))
