@@ -215,6 +215,21 @@ describe("virtcaps choose --machine", function()
    end)
 end)
 
+describe("virtcaps diff --json", function()
+   it("gives sizes as numbers of KiB beside the text", function()
+      local more = temp((support.read(CAPS):gsub("<memory unit='KiB'>5859104</memory>", "<memory unit='KiB'>6859104</memory>")))
+      local code, out = run { "diff", "--json", CAPS, more }
+      assert.equal(1, code)
+      assert.same({
+         { change = "changed", what = "memory", from = "5.6 GiB", to = "6.5 GiB", from_kib = 5859104, to_kib = 6859104,
+            message = "changed memory: 5.6 GiB -> 6.5 GiB" },
+         { change = "changed", what = "cell memory", name = "0", from = "5.6 GiB", to = "6.5 GiB", from_kib = 5859104,
+            to_kib = 6859104, message = "changed cell memory 0: 5.6 GiB -> 6.5 GiB" },
+      }, json.decode(out))
+      os.remove(more)
+   end)
+end)
+
 describe("virtcaps fits", function()
    it("warns of overcommit, which the reference accepts, unless asked for a limit", function()
       local over = temp((support.read("spec/fixtures/domain/kvm-q35-small.xml"):gsub("(<vcpu[^>]*>)2<", "%14<")))

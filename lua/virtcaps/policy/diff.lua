@@ -15,14 +15,19 @@ local guest_machines = util.guest_machines
 
 local M = {}
 
-local function change(list, kind, what, name, from, to)
+-- numbers: sizes as numbers of KiB beside the human text (from_kib, to_kib).
+local function change(list, kind, what, name, from, to, numbers)
    local msg
    if kind == "changed" then
       msg = string.format("changed %s%s: %s -> %s", what, name and " " .. name or "", tostring(from), tostring(to))
    else
       msg = string.format("%s %s %s", kind, what, name)
    end
-   list[#list + 1] = { change = kind, what = what, name = name, from = from, to = to, message = msg }
+   local c = { change = kind, what = what, name = name, from = from, to = to, message = msg }
+   for k, v in pairs(numbers or {}) do
+      c[k] = v
+   end
+   list[#list + 1] = c
 end
 
 local function compare_value(list, what, a, b)
@@ -157,7 +162,8 @@ end
 -- @tparam table a
 -- @tparam table b
 -- @treturn table changes in that order, each `{change="added"|"removed"|"changed",
--- what=, name=, from=, to=, message=}`; empty when nothing changed
+-- what=, name=, from=, to=, message=}` (memory sizes also as from_kib, to_kib);
+-- empty when nothing changed
 function M.diff(a, b)
    check_table(a, "a", 2)
    check_table(b, "b", 2)
@@ -174,7 +180,8 @@ function M.diff(a, b)
    compare_value(list, "cpus", Caps.cpu_count(a), Caps.cpu_count(b))
    local ma, mb = Caps.total_memory(a), Caps.total_memory(b)
    if ma ~= mb then
-      change(list, "changed", "memory", nil, ma and human(ma) or "none", mb and human(mb) or "none")
+      change(list, "changed", "memory", nil, ma and human(ma) or "none", mb and human(mb) or "none",
+         { from_kib = ma, to_kib = mb })
    end
    local cells_a, ids_a = cells_by_id(a)
    local cells_b, ids_b = cells_by_id(b)
@@ -185,7 +192,8 @@ function M.diff(a, b)
       if y then
          local kx, ky = x.memory and virtcaps.kib(x.memory), y.memory and virtcaps.kib(y.memory)
          if kx ~= ky then
-            change(list, "changed", "cell memory", tostring(id), kx and human(kx) or "none", ky and human(ky) or "none")
+            change(list, "changed", "cell memory", tostring(id), kx and human(kx) or "none", ky and human(ky) or "none",
+               { from_kib = kx, to_kib = ky })
          end
          local px = pages_by_size({ host = { topology = { cells = { x } } } })
          local py = pages_by_size({ host = { topology = { cells = { y } } } })
