@@ -114,7 +114,9 @@ local function document(ctx, opts)
       -- The document straight from C; virsh prints it followed by an empty line.
       local popts
       popts, err = output.connection(opts)
-      out, err = popts and output.probing(ctx, core.probe_xml, popts), err
+      if popts then
+         out, err = output.probing(ctx, core.probe_xml, popts)
+      end
       out = out and out .. "\n\n"
    end
    if not out then
