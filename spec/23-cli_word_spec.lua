@@ -155,6 +155,15 @@ describe("warnings", function()
       local code, out, err = run { "--verbose", "--caps", warned }
       assert.same({ 0, "virtcaps: " .. note }, { code, err })
       assert.equal(assert(virtcaps.load(warned)):xml(), out)
+      -- the document itself is the same with -v, the probe's notes on stderr
+      local quiet = select(2, run {})
+      code, out, err = run { "-v" }
+      assert.equal(0, code)
+      assert.equal(quiet:gsub("<uuid>[^<]*</uuid>", ""), (out:gsub("<uuid>[^<]*</uuid>", "")))
+      local probed = assert(virtcaps.probe { drivers = { "qemu" } })
+      local notes = {}
+      for _, w in ipairs(probed.warnings) do notes[#notes + 1] = "virtcaps: warning: " .. w .. "\n" end
+      assert.equal(table.concat(notes), err)
    end)
 
    it("are in the JSON answers", function()

@@ -108,6 +108,8 @@ local function document(ctx, opts)
       out, err = output.get_caps(ctx, opts, true)
       if out then
          output.notes(ctx, opts, out)
+         -- a probe's document ends as virsh prints it: with an empty line
+         out.trailer = out.trailer or (not (opts.caps or opts.json) and "\n\n" or nil)
          out = opts.json and output.encode(output.model_json(out)) .. "\n" or core.format(out)
       end
    else
