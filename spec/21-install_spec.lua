@@ -58,9 +58,9 @@ describe("make run", function()
       assert(support.tool("cp -a " .. support.BUILD .. "/obj " .. support.BUILD .. "/virtcaps " .. dir))
       local preload = os.getenv("LD_PRELOAD")
       local lua = preload and " LUA='env LD_PRELOAD=\"" .. preload .. "\" lua5.4'" or ""
-      -- run as a user would, not as a sub-make of make test
-      local ok, msg = support.tool("(env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS make run BUILD=" .. dir .. lua .. " >"
-         .. dir .. "/stdout 2>" .. dir .. "/stderr)")
+      -- as a person runs it: no outer make's level or flags
+      local ok, msg = support.tool("(env -u MAKELEVEL -u MAKEFLAGS -u MFLAGS make run BUILD=" .. dir .. lua
+         .. " >" .. dir .. "/stdout 2>" .. dir .. "/stderr)")
       local out, err = support.read(dir .. "/stdout"), support.read(dir .. "/stderr")
       assert(ok, msg .. err)
       assert.truthy(io.open(dir .. "/states"), "make built the missing program")
