@@ -508,9 +508,11 @@ describe("virtcaps domcapabilities", function()
          return self
       end }
    end
-   local function run(argv)
+   local function run(argv, stdin)
       local out, err = {}, {}
-      local code = cli.main(argv, { stdout = sink(out), stderr = sink(err), isatty = function() return false end })
+      local input = stdin and { read = function() local s = stdin; stdin = nil; return s end }
+      local code = cli.main(argv, { stdout = sink(out), stderr = sink(err), stdin = input,
+         isatty = function() return false end })
       return code, table.concat(out), table.concat(err)
    end
    local XEN = DIR .. "libxl-xenfv.xml"
@@ -521,6 +523,9 @@ describe("virtcaps domcapabilities", function()
       support.write(path, support.read(XEN):gsub("\n%s*", ""))
       assert.same({ 0, support.read(XEN), "" }, { run { "domcapabilities", "--caps", path } })
       os.remove(path)
+      assert.same({ 0, support.read(XEN), "" }, { run({ "domcapabilities", "--caps", "-" }, support.read(XEN)) })
+      assert.same({ 2, "", "virtcaps domcapabilities: -: line 1: Document is empty\n" },
+         { run({ "domcapabilities", "--caps", "-" }, "") })
    end)
 
    it("--json prints the table", function()
