@@ -68,7 +68,8 @@ static int child(void *p)
         sigaction(sig, &dfl, NULL);
     /* Out of 0-3 first: the host may have left its standard fds closed. */
     int in = fcntl(a->in, F_DUPFD, EXE_FD + 1), out = fcntl(a->out, F_DUPFD, EXE_FD + 1);
-    int exe = fcntl(a->exe, F_DUPFD, EXE_FD + 1), null = open("/dev/null", O_WRONLY);
+    int exe = fcntl(a->exe, F_DUPFD, EXE_FD + 1), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    null = null < 0 ? -1 : fcntl(null, F_DUPFD, EXE_FD + 1);
     sigset_t none;
     sigemptyset(&none);
     if (in < 0 || out < 0 || exe < 0 || null < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(null, 2) < 0 ||
