@@ -85,25 +85,32 @@ static int child(void *p)
     _exit(127);
 }
 
-/* Starts the child with a pidfd when the kernel gives one (5.2 and later). */
+/* Starts the child with a pidfd when the kernel gives one (5.2 and later).
+ * Its stack is on the heap: what the child leaves in it (sanitizers mark
+ * its frames) must not be found later in one of ours. */
 static pid_t spawn(child_args *a, int *pid_fd)
 {
-    _Alignas(16) char stack[32 * 1024];
+    enum { STACK_SIZE = 32 * 1024 };
+    char *stack = malloc(STACK_SIZE);
     sigset_t all, old;
     sigfillset(&all);
-    if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+    if (!stack || pthread_sigmask(SIG_SETMASK, &all, &old) != 0) {
+        free(stack);
+        errno = ENOMEM;
         return -1;
+    }
     a->error = 0;
     *pid_fd = -1;
     /* No exit signal until it executes: a child that could not is ours to reap. */
     int flags = CLONE_VM | CLONE_VFORK;
-    pid_t pid = clone(child, stack + sizeof stack, flags | CLONE_PIDFD, a, pid_fd);
+    pid_t pid = clone(child, stack + STACK_SIZE, flags | CLONE_PIDFD, a, pid_fd);
     if (pid < 0 && errno == EINVAL) {
         *pid_fd = -1;
-        pid = clone(child, stack + sizeof stack, flags, a);
+        pid = clone(child, stack + STACK_SIZE, flags, a);
     }
     int e = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    free(stack);
     errno = e;
     return pid;
 }
