@@ -7,83 +7,55 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The body of each wrapper: the call again while a signal interrupted it. */
+#define RETRY(type, call)                                                                                              \
+    type rc;                                                                                                           \
+    do                                                                                                                 \
+        rc = (call);                                                                                                   \
+    while (rc < 0 && errno == EINTR);                                                                                  \
+    return rc
+
 int vc_sys_open(const char *path, int flags, mode_t mode)
 {
-    int fd;
-    do
-        fd = open(path, flags, mode);
-    while (fd < 0 && errno == EINTR);
-    return fd;
+    RETRY(int, open(path, flags, mode));
 }
 
 int vc_sys_openat(int dirfd, const char *path, int flags, mode_t mode)
 {
-    int fd;
-    do
-        fd = openat(dirfd, path, flags, mode);
-    while (fd < 0 && errno == EINTR);
-    return fd;
+    RETRY(int, openat(dirfd, path, flags, mode));
 }
 
 ssize_t vc_sys_read(int fd, void *buf, size_t n)
 {
-    ssize_t got;
-    do
-        got = read(fd, buf, n);
-    while (got < 0 && errno == EINTR);
-    return got;
+    RETRY(ssize_t, read(fd, buf, n));
 }
 
 ssize_t vc_sys_pread(int fd, void *buf, size_t n, off_t at)
 {
-    ssize_t got;
-    do
-        got = pread(fd, buf, n, at);
-    while (got < 0 && errno == EINTR);
-    return got;
+    RETRY(ssize_t, pread(fd, buf, n, at));
 }
 
 ssize_t vc_sys_write(int fd, const void *buf, size_t n)
 {
-    ssize_t put;
-    do
-        put = write(fd, buf, n);
-    while (put < 0 && errno == EINTR);
-    return put;
+    RETRY(ssize_t, write(fd, buf, n));
 }
 
 ssize_t vc_sys_send(int fd, const void *buf, size_t n, int flags)
 {
-    ssize_t put;
-    do
-        put = send(fd, buf, n, flags);
-    while (put < 0 && errno == EINTR);
-    return put;
+    RETRY(ssize_t, send(fd, buf, n, flags));
 }
 
 int vc_sys_ioctl(int fd, unsigned long request, unsigned long arg)
 {
-    int rc;
-    do
-        rc = ioctl(fd, request, arg);
-    while (rc < 0 && errno == EINTR);
-    return rc;
+    RETRY(int, ioctl(fd, request, arg));
 }
 
 pid_t vc_sys_waitpid(pid_t pid, int *status, int options)
 {
-    pid_t got;
-    do
-        got = waitpid(pid, status, options);
-    while (got < 0 && errno == EINTR);
-    return got;
+    RETRY(pid_t, waitpid(pid, status, options));
 }
 
 int vc_sys_waitid(idtype_t type, id_t id, siginfo_t *info, int options)
 {
-    int rc;
-    do
-        rc = waitid(type, id, info, options);
-    while (rc < 0 && errno == EINTR);
-    return rc;
+    RETRY(int, waitid(type, id, info, options));
 }
