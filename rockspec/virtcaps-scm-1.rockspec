@@ -15,6 +15,7 @@ description = {
 }
 dependencies = {
    "lua >= 5.4, < 5.5",
+   "dkjson >= 2.5", -- the command line's JSON output
 }
 external_dependencies = {
    LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },
@@ -70,9 +71,19 @@ build = {
          defines = { "_GNU_SOURCE" },
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",
+      ["virtcaps.units"] = "lua/virtcaps/units.lua",
+      ["virtcaps.query"] = "lua/virtcaps/query.lua",
+      ["virtcaps.model"] = "lua/virtcaps/model.lua",
       ["virtcaps.cli"] = "lua/virtcaps/cli.lua",
       ["virtcaps.cli_commands"] = "lua/virtcaps/cli_commands.lua",
-      ["virtcaps.policy"] = "lua/virtcaps/policy.lua",
+      ["virtcaps.policy"] = "lua/virtcaps/policy/init.lua",
+      ["virtcaps.policy.util"] = "lua/virtcaps/policy/util.lua",
+      ["virtcaps.policy.machines"] = "lua/virtcaps/policy/machines.lua",
+      ["virtcaps.policy.choose"] = "lua/virtcaps/policy/choose.lua",
+      ["virtcaps.policy.check"] = "lua/virtcaps/policy/check.lua",
+      ["virtcaps.policy.fits"] = "lua/virtcaps/policy/fits.lua",
+      ["virtcaps.policy.diff"] = "lua/virtcaps/policy/diff.lua",
+      ["virtcaps.policy.migratable"] = "lua/virtcaps/policy/migratable.lua",
       ["virtcaps.cpu"] = "lua/virtcaps/cpu.lua",
    },
    install = {

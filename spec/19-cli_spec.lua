@@ -409,7 +409,7 @@ Memory size:         %d KiB
       local expected = assert(cpu.baseline { (assert(virtcaps.load(CAPS))), (assert(virtcaps.load(HUGE))) })
       assert.equal(cpu.format(expected), out)
       assert.truthy(out:find("<model fallback='forbid'>Broadwell</model>", 1, true))
-      code, out, err = run { "baseline", support.conformance_dir() .. "/cpucompare/x86_64-baseline-incompatible-vendors.xml" }
+      code, out, err = run { "baseline", support.DATA .. "/cpucompare/x86_64-baseline-incompatible-vendors.xml" }
       assert.same({ 1, "", "virtcaps baseline: cpus[1]: CPU vendors do not match\n" }, { code, out, err })
       assert.same({ 2, "", "virtcaps baseline: baseline needs at least one FILE\n" }, { run { "baseline" } })
    end)

@@ -6,12 +6,11 @@ local policy = require "virtcaps.policy"
 local cli = require "virtcaps.cli"
 local support = require "support"
 
-local DATA = support.conformance_dir()
-
 local docs = {}
-for _, dir in ipairs { "xml", "caps2xml" } do
-   for _, f in ipairs(support.require_files(DATA .. "/" .. dir, "%.xml$")) do
-      docs[#docs + 1] = DATA .. "/" .. dir .. "/" .. f
+for _, name in ipairs { "xml", "caps2xml" } do
+   local dir = support.conformance_category(name)
+   for _, f in ipairs(dir and support.require_files(dir, "%.xml$") or {}) do
+      docs[#docs + 1] = dir .. "/" .. f
    end
 end
 
