@@ -46,7 +46,7 @@ $(BUILD)/hostsig.so: spec/harness/hostsig.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
-# Swaps two paths in a loop: races root's emulator search (spec/21-root_emulators_spec.lua).
+# Swaps two paths in a loop: races root's emulator search (spec/23-root_emulators_spec.lua).
 $(BUILD)/swapdirs: spec/harness/swapdirs.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
