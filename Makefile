@@ -41,12 +41,12 @@ $(BUILD)/states: spec/harness/states.c
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
 # Preloaded into child Lua processes: hostile signal settings of a host
-# process (spec/22-host_signals_spec.lua).
+# process (spec/24-host_signals_spec.lua).
 $(BUILD)/hostsig.so: spec/harness/hostsig.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
-# Swaps two paths in a loop: races root's emulator search (spec/23-root_emulators_spec.lua).
+# Swaps two paths in a loop: races root's emulator search (spec/25-root_emulators_spec.lua).
 $(BUILD)/swapdirs: spec/harness/swapdirs.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<

@@ -183,7 +183,8 @@ rule("min_cpus", function(caps, v, failures)
    local want = count_rule(v, "min_cpus")
    local n = Caps.cpu_count(caps)
    if not n or n < want then
-      failure(failures, "min_cpus", "at least " .. want, n and tostring(n) or "no CPU count in the document")
+      failure(failures, "min_cpus", "at least " .. want, n and tostring(n) or "no CPU count in the document",
+         { wanted_count = want, found_count = n })
    end
 end)
 
@@ -192,7 +193,7 @@ rule("min_memory", function(caps, v, failures)
    local kib = Caps.total_memory(caps)
    if not kib or kib < want then
       failure(failures, "min_memory", "at least " .. human(want),
-         kib and human(kib) or "no NUMA cell memory in the document")
+         kib and human(kib) or "no NUMA cell memory in the document", { wanted_kib = want, found_kib = kib })
    end
 end)
 
@@ -200,7 +201,8 @@ rule("numa_cells", function(caps, v, failures)
    local want = count_rule(v, "numa_cells")
    local cells = caps.host.topology and caps.host.topology.cells or {}
    if #cells < want then
-      failure(failures, "numa_cells", "at least " .. want, tostring(#cells))
+      failure(failures, "numa_cells", "at least " .. want, tostring(#cells),
+         { wanted_count = want, found_count = #cells })
    end
 end)
 
@@ -215,7 +217,8 @@ rule("hugepages", function(caps, v, failures)
       if (have or 0) < h.count then
          local wanted = string.format("%s of %s", h.count == 1 and "1 page" or h.count .. " pages", human(h.size))
          failure(failures, "hugepages", wanted, have and tostring(have)
-            or string.format("no %s pages (sizes: %s)", human(h.size), join(sizes)))
+            or string.format("no %s pages (sizes: %s)", human(h.size), join(sizes)),
+            { wanted_count = h.count, found_count = have or 0, page_kib = h.size })
       end
    end
 end)
@@ -256,6 +259,9 @@ end)
 -- @tparam table rules
 -- @treturn boolean whether every rule holds
 -- @treturn table failures, in the order above: `{rule=, wanted=, found=, message=}`
+-- (wanted and found as text), with numbers beside them where the rule is one:
+-- wanted_count, found_count (min_cpus, numa_cells, hugepages; page_kib),
+-- wanted_kib, found_kib (min_memory)
 -- @usage local ok, failures = policy.check(caps, {domains={"kvm"}, hugepages={size="1 GiB", count=4}})
 function M.check(caps, rules)
    check_table(caps, "caps", 2)

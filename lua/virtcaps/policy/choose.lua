@@ -1,10 +1,8 @@
 --- Choosing how to run a guest.
 -- @submodule virtcaps.policy
-local virtcaps = require "virtcaps"
 local util = require "virtcaps.policy.util"
 local machine_types = require "virtcaps.policy.machines"
 
-local Caps = virtcaps.Capabilities
 local join, host_arch, check_table, check_keys = util.join, util.host_arch, util.check_table, util.check_keys
 local machines_for, pick_machine = machine_types.machines_for, machine_types.pick_machine
 
@@ -24,7 +22,7 @@ end
 
 local WANT = { arch = true, os_type = true, domain = true, machine = true, min_vcpus = true }
 
-local function check_want(caps, want)
+local function check_want(want)
    check_table(want, "want", 3)
    check_keys(want, WANT, "choose option", 3)
    for _, k in ipairs { "arch", "os_type", "domain", "machine" } do
@@ -35,14 +33,9 @@ local function check_want(caps, want)
    if want.min_vcpus ~= nil and (math.type(want.min_vcpus) ~= "integer" or want.min_vcpus < 1) then
       error("bad option 'min_vcpus' to 'choose' (positive integer expected)", 3)
    end
-   if want.machine then
-      -- Lua reads a pattern only as far as a subject takes it: try them all.
-      for m in Caps.machines(caps) do
-         local ok, err = pcall(string.find, m.name, want.machine)
-         if not ok then
-            error(string.format("bad option 'machine' to 'choose' (bad pattern: %s)", err), 3)
-         end
-      end
+   local bad = want.machine and util.pattern_error(want.machine)
+   if bad then
+      error(string.format("bad option 'machine' to 'choose' (bad pattern: %s)", bad), 3)
    end
 end
 
@@ -61,7 +54,7 @@ end
 function M.choose(caps, want)
    check_table(caps, "caps", 2)
    want = want or {}
-   check_want(caps, want)
+   check_want(want)
    local harch = host_arch(caps)
    local arch = want.arch or harch
    local guests, arches = {}, {}

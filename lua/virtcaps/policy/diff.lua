@@ -15,14 +15,19 @@ local guest_machines = util.guest_machines
 
 local M = {}
 
-local function change(list, kind, what, name, from, to)
+-- numbers: sizes as numbers of KiB beside the human text (from_kib, to_kib).
+local function change(list, kind, what, name, from, to, numbers)
    local msg
    if kind == "changed" then
       msg = string.format("changed %s%s: %s -> %s", what, name and " " .. name or "", tostring(from), tostring(to))
    else
       msg = string.format("%s %s %s", kind, what, name)
    end
-   list[#list + 1] = { change = kind, what = what, name = name, from = from, to = to, message = msg }
+   local c = { change = kind, what = what, name = name, from = from, to = to, message = msg }
+   for k, v in pairs(numbers or {}) do
+      c[k] = v
+   end
+   list[#list + 1] = c
 end
 
 local function compare_value(list, what, a, b)
@@ -62,6 +67,82 @@ local function feature_list(caps)
    return list
 end
 
+-- Every other difference between two parts of the model, field by field:
+-- path names the part ("host.cpu.counter.frequency"); skip holds the paths
+-- compared above (list items as "[]").
+local function compare_rest(list, path, key, x, y, skip)
+   if skip[key] or (x == nil and type(y) == "table" and next(y) == nil)
+         or (y == nil and type(x) == "table" and next(x) == nil) then
+      return -- an empty list or object is no element at all in the document
+   end
+   -- a part missing on one side whose fields are partly compared above: its
+   -- other fields one by one
+   if (x == nil and type(y) == "table") or (y == nil and type(x) == "table") then
+      for k in pairs(skip) do
+         if k:sub(1, #key + 1) == key .. "." then
+            x, y = x or {}, y or {}
+            break
+         end
+      end
+   end
+   if type(x) == "table" and type(y) == "table" then
+      local keys = {}
+      for k in pairs(x) do keys[k] = true end
+      for k in pairs(y) do keys[k] = true end
+      local sorted = {}
+      for k in pairs(keys) do sorted[#sorted + 1] = k end
+      table.sort(sorted, function(p, q)
+         if type(p) == type(q) then return p < q end
+         return type(p) == "number"
+      end)
+      for _, k in ipairs(sorted) do
+         local sub = math.type(k) == "integer" and string.format("%s[%d]", path, k) or path .. "." .. k
+         compare_rest(list, sub, math.type(k) == "integer" and key .. "[]" or key .. "." .. k, x[k], y[k], skip)
+      end
+   elseif x == nil and y ~= nil then
+      change(list, "added", "element", path)
+   elseif y == nil and x ~= nil then
+      change(list, "removed", "element", path)
+   elseif x ~= y then
+      change(list, "changed", path, nil, type(x) == "table" and "(element)" or x, type(y) == "table" and "(element)" or y)
+   end
+end
+
+-- The parts of the host and of a guest the comparisons before compare_rest
+-- look at.
+local HOST_DONE = set_of { "host.uuid", "host.cpu.arch", "host.cpu.vendor", "host.cpu.model", "host.cpu.microcode",
+   "host.cpu.topology", "host.cpu.features", "host.cpu.legacy_features", "host.topology.cells", "host.iommu.support",
+   "host.migration_features.live", "host.secmodels" }
+local CELL_DONE = set_of { "cell.id", "cell.memory", "cell.pages" }
+local GUEST_DONE = set_of { "guest.os_type", "guest.arch.name", "guest.arch.emulator", "guest.arch.machines",
+   "guest.arch.domains" }
+local DOMAIN_DONE = set_of { "domain.type" }
+
+-- Security models by name: DOI and base labels by type.
+local function compare_secmodels(list, a, b)
+   local sec_a, sec_b, by_a, by_b = {}, {}, {}, {}
+   for i, s in ipairs(a.host.secmodels or {}) do sec_a[i], by_a[s.model] = s.model, by_a[s.model] or s end
+   for i, s in ipairs(b.host.secmodels or {}) do sec_b[i], by_b[s.model] = s.model, by_b[s.model] or s end
+   compare_sets(list, "secmodel", sec_a, sec_b)
+   for _, name in ipairs(sec_a) do
+      local x, y = by_a[name], by_b[name]
+      if y and x.doi ~= y.doi then
+         change(list, "changed", "secmodel doi", name, x.doi or "none", y.doi or "none")
+      end
+      if y then
+         local lx, ly, tx, ty = {}, {}, {}, {}
+         for i, l in ipairs(x.baselabels or {}) do tx[i], lx[l.type] = l.type, l.label end
+         for i, l in ipairs(y.baselabels or {}) do ty[i], ly[l.type] = l.type, l.label end
+         compare_sets(list, "baselabel", tx, ty, name .. " ")
+         for _, t in ipairs(tx) do
+            if ly[t] and lx[t] ~= ly[t] then
+               change(list, "changed", "baselabel", name .. " " .. t, lx[t], ly[t])
+            end
+         end
+      end
+   end
+end
+
 local function cells_by_id(caps)
    local byid, ids = {}, {}
    for _, c in ipairs(caps.host.topology and caps.host.topology.cells or {}) do
@@ -74,12 +155,15 @@ end
 --- What changed from one capabilities table to another: the host CPU (arch,
 -- vendor, model, microcode, topology, features), CPU count and memory, NUMA
 -- cells and their memory and huge pages, IOMMU, live migration, security
--- models, guests, their domain types, emulators and machine types. The host
+-- models with their DOI and base labels, guests, their domain types,
+-- emulators and machine types; then every other field that differs, by its
+-- path in the model ("changed host.cpu.counter.frequency: ..."). The host
 -- uuid and the count of base-size pages (free memory) are not compared.
 -- @tparam table a
 -- @tparam table b
 -- @treturn table changes in that order, each `{change="added"|"removed"|"changed",
--- what=, name=, from=, to=, message=}`; empty when nothing changed
+-- what=, name=, from=, to=, message=}` (memory sizes also as from_kib, to_kib);
+-- empty when nothing changed
 function M.diff(a, b)
    check_table(a, "a", 2)
    check_table(b, "b", 2)
@@ -96,7 +180,8 @@ function M.diff(a, b)
    compare_value(list, "cpus", Caps.cpu_count(a), Caps.cpu_count(b))
    local ma, mb = Caps.total_memory(a), Caps.total_memory(b)
    if ma ~= mb then
-      change(list, "changed", "memory", nil, ma and human(ma) or "none", mb and human(mb) or "none")
+      change(list, "changed", "memory", nil, ma and human(ma) or "none", mb and human(mb) or "none",
+         { from_kib = ma, to_kib = mb })
    end
    local cells_a, ids_a = cells_by_id(a)
    local cells_b, ids_b = cells_by_id(b)
@@ -107,7 +192,8 @@ function M.diff(a, b)
       if y then
          local kx, ky = x.memory and virtcaps.kib(x.memory), y.memory and virtcaps.kib(y.memory)
          if kx ~= ky then
-            change(list, "changed", "cell memory", tostring(id), kx and human(kx) or "none", ky and human(ky) or "none")
+            change(list, "changed", "cell memory", tostring(id), kx and human(kx) or "none", ky and human(ky) or "none",
+               { from_kib = kx, to_kib = ky })
          end
          local px = pages_by_size({ host = { topology = { cells = { x } } } })
          local py = pages_by_size({ host = { topology = { cells = { y } } } })
@@ -125,10 +211,13 @@ function M.diff(a, b)
    compare_value(list, "iommu", a.host.iommu and a.host.iommu.support, b.host.iommu and b.host.iommu.support)
    compare_value(list, "live migration", a.host.migration_features and a.host.migration_features.live or false,
       b.host.migration_features and b.host.migration_features.live or false)
-   local sec_a, sec_b = {}, {}
-   for i, s in ipairs(a.host.secmodels or {}) do sec_a[i] = s.model end
-   for i, s in ipairs(b.host.secmodels or {}) do sec_b[i] = s.model end
-   compare_sets(list, "secmodel", sec_a, sec_b)
+   compare_secmodels(list, a, b)
+   for _, id in ipairs(ids_a) do
+      if cells_b[id] then
+         compare_rest(list, string.format("cell %s", id), "cell", cells_a[id], cells_b[id], CELL_DONE)
+      end
+   end
+   compare_rest(list, "host", "host", a.host, b.host, HOST_DONE)
    local ga, gb, keys_a, keys_b = {}, {}, {}, {}
    for _, g in ipairs(a.guests or {}) do
       local k = guest_key(g)
@@ -158,6 +247,14 @@ function M.diff(a, b)
                   my[name].maxCpus or "none")
             end
          end
+         for _, d in ipairs(x.arch.domains or {}) do
+            for _, e in ipairs(y.arch.domains or {}) do
+               if d.type == e.type then
+                  compare_rest(list, k .. " domain " .. d.type, "domain", d, e, DOMAIN_DONE)
+               end
+            end
+         end
+         compare_rest(list, k, "guest", x, y, GUEST_DONE)
       end
    end
    return list

@@ -243,18 +243,34 @@ end
 
 --- Checks that a domain definition can run here: an os type and arch the host
 -- has guests for, its domain type, its emulator and machine type, vCPUs
--- within the machine's maxCpus and the host's CPUs, its cpuset, memory within
--- the host's, and, where it asks for them, NUMA placement and huge pages.
+-- within the machine's maxCpus, its cpuset, memory within the host's, and,
+-- where it asks for them, NUMA placement and huge pages. More vCPUs than the
+-- host has CPUs is overcommit, which QEMU and the reference accept: a
+-- warning, or a failure with `opts.overcommit = false`.
 -- What tools such as virt-lint look for with XPath, as one call.
 -- @tparam table caps
 -- @tparam string|table domain a `<domain>` document, or a table as
 -- `virtcaps.domain` returns it (vcpu may be a count, sizes may be "4 GiB")
 -- @treturn[1] boolean whether it fits
+-- @tparam[opt] table opts overcommit (default true): false makes more vCPUs
+-- than host CPUs a failure
+-- @treturn[1] boolean whether it fits
 -- @treturn[1] table failures `{rule=, wanted=, found=, message=}`
+-- @treturn[1] table warnings, the same shape: what runs but may hurt
 -- @treturn[2] nil
 -- @treturn[2] string why the domain document cannot be read
-function M.fits(caps, domain)
+function M.fits(caps, domain, opts)
    check_table(caps, "caps", 2)
+   if opts ~= nil then
+      check_table(opts, "opts", 2)
+      for k, v in pairs(opts) do
+         if k ~= "overcommit" or type(v) ~= "boolean" then
+            error(string.format("bad option '%s' to 'fits' (known: overcommit, a boolean)", tostring(k)), 2)
+         end
+      end
+   end
+   local overcommit = not (opts and opts.overcommit == false)
+   local warnings = {}
    local dom
    if type(domain) == "string" then
       local err
@@ -282,7 +298,7 @@ function M.fits(caps, domain)
    end
    if not guest then
       failure(failures, "arch", os_type .. "/" .. arch, #names > 0 and join(names) or "no guests")
-      return false, failures
+      return false, failures, warnings
    end
    local domain_def
    local types = {}
@@ -294,7 +310,7 @@ function M.fits(caps, domain)
    end
    if not domain_def then
       failure(failures, "type", dom.type, string.format("%s for %s/%s", join(types), os_type, arch))
-      return false, failures
+      return false, failures, warnings
    end
    local emulators = set_of { guest.arch.emulator, domain_def.emulator }
    local emulator = domain_def.emulator or guest.arch.emulator
@@ -325,7 +341,8 @@ function M.fits(caps, domain)
    end
    local host_cpus = Caps.cpu_count(caps)
    if vcpus and host_cpus and vcpus > host_cpus then
-      failure(failures, "host_cpus", string.format("%d vCPUs", vcpus), string.format("%d host CPUs", host_cpus))
+      failure(overcommit and warnings or failures, "host_cpus", string.format("%d vCPUs", vcpus),
+         string.format("%d host CPUs", host_cpus), { wanted_count = vcpus, found_count = host_cpus })
    end
    if dom.vcpu and dom.vcpu.cpuset then
       local ids = cpuset_list(dom.vcpu.cpuset, "cpuset", failures)
@@ -349,7 +366,7 @@ function M.fits(caps, domain)
    end
    check_numa(caps, dom, failures)
    check_hugepages(caps, dom, failures)
-   return #failures == 0, failures
+   return #failures == 0, failures, warnings
 end
 
 return M

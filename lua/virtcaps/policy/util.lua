@@ -163,13 +163,100 @@ local function page_sizes(caps)
    return sizes
 end
 
-local function failure(list, rule, wanted, found)
-   list[#list + 1] = {
+-- The end of a [set] starting at i, as Lua's matcher reads it.
+local function set_end(p, i)
+   local j = i + 1
+   if p:sub(j, j) == "^" then
+      j = j + 1
+   end
+   repeat
+      if j > #p then
+         return nil, "malformed pattern (missing ']')"
+      end
+      local c = p:sub(j, j)
+      j = j + 1
+      if c == "%" and j <= #p then
+         j = j + 1
+      end
+   until p:sub(j, j) == "]"
+   return j + 1
+end
+
+--- What is wrong with a Lua pattern, or nil. Lua reports a malformed pattern
+-- only when a subject leads the matcher that far, so this reads all of it
+-- the way Lua's matcher does.
+local function pattern_error(p)
+   local i, open, closed, level = p:sub(1, 1) == "^" and 2 or 1, {}, {}, 0
+   while i <= #p do
+      local c, d = p:sub(i, i), p:sub(i + 1, i + 1)
+      local err
+      if c == "(" and d == ")" then
+         i = i + 2 -- a position capture
+      elseif c == "(" then
+         level = level + 1
+         if level > 32 then
+            return "too many captures"
+         end
+         open[#open + 1] = level
+         i = i + 1
+      elseif c == ")" then
+         if #open == 0 then
+            return "invalid pattern capture"
+         end
+         closed[table.remove(open)] = true
+         i = i + 1
+      elseif c == "%" and d == "b" then
+         if i + 3 > #p then
+            return "malformed pattern (missing arguments to '%b')"
+         end
+         i = i + 4
+      elseif c == "%" and d == "f" then
+         if p:sub(i + 2, i + 2) ~= "[" then
+            return "missing '[' after '%f' in pattern"
+         end
+         i, err = set_end(p, i + 2)
+      elseif c == "%" and d:match("%d") then
+         if not closed[tonumber(d)] then
+            return "invalid capture index %" .. d
+         end
+         i = i + 2
+      else
+         if c == "%" then
+            if d == "" then
+               return "malformed pattern (ends with '%')"
+            end
+            i = i + 2
+         elseif c == "[" then
+            i, err = set_end(p, i)
+         else
+            i = i + 1
+         end
+         if i and p:sub(i, i):match("^[%*%+%-%?]$") then
+            i = i + 1
+         end
+      end
+      if not i then
+         return err
+      end
+   end
+   if #open > 0 then
+      return "unfinished capture"
+   end
+end
+
+-- numbers: the same as numbers, beside the text (wanted_count, found_count,
+-- wanted_kib, found_kib, ...), so that JSON readers need not parse text.
+local function failure(list, rule, wanted, found, numbers)
+   local f = {
       rule = rule,
       wanted = wanted,
       found = found,
       message = string.format("%s: wanted %s, found %s", rule, wanted, found),
    }
+   for k, v in pairs(numbers or {}) do
+      f[k] = v
+   end
+   list[#list + 1] = f
 end
 
 local function guest_key(g)
@@ -191,6 +278,6 @@ end
 M.list_of, M.join, M.set_of, M.sorted_keys, M.some = list_of, join, set_of, sorted_keys, some
 M.host_arch, M.check_table, M.check_keys = host_arch, check_table, check_keys
 M.bad_rule, M.rule_size, M.pages_by_size, M.page_sizes = bad_rule, rule_size, pages_by_size, page_sizes
-M.failure, M.guest_key, M.guest_machines = failure, guest_key, guest_machines
+M.failure, M.guest_key, M.guest_machines, M.pattern_error = failure, guest_key, guest_machines, pattern_error
 
 return M
