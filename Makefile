@@ -22,12 +22,12 @@ BUSTED       ?= $(LUA) /usr/bin/busted
 BUILD        ?= build
 CONFORMANCE  ?= ../shared/conformance
 
-SRC     := $(wildcard src/*.c)
-HDR     := $(wildcard src/*.h)
+SRC     := $(wildcard src/*.c src/*/*.c)
+HDR     := $(wildcard src/*.h src/*/*.h)
 OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
-ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
 DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
@@ -97,7 +97,7 @@ asan-test: deps
 # libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := $(filter-out src/binding%.c src/table.c,$(SRC))
+FUZZ_SRC     := $(filter-out src/binding/%,$(SRC))
 FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
@@ -143,7 +143,7 @@ valgrind: deps all
 lint: deps
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--std=c11 -Isrc -I$(LUA_INCDIR) src/
-	clang-tidy --quiet src/*.c -- -std=gnu11 -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
+	clang-tidy --quiet $(SRC) -- -std=gnu11 -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
 # Builds and installs through Debian's luarocks into a scratch tree, then loads it.
 rock-check: deps
