@@ -9,133 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#define VC_BUFFER_TYPE "virtcaps.Buffer"
-
-/* ---- owners: userdata that free C memory when Lua drops them ---- */
-
-typedef struct owner {
-    void *p;
-    void (*release)(void *);
-} owner;
-
-static void release(owner *o)
-{
-    if (o->p)
-        o->release(o->p);
-    o->p = NULL;
-}
-
-/* __gc and __close; the type's name is the upvalue. */
-static int owner_gc(lua_State *L)
-{
-    release(luaL_checkudata(L, 1, lua_tostring(L, lua_upvalueindex(1))));
-    return 0;
-}
-
-void vc_lua_register_owner(lua_State *L, const char *type)
-{
-    static const luaL_Reg meta[] = {{"__gc", owner_gc}, {"__close", owner_gc}, {NULL, NULL}};
-    if (luaL_newmetatable(L, type)) {
-        lua_pushstring(L, type);
-        luaL_setfuncs(L, meta, 1);
-    }
-    lua_pop(L, 1);
-}
-
-void **vc_lua_owner(lua_State *L, const char *type, void (*release_fn)(void *))
-{
-    owner *o = lua_newuserdatauv(L, sizeof *o, 0);
-    o->p = NULL;
-    o->release = release_fn;
-    luaL_setmetatable(L, type);
-    return &o->p;
-}
-
-static void free_arena(void *a)
-{
-    vc_arena_free(a);
-}
-
-vc_arena *vc_lua_arena(lua_State *L)
-{
-    void **slot = vc_lua_owner(L, VC_ARENA_TYPE, free_arena);
-    if (!(*slot = vc_arena_new()))
-        luaL_error(L, "out of memory");
-    return *slot;
-}
-
-void vc_lua_own_caps(lua_State *L, vc_caps *caps)
-{
-    /* lua_newuserdatauv may raise; free caps rather than leak them then. */
-    if (!lua_checkstack(L, 2)) {
-        vc_caps_free(caps);
-        luaL_error(L, "out of memory");
-    }
-    *vc_lua_owner(L, VC_ARENA_TYPE, free_arena) = caps->arena;
-}
-
-void vc_lua_release(lua_State *L, int idx)
-{
-    release(luaL_checkudata(L, idx, VC_ARENA_TYPE));
-}
-
-static int buffer_gc(lua_State *L)
-{
-    vc_buf_free(luaL_checkudata(L, 1, VC_BUFFER_TYPE));
-    return 0;
-}
-
-vc_buf *new_buffer(lua_State *L)
-{
-    vc_buf *b = lua_newuserdatauv(L, sizeof *b, 0);
-    vc_buf_init(b);
-    luaL_setmetatable(L, VC_BUFFER_TYPE);
-    return b;
-}
-
-void push_buffer(lua_State *L, vc_buf *b)
-{
-    if (b->oom)
-        luaL_error(L, "out of memory");
-    lua_pushlstring(L, b->data ? b->data : "", b->len);
-    vc_buf_free(b);
-}
-
-void vc_lua_register_arena(lua_State *L)
-{
-    static const luaL_Reg bmeta[] = {{"__gc", buffer_gc}, {"__close", buffer_gc}, {NULL, NULL}};
-    vc_lua_register_owner(L, VC_ARENA_TYPE);
-    if (luaL_newmetatable(L, VC_BUFFER_TYPE))
-        luaL_setfuncs(L, bmeta, 0);
-    lua_pop(L, 1);
-}
-
-int vc_lua_fail(lua_State *L, const vc_error *err)
-{
-    if (err->code == VC_ENOMEM)
-        return luaL_error(L, "%s", err->msg);
-    if (err->code == VC_EMISUSE)
-        return luaL_error(L, "bad argument #1 (%s)", err->msg);
-    luaL_pushfail(L);
-    lua_pushstring(L, err->msg);
-    return 2;
-}
-
-void check_nargs(lua_State *L, int max)
-{
-    int n = lua_gettop(L);
-    if (n > max)
-        luaL_argerror(L, max + 1,
-                      lua_pushfstring(L, "no more than %d argument%s expected, got %d", max, max == 1 ? "" : "s", n));
-}
-
 /* ---- documents ---- */
 
-static int push_caps_result(lua_State *L, vc_caps *caps, const vc_error *err)
+/* Hands caps to the owner pushed before they were made (slot, on the top
+ * of the stack) and pushes their tables, or nil, message. */
+static int push_caps_result(lua_State *L, void **slot, vc_caps *caps, const vc_error *err)
 {
     if (!caps)
         return vc_lua_fail(L, err);
-    vc_lua_own_caps(L, caps);
+    *slot = caps->arena;
     vc_push_caps(L, caps);
     vc_lua_release(L, -2);
     return 1;
@@ -153,9 +35,10 @@ static int l_parse(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_error err;
-    return push_caps_result(L, vc_xml_read(xml, len, &err), &err);
+    void **slot = vc_lua_arena_owner(L);
+    return push_caps_result(L, slot, vc_xml_read(xml, len, &err), &err);
 }
 
 /***
@@ -168,10 +51,11 @@ static int l_parse(lua_State *L)
  */
 static int l_load(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
-    check_nargs(L, 1);
+    const char *path = vc_lua_check_text(L, 1, NULL);
+    vc_lua_check_nargs(L, 1);
     vc_error err;
-    return push_caps_result(L, vc_xml_read_file(path, &err), &err);
+    void **slot = vc_lua_arena_owner(L);
+    return push_caps_result(L, slot, vc_xml_read_file(path, &err), &err);
 }
 
 /***
@@ -184,201 +68,64 @@ static int l_load(lua_State *L)
 static int l_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_caps *caps = vc_check_caps(L, 1);
     vc_error err;
     if (vc_caps_validate(caps, &err) < 0)
         return luaL_error(L, "%s", err.msg);
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     if (vc_xml_write(caps, out, &err) < 0)
         return luaL_error(L, "%s", err.msg);
-    push_buffer(L, out);
-    vc_lua_release(L, 2);
-    return 1;
-}
-
-/***
- * Formats a cpu table as a standalone <cpu> element.
- * @function format_cpu
- * @tparam table cpu
- * @treturn string
- */
-static int l_format_cpu(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_nargs(L, 1);
-    vc_arena *a = vc_lua_arena(L);
-    vc_cpu *cpu = vc_check_cpu(L, 1, a, "cpu");
-    vc_error err;
-    if (vc_cpu_validate(cpu, "cpu", &err) < 0)
-        return luaL_error(L, "%s", err.msg);
-    vc_buf *out = new_buffer(L);
-    vc_xml_write_cpu(out, cpu, 0);
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     vc_lua_release(L, 2);
     return 1;
 }
 
 /* ---- probe ---- */
 
-const char *opt_string(lua_State *L, int opts, const char *key)
-{
-    lua_getfield(L, opts, key);
-    const char *v = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "bad argument #1 (option '%s': string expected, got %s)", key, luaL_typename(L, -1));
-        v = lua_tostring(L, -1);
-    }
-    lua_pop(L, 1); /* the string stays alive: the options table holds it */
-    return v;
-}
+static const vc_opt probe_options[] = {
+    {"root", VC_OPT_STRING},     {"paths", VC_OPT_MAP},        {"arch", VC_OPT_STRING},
+    {"clusters", VC_OPT_BOOLEAN}, {"drivers", VC_OPT_LIST},    {"qemu_dirs", VC_OPT_LIST},
+    {"cache_dir", VC_OPT_STRING}, {"cache", VC_OPT_BOOLEAN},   {"timeout", VC_OPT_NUMBER},
+    {"cpu_map", VC_OPT_STRING},  {"cpuid", VC_OPT_STRING},     {"threads_per_subcore", VC_OPT_NUMBER},
+    {NULL, VC_OPT_STRING},
+};
+enum { O_ROOT, O_PATHS, O_ARCH, O_CLUSTERS, O_DRIVERS, O_QEMU_DIRS, O_CACHE_DIR, O_CACHE, O_TIMEOUT, O_CPU_MAP,
+       O_CPUID, O_THREADS_PER_SUBCORE, N_PROBE_OPTIONS };
 
-bool unknown_key(lua_State *L, int idx, const char *const *known)
+/* Reads the probe options of argument 1 (absent or nil: defaults) into
+ * an arena it pushes, which holds them for the rest of the call. */
+static vc_arena *read_probe_options(lua_State *L, vc_probe_opts *opts)
 {
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        lua_pop(L, 1);
-        bool ok = false;
-        if (lua_type(L, -1) == LUA_TSTRING)
-            for (const char *const *k = known; *k && !ok; k++)
-                ok = strcmp(*k, lua_tostring(L, -1)) == 0;
-        if (!ok)
-            return true;
-    }
-    return false;
-}
-
-void check_options(lua_State *L, int opts, const char *const *known)
-{
-    if (unknown_key(L, opts, known))
-        luaL_error(L, "bad argument #1 (unknown option '%s')", luaL_tolstring(L, -1, NULL));
-}
-
-vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n)
-{
-    *n = 0;
-    lua_getfield(L, opts, "paths");
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "bad argument #1 (option 'paths': table expected, got %s)", luaL_typename(L, -1));
-    int tbl = lua_gettop(L);
-    size_t count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, tbl)) {
-        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
-            luaL_error(L, "bad argument #1 (option 'paths': string keys and values expected)");
-        if (lua_tostring(L, -2)[0] != '/')
-            luaL_error(L, "bad argument #1 (option 'paths': '%s' is not an absolute path)", lua_tostring(L, -2));
-        count++;
-        lua_pop(L, 1);
-    }
-    vc_path_map *maps = lua_newuserdatauv(L, (count ? count : 1) * sizeof *maps, 0);
-    lua_replace(L, tbl); /* keeps the maps alive; the strings live in opts.paths */
-    lua_getfield(L, opts, "paths");
-    lua_pushnil(L);
-    while (lua_next(L, -2)) {
-        maps[*n].prefix = lua_tostring(L, -2);
-        maps[*n].replacement = lua_tostring(L, -1);
-        (*n)++;
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return maps;
-}
-
-static bool opt_boolean(lua_State *L, int opts, const char *key, bool dflt)
-{
-    lua_getfield(L, opts, key);
-    bool v = dflt;
-    if (!lua_isnil(L, -1)) {
-        if (!lua_isboolean(L, -1))
-            luaL_error(L, "bad argument #1 (option '%s': boolean expected, got %s)", key, luaL_typename(L, -1));
-        v = lua_toboolean(L, -1);
-    }
-    lua_pop(L, 1);
-    return v;
-}
-
-/* A list of strings; the array lives in a userdata left on the stack. */
-static const char *const *opt_strings(lua_State *L, int opts, const char *key, size_t *n, bool *given)
-{
-    *n = 0;
-    lua_getfield(L, opts, key);
-    if (given)
-        *given = !lua_isnil(L, -1);
-    if (lua_isnil(L, -1)) {
-        lua_pop(L, 1);
-        return NULL;
-    }
-    if (!lua_istable(L, -1))
-        luaL_error(L, "bad argument #1 (option '%s': table expected, got %s)", key, luaL_typename(L, -1));
-    int tbl = lua_gettop(L);
-    size_t len = (size_t)lua_rawlen(L, tbl);
-    const char **list = lua_newuserdatauv(L, (len ? len : 1) * sizeof *list, 1);
-    lua_pushvalue(L, tbl);
-    lua_setiuservalue(L, -2, 1); /* keeps the strings alive with the array */
-    for (size_t i = 0; i < len; i++) {
-        if (lua_rawgeti(L, tbl, (lua_Integer)i + 1) != LUA_TSTRING)
-            luaL_error(L, "bad argument #1 (option '%s': strings expected, got %s at [%d])", key,
-                       luaL_typename(L, -1), (int)i + 1);
-        list[i] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-    }
-    lua_replace(L, tbl);
-    *n = len;
-    return list;
-}
-
-static int opt_timeout_ms(lua_State *L, int opts)
-{
-    lua_getfield(L, opts, "timeout");
-    int ms = 0;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) > 0) || lua_tonumber(L, -1) > 3600)
-            luaL_error(L, "bad argument #1 (option 'timeout': seconds between 0 and 3600 expected)");
-        ms = (int)(lua_tonumber(L, -1) * 1000);
-        if (ms < 1)
-            ms = 1;
-    }
-    lua_pop(L, 1);
-    return ms;
-}
-
-/* Reads the probe options of argument 1 (absent or nil: defaults). Values
- * stay anchored on the stack for the duration of the call. */
-static void read_probe_options(lua_State *L, vc_probe_opts *opts)
-{
-    static const char *const known[] = {"root", "paths", "arch", "clusters", "drivers", "qemu_dirs",
-                                        "cache_dir", "cache", "timeout", "cpu_map", "cpuid", "threads_per_subcore",
-                                        NULL};
+    vc_optval v[N_PROBE_OPTIONS];
     memset(opts, 0, sizeof *opts);
-    if (lua_isnoneornil(L, 1))
-        return;
-    luaL_checktype(L, 1, LUA_TTABLE);
-    check_options(L, 1, known);
-    opts->root = opt_string(L, 1, "root");
-    opts->arch = opt_string(L, 1, "arch");
-    opts->paths = read_path_maps(L, 1, &opts->npaths);
-    opts->clusters = opt_boolean(L, 1, "clusters", false);
-    opts->drivers = opt_strings(L, 1, "drivers", &opts->ndrivers, &opts->drivers_given);
-    opts->qemu_dirs = opt_strings(L, 1, "qemu_dirs", &opts->nqemu_dirs, NULL);
-    opts->cache_dir = opt_string(L, 1, "cache_dir");
-    opts->no_cache = !opt_boolean(L, 1, "cache", true);
-    opts->timeout_ms = opt_timeout_ms(L, 1);
-    opts->cpu_map = opt_string(L, 1, "cpu_map");
-    opts->cpuid = opt_string(L, 1, "cpuid");
-    lua_getfield(L, 1, "threads_per_subcore");
-    if (!lua_isnil(L, -1)) {
-        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > 64)
-            luaL_error(L, "bad argument #1 (option 'threads_per_subcore': an integer from 0 to 64 expected)");
-        opts->threads_per_subcore_given = true;
-        opts->threads_per_subcore = (int)lua_tointeger(L, -1);
+    vc_arena *a = vc_lua_options(L, 1, probe_options, v);
+    const vc_optval *timeout = &v[O_TIMEOUT], *tps = &v[O_THREADS_PER_SUBCORE];
+    if (timeout->given && (!timeout->is_number || !(timeout->number > 0) || timeout->number > 3600))
+        luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
+    if (tps->given && (!tps->is_integer || tps->integer < 0 || tps->integer > 64))
+        luaL_argerror(L, 1, "option 'threads_per_subcore': an integer from 0 to 64 expected");
+    opts->root = v[O_ROOT].str;
+    opts->paths = v[O_PATHS].map;
+    opts->npaths = v[O_PATHS].n;
+    opts->arch = v[O_ARCH].str;
+    opts->clusters = v[O_CLUSTERS].boolean;
+    opts->drivers_given = v[O_DRIVERS].given;
+    opts->drivers = v[O_DRIVERS].list;
+    opts->ndrivers = v[O_DRIVERS].n;
+    opts->qemu_dirs = v[O_QEMU_DIRS].list;
+    opts->nqemu_dirs = v[O_QEMU_DIRS].n;
+    opts->cache_dir = v[O_CACHE_DIR].str;
+    opts->no_cache = v[O_CACHE].given && !v[O_CACHE].boolean;
+    if (timeout->given) {
+        int ms = (int)(timeout->number * 1000);
+        opts->timeout_ms = ms < 1 ? 1 : ms;
     }
-    lua_pop(L, 1);
+    opts->cpu_map = v[O_CPU_MAP].str;
+    opts->cpuid = v[O_CPUID].str;
+    opts->threads_per_subcore_given = tps->given;
+    opts->threads_per_subcore = (int)tps->integer;
+    return a;
 }
 
 /***
@@ -389,21 +136,15 @@ static void read_probe_options(lua_State *L, vc_probe_opts *opts)
  * @treturn[2] nil
  * @treturn[2] string
  */
-/* The probe asked for by probe's and probe_xml's arguments. */
-static vc_caps *probe_from_args(lua_State *L, vc_error *err)
-{
-    vc_probe_opts opts;
-    check_nargs(L, 1);
-    read_probe_options(L, &opts);
-    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
-    return vc_probe(&opts, err);
-}
-
 static int l_probe(lua_State *L)
 {
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    void **slot = vc_lua_arena_owner(L);
     vc_error err;
-    vc_caps *caps = probe_from_args(L, &err);
-    return push_caps_result(L, caps, &err);
+    return push_caps_result(L, slot, vc_probe(&opts, &err), &err);
 }
 
 /***
@@ -418,17 +159,22 @@ static int l_probe(lua_State *L)
  */
 static int l_probe_xml(lua_State *L)
 {
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    void **slot = vc_lua_arena_owner(L);
     vc_error err;
-    vc_caps *caps = probe_from_args(L, &err);
+    vc_caps *caps = vc_probe(&opts, &err);
     if (!caps)
         return vc_lua_fail(L, &err);
-    vc_lua_own_caps(L, caps);
+    *slot = caps->arena;
     if (vc_caps_validate(caps, &err) < 0)
         return vc_lua_fail(L, &err);
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     if (vc_xml_write(caps, out, &err) < 0)
         return luaL_error(L, "%s", err.msg);
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     vc_lua_release(L, -3);
     return 1;
 }
@@ -445,7 +191,7 @@ static int l_probe_xml(lua_State *L)
 static int l_nodeinfo(lua_State *L)
 {
     vc_probe_opts opts;
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     read_probe_options(L, &opts);
     vc_node_summary ni;
     vc_error err;
@@ -478,9 +224,8 @@ static int l_nodeinfo(lua_State *L)
 static int l_signature(lua_State *L)
 {
     vc_probe_opts opts;
-    check_nargs(L, 1);
-    read_probe_options(L, &opts);
-    vc_arena *a = vc_lua_arena(L);
+    vc_lua_check_nargs(L, 1);
+    vc_arena *a = read_probe_options(L, &opts);
     char *sig;
     vc_error err;
     if (vc_probe_signature(&opts, a, &sig, &err) < 0)
@@ -501,7 +246,7 @@ static int l_signature(lua_State *L)
 static int l_isatty(lua_State *L)
 {
     lua_Integer fd = luaL_checkinteger(L, 1);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd));
     return 1;
 }
@@ -516,14 +261,14 @@ static int l_isatty(lua_State *L)
  */
 static int l_set_metatables(lua_State *L)
 {
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_lua_set_metatables(L, 1);
     return 0;
 }
 
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
-    {"format_cpu", l_format_cpu}, {"probe", l_probe}, {"probe_xml", l_probe_xml}, {"nodeinfo", l_nodeinfo},
+    {"probe", l_probe}, {"probe_xml", l_probe_xml}, {"nodeinfo", l_nodeinfo},
     {"signature", l_signature}, {"isatty", l_isatty},
     {"set_metatables", l_set_metatables}, {NULL, NULL},
 };
@@ -531,7 +276,7 @@ static const luaL_Reg functions[] = {
 int luaopen_virtcaps_core(lua_State *L)
 {
     xmlCheckVersion(LIBXML_VERSION);
-    vc_lua_register_arena(L);
+    vc_lua_register_owners(L);
     luaL_newlib(L, functions);
     vc_lua_open_tools(L);
     vc_lua_open_cpu(L);
