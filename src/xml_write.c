@@ -3,23 +3,68 @@
  * blank line after <capabilities> and after each top-level section. */
 #include "vc.h"
 
+#include <libxml/chvalid.h>
 #include <libxml/entities.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlmemory.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Characters the reference drops from text (virBufferEscapeString). */
+/* Every value reaches the document through vc_xml_escape, which makes it
+ * well-formed whatever it holds: C0 controls other than tab, newline and CR
+ * are dropped (as the reference's virBufferEscapeString drops them), and
+ * each byte that does not start valid UTF-8 (overlong forms included) and
+ * each character XML forbids (surrogates, U+FFFE, U+FFFF) becomes U+FFFD. */
 static bool dropped(unsigned char c)
 {
-    return (c >= 0x01 && c <= 0x08) || c == 0x0B || c == 0x0C || (c >= 0x0E && c <= 0x19);
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
 static bool needs_work(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\'' || *p == '\r' || dropped(*p))
+        if (*p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\'' || *p == '\r' || *p >= 0x80 ||
+            dropped(*p))
             return true;
     return false;
+}
+
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+/* s without what the document may not hold; NULL on OOM (caller frees). */
+static char *xml_clean(const char *s)
+{
+    size_t n = strlen(s);
+    /* A replaced byte grows to three. */
+    char *clean = n < SIZE_MAX / 3 ? malloc(3 * n + 1) : NULL;
+    if (!clean)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0, i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            if (!dropped(p[i]))
+                clean[k++] = (char)p[i];
+            i++;
+            continue;
+        }
+        /* libxml2 decodes; a character whose encoding differs when made
+         * again was overlong. */
+        int len = n - i < 4 ? (int)(n - i) : 4;
+        int c = xmlGetUTF8Char(p + i, &len);
+        xmlChar again[8];
+        if (c >= 0 && xmlIsCharQ(c) && xmlCopyCharMultiByte(again, c) == len) {
+            memcpy(clean + k, p + i, (size_t)len);
+            k += (size_t)len;
+        } else {
+            memcpy(clean + k, REPLACEMENT, 3);
+            k += 3;
+        }
+        /* a decodable character goes whole, a stray byte alone */
+        i += c >= 0 && len > 0 ? (size_t)len : 1;
+    }
+    clean[k] = '\0';
+    return clean;
 }
 
 void vc_xml_escape(vc_buf *out, const char *s)
@@ -30,18 +75,8 @@ void vc_xml_escape(vc_buf *out, const char *s)
     }
     /* libxml2 escapes < > & " and CR; the apostrophe is ours to do because
      * the reference quotes attributes with it. */
-    size_t n = strlen(s);
-    char *clean = malloc(n + 1);
-    if (!clean) {
-        out->oom = true;
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!dropped((unsigned char)s[i]))
-            clean[k++] = s[i];
-    clean[k] = '\0';
-    xmlChar *enc = xmlEncodeSpecialChars(NULL, (const xmlChar *)clean);
+    char *clean = xml_clean(s);
+    xmlChar *enc = clean ? xmlEncodeSpecialChars(NULL, (const xmlChar *)clean) : NULL;
     free(clean);
     if (!enc) {
         out->oom = true;
