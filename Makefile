@@ -33,10 +33,11 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 
 .PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint rock-check fuzz bench install uninstall clean
 
-all: $(CORE) $(BUILD)/states
+all: $(CORE) $(BUILD)/states $(BUILD)/failalloc
 
-# Embeds Lua: many states in one process (spec/05-states_spec.lua).
-$(BUILD)/states: spec/harness/states.c
+# Embed Lua: many states in one process (spec/05-states_spec.lua), a
+# state whose allocator fails (spec/23-out_of_memory_spec.lua).
+$(BUILD)/states $(BUILD)/failalloc: $(BUILD)/%: spec/harness/%.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
@@ -87,7 +88,8 @@ conformance: deps all
 reference: deps reference-deps all
 	$(BUSTED) --run=reference
 
-asan-test: deps
+# The plain build too: children under a low ulimit -v cannot run ASan.
+asan-test: deps all
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \

@@ -990,7 +990,10 @@ static xmlDocPtr parse_doc(const char *data, size_t len, bool keep_blanks, vc_er
         doc = NULL;
     } else if (!doc || !ctxt->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
-        if (e && e->message) {
+        if (ctxt->errNo == XML_ERR_NO_MEMORY || (e && e->code == XML_ERR_NO_MEMORY) || (!doc && !(e && e->message))) {
+            /* libxml2 records no message when memory ran out early */
+            vc_oom(err);
+        } else if (e && e->message) {
             char msg[300];
             snprintf(msg, sizeof msg, "%s", e->message);
             msg[strcspn(msg, "\n")] = '\0';

@@ -116,6 +116,13 @@ int vc_lua_fail(lua_State *L, const vc_error *err)
     return 2;
 }
 
+void vc_lua_need_stack(lua_State *L, int n)
+{
+    /* A few hundred slots fail only when memory does. */
+    if (!lua_checkstack(L, n))
+        luaL_error(L, "out of memory");
+}
+
 void vc_lua_check_nargs(lua_State *L, int max)
 {
     int n = lua_gettop(L);
@@ -232,7 +239,7 @@ vc_arena *vc_lua_options(lua_State *L, int arg, const vc_opt *known, vc_optval *
     if (lua_isnil(L, arg))
         return a;
     arg = lua_absindex(L, arg);
-    luaL_checkstack(L, 8, "reading options");
+    vc_lua_need_stack(L, 8);
     /* Unknown keys: the table's own keys, raw. */
     const char **names = need(L, vc_alloc(a, (count + 1) * sizeof *names));
     for (size_t i = 0; i <= count; i++)

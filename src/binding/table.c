@@ -52,7 +52,7 @@ typedef struct pusher {
 static void pusher_open(pusher *p, lua_State *L, bool metas)
 {
     p->L = L;
-    luaL_checkstack(L, NKEYS + NMETAS + 40, "pushing a model");
+    vc_lua_need_stack(L, NKEYS + NMETAS + 40);
     p->base = lua_gettop(L) + 1;
     for (int k = 0; k < NKEYS; k++)
         lua_pushstring(L, key_names[k]);

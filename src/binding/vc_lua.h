@@ -41,6 +41,8 @@ vc_buf *vc_lua_buffer(lua_State *L);
  * when it ran out of memory. */
 void vc_lua_push_buffer(lua_State *L, vc_buf *b);
 
+/* helpers.c: n more stack slots, or an "out of memory" error. */
+void vc_lua_need_stack(lua_State *L, int n);
 /* helpers.c: argument checks; they raise "bad argument #N to 'f' (...)". */
 void vc_lua_check_nargs(lua_State *L, int max);
 /* A string argument without NUL bytes (libxml2 and C strings stop at one). */
