@@ -107,6 +107,12 @@ $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(XML_CFLAGS) $(JSONC_CFLAGS) \
 		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
 
+# The options reader's harness drives the binding from Lua: it links both.
+$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c $(SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) \
+		-o $@ $< $(SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS) $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
+
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done
 

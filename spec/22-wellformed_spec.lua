@@ -1,5 +1,6 @@
 -- Every document virtcaps writes is well-formed, whatever its values hold:
--- invalid UTF-8 and characters XML forbids become U+FFFD, C0 controls
+-- each byte that starts no well-formed UTF-8 sequence and each character
+-- XML forbids become U+FFFD, C0 controls
 -- other than tab, newline and CR are dropped (src/xml_write.c).
 local virtcaps = require "virtcaps"
 local fake = require "fake_qemu"
@@ -29,10 +30,12 @@ describe("values that XML cannot hold", function()
       { "a\xffb", "a" .. U_FFFD .. "b" },                       -- a stray byte
       { "q35\xEF\xBF\xBE", "q35" .. U_FFFD },                   -- U+FFFE
       { "x\xEF\xBF\xBF", "x" .. U_FFFD },                       -- U+FFFF
-      { "s\xED\xA0\x80", "s" .. U_FFFD },                       -- a surrogate
-      { "o\xC0\xAF", "o" .. U_FFFD },                           -- overlong '/'
-      { "o\xE0\x80\xAF", "o" .. U_FFFD },                       -- overlong, three bytes
-      { "big\xF4\x90\x80\x80", "big" .. U_FFFD },               -- beyond U+10FFFF
+      -- not UTF-8 at all: each byte on its own
+      { "s\xED\xA0\x80", "s" .. U_FFFD:rep(3) },                -- a surrogate
+      { "o\xC0\xAF", "o" .. U_FFFD:rep(2) },                    -- overlong '/'
+      { "o\xE0\x80\xAF", "o" .. U_FFFD:rep(3) },                -- overlong, three bytes
+      { "big\xF4\x90\x80\x80", "big" .. U_FFFD:rep(4) },        -- beyond U+10FFFF
+      { "x\x90\x80e", "x" .. U_FFFD:rep(2) .. "e" },             -- stray continuation bytes
       { "cut\xE2\x82", "cut" .. U_FFFD .. U_FFFD },             -- a truncated sequence
       { "c\1\8\11\12\14\26\31d", "cd" },                        -- C0 controls
       { "\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80" }, -- valid UTF-8 stays

@@ -5,16 +5,16 @@
 
 #include <libxml/chvalid.h>
 #include <libxml/entities.h>
-#include <libxml/parserInternals.h>
 #include <libxml/xmlmemory.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Every value reaches the document through vc_xml_escape, which makes it
  * well-formed whatever it holds: C0 controls other than tab, newline and CR
- * are dropped (as the reference's virBufferEscapeString drops them), and
- * each byte that does not start valid UTF-8 (overlong forms included) and
- * each character XML forbids (surrogates, U+FFFE, U+FFFF) becomes U+FFFD. */
+ * are dropped (as the reference's virBufferEscapeString drops them), each
+ * byte that starts no well-formed UTF-8 sequence (stray, overlong,
+ * surrogate, above U+10FFFF) becomes U+FFFD, and so does each character
+ * XML forbids (U+FFFE, U+FFFF). */
 static bool dropped(unsigned char c)
 {
     return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
@@ -30,6 +30,37 @@ static bool needs_work(const char *s)
 }
 
 #define REPLACEMENT "\xEF\xBF\xBD"
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) with its code
+ * point in *cp, or 0. libxml2's xmlGetUTF8Char accepts stray continuation
+ * bytes as lead bytes, so it cannot judge this. */
+static size_t utf8_char(const unsigned char *p, size_t left, unsigned *cp)
+{
+    unsigned char c = p[0];
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+    if (c < 0xC2 || c > 0xF4 || left < n)
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    unsigned v = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
 
 /* s without what the document may not hold; NULL on OOM (caller frees). */
 static char *xml_clean(const char *s)
@@ -48,20 +79,17 @@ static char *xml_clean(const char *s)
             i++;
             continue;
         }
-        /* libxml2 decodes; a character whose encoding differs when made
-         * again was overlong. */
-        int len = n - i < 4 ? (int)(n - i) : 4;
-        int c = xmlGetUTF8Char(p + i, &len);
-        xmlChar again[8];
-        if (c >= 0 && xmlIsCharQ(c) && xmlCopyCharMultiByte(again, c) == len) {
-            memcpy(clean + k, p + i, (size_t)len);
-            k += (size_t)len;
+        unsigned cp = 0;
+        size_t len = utf8_char(p + i, n - i, &cp);
+        if (len && xmlIsCharQ(cp)) {
+            memcpy(clean + k, p + i, len);
+            k += len;
         } else {
             memcpy(clean + k, REPLACEMENT, 3);
             k += 3;
         }
-        /* a decodable character goes whole, a stray byte alone */
-        i += c >= 0 && len > 0 ? (size_t)len : 1;
+        /* a whole character XML forbids (U+FFFE), or one bad byte */
+        i += len ? len : 1;
     }
     clean[k] = '\0';
     return clean;
