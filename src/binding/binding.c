@@ -128,6 +128,18 @@ static vc_arena *read_probe_options(lua_State *L, vc_probe_opts *opts)
     return a;
 }
 
+/* The probe probe's and probe_xml's argument asks for, the owner of its
+ * result in *slot (on the top of the stack). */
+static vc_caps *probe_from_args(lua_State *L, void ***slot, vc_error *err)
+{
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    *slot = vc_lua_arena_owner(L);
+    return vc_probe(&opts, err);
+}
+
 /***
  * Probes this host.
  * @function probe
@@ -138,13 +150,10 @@ static vc_arena *read_probe_options(lua_State *L, vc_probe_opts *opts)
  */
 static int l_probe(lua_State *L)
 {
-    vc_probe_opts opts;
-    vc_lua_check_nargs(L, 1);
-    read_probe_options(L, &opts);
-    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
-    void **slot = vc_lua_arena_owner(L);
+    void **slot;
     vc_error err;
-    return push_caps_result(L, slot, vc_probe(&opts, &err), &err);
+    vc_caps *caps = probe_from_args(L, &slot, &err);
+    return push_caps_result(L, slot, caps, &err);
 }
 
 /***
@@ -159,13 +168,9 @@ static int l_probe(lua_State *L)
  */
 static int l_probe_xml(lua_State *L)
 {
-    vc_probe_opts opts;
-    vc_lua_check_nargs(L, 1);
-    read_probe_options(L, &opts);
-    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
-    void **slot = vc_lua_arena_owner(L);
+    void **slot;
     vc_error err;
-    vc_caps *caps = vc_probe(&opts, &err);
+    vc_caps *caps = probe_from_args(L, &slot, &err);
     if (!caps)
         return vc_lua_fail(L, &err);
     *slot = caps->arena;

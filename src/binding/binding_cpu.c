@@ -181,23 +181,27 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 /* ---- CPUs given as XML, cpu tables or capabilities tables ---- */
 
 /* The CPUs of the argument at idx, into arena a. For a string, every CPU
- * of the document (nil, message returned by the caller on failure); for a
- * table, its host.cpu when it has a host, else the table itself. */
-static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, size_t *n, vc_error *err)
+ * of the document (nil, message returned by the caller on failure); with
+ * several, also of documents one after the other, as virsh cpu-baseline
+ * reads its file: what does not read as one document is read again inside
+ * a wrapper element, and the first reading's error stands if that fails
+ * too. For a table, its host.cpu when it has a host, else the table. */
+static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bool several, size_t *n, vc_error *err)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t len;
         const char *xml = lua_tolstring(L, idx, &len);
         vc_cpu **cpus = vc_xml_read_cpus(xml, len, a, n, err);
-        if (cpus || !strstr(err->msg, "Extra content at the end of the document"))
+        if (cpus || !several || err->code != VC_EINPUT || len >= VC_XML_MAX_BYTES || memchr(xml, '\0', len))
             return cpus;
-        /* Several documents one after the other, as virsh cpu-baseline takes them. */
-        char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
+        char *wrapped = vc_sprintf(a, "<cpus>%s</cpus>", xml);
+        vc_error again;
+        cpus = wrapped ? vc_xml_read_cpus(wrapped, len + 13, a, n, &again) : NULL;
         if (!wrapped)
-            return NULL;
-        /* No NUL in it: the first reading would have said so. */
-        snprintf(wrapped, len + 16, "<cpus>%s</cpus>", xml);
-        return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
+            vc_oom(err);
+        else if (!cpus && again.code == VC_ENOMEM)
+            *err = again;
+        return cpus;
     }
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
@@ -226,7 +230,7 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, si
 static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, a, path, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, a, path, false, &n, err);
     if (!cpus)
         return NULL;
     if (n != 1) {
@@ -417,7 +421,7 @@ static int l_compare(lua_State *L)
 static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, scratch, path, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, scratch, path, true, &n, err);
     if (!cpus)
         return -1;
     for (size_t i = 0; i < n; i++)
