@@ -36,7 +36,7 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 all: $(CORE) $(BUILD)/states $(BUILD)/failalloc
 
 # Embed Lua: many states in one process (spec/05-states_spec.lua), a
-# state whose allocator fails (spec/23-out_of_memory_spec.lua).
+# state whose allocator fails (spec/24-out_of_memory_spec.lua).
 $(BUILD)/states $(BUILD)/failalloc: $(BUILD)/%: spec/harness/%.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
