@@ -87,7 +87,7 @@ describe("options read through metamethods", function()
       local function liar(name, base)
          return setmetatable(base, {
             __len = function() called[#called + 1] = name .. ".__len" return 1000 end,
-            __index = function(_, i) called[#called + 1] = name .. ".__index" collectgarbage() return "qemu" end,
+            __index = function() called[#called + 1] = name .. ".__index" collectgarbage() return "qemu" end,
             __pairs = function() called[#called + 1] = name .. ".__pairs" return next, {}, nil end,
          })
       end
