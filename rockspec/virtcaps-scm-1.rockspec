@@ -29,9 +29,10 @@ build = {
       ["virtcaps.core"] = {
          sources = {
             "src/arch.c",
-            "src/binding.c",
-            "src/binding_cpu.c",
-            "src/binding_lua.c",
+            "src/binding/binding.c",
+            "src/binding/binding_cpu.c",
+            "src/binding/binding_lua.c",
+            "src/binding/helpers.c",
             "src/cachedir.c",
             "src/cpu_def.c",
             "src/cpu_driver.c",
@@ -61,7 +62,7 @@ build = {
             "src/probe_numa.c",
             "src/probe_sec.c",
             "src/probe_sysfs.c",
-            "src/table.c",
+            "src/binding/table.c",
             "src/xml_read.c",
             "src/xml_write.c",
             "src/xpath.c",

@@ -68,9 +68,9 @@ static void push_unknown(lua_State *L, const dc_node *n)
                 lua_pushstring(L, dc_slot_key(n->desc, n->extra[i].after));
                 lua_setfield(L, -2, "after");
             }
-            vc_buf *b = new_buffer(L);
+            vc_buf *b = vc_lua_buffer(L);
             vc_domcaps_write_node(b, n->extra[i].node);
-            push_buffer(L, b);
+            vc_lua_push_buffer(L, b);
             lua_remove(L, -2);
             lua_setfield(L, -2, "xml");
             lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -597,20 +597,12 @@ static dc_node *check_table(cctx *c, const dc_desc *d, dc_list *into)
 
 /* ---- functions ---- */
 
-static void free_domcaps(void *p)
-{
-    vc_arena_free(p);
-}
-
-static int push_result(lua_State *L, vc_domcaps *dc, const vc_error *err)
+/* The owner is on the stack below the result: its arena is the model's. */
+static int push_result(lua_State *L, void **owner, vc_domcaps *dc, const vc_error *err)
 {
     if (!dc)
         return vc_lua_fail(L, err);
-    if (!lua_checkstack(L, 8)) {
-        vc_domcaps_free(dc);
-        return luaL_error(L, "out of memory");
-    }
-    *vc_lua_owner(L, VC_ARENA_TYPE, free_domcaps) = dc->arena;
+    *owner = dc->arena;
     push_table(L, dc->root);
     vc_lua_release(L, -2);
     return 1;
@@ -628,9 +620,10 @@ static int l_domcaps_parse(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
+    void **owner = vc_lua_arena_owner(L);
     vc_error err;
-    return push_result(L, vc_domcaps_read(xml, len, &err), &err);
+    return push_result(L, owner, vc_domcaps_read(xml, len, &err), &err);
 }
 
 /***
@@ -641,9 +634,10 @@ static int l_domcaps_parse(lua_State *L)
 static int l_domcaps_load(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
+    void **owner = vc_lua_arena_owner(L);
     vc_error err;
-    return push_result(L, vc_domcaps_read_file(path, &err), &err);
+    return push_result(L, owner, vc_domcaps_read_file(path, &err), &err);
 }
 
 /***
@@ -656,16 +650,16 @@ static int l_domcaps_load(lua_State *L)
 static int l_domcaps_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     cctx c = {.L = L, .a = vc_lua_arena(L)};
     lua_pushvalue(L, 1);
     vc_domcaps dc = {.arena = c.a, .root = check_table(&c, &dc_schema, NULL)};
     lua_pop(L, 1);
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     vc_error err;
     if (vc_domcaps_write(&dc, out, &err) < 0)
         return luaL_error(L, "%s", err.msg);
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     vc_lua_release(L, 2);
     return 1;
 }
