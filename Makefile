@@ -22,12 +22,13 @@ BUSTED       ?= $(LUA) /usr/bin/busted
 BUILD        ?= build
 CONFORMANCE  ?= ../shared/conformance
 
-SRC     := $(wildcard src/*.c)
-HDR     := $(wildcard src/*.h)
+SRC     := $(wildcard src/*.c src/*/*.c)
+HDR     := $(wildcard src/*.h src/*/*.h)
 OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
+DEP     := $(OBJ:.o=.d)
 CORE    := $(BUILD)/virtcaps/core.so
 LUASRC  := $(wildcard lua/virtcaps/*.lua)
-ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
 DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
@@ -40,9 +41,12 @@ $(BUILD)/states: spec/harness/states.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
-$(BUILD)/obj/%.o: src/%.c $(HDR)
+# Objects mirror src/'s folders; each depends on the headers it includes (-MMD -MP).
+$(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(DEP)
 
 $(CORE): $(OBJ)
 	@mkdir -p $(@D)
@@ -97,7 +101,7 @@ asan-test: deps
 # libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := $(filter-out src/binding%.c src/table.c,$(SRC))
+FUZZ_SRC     := $(filter-out src/binding% src/table.c,$(SRC))
 FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
@@ -143,13 +147,13 @@ valgrind: deps all
 lint: deps
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--std=c11 -Isrc -I$(LUA_INCDIR) src/
-	clang-tidy --quiet src/*.c -- -std=gnu11 -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
+	clang-tidy --quiet $(SRC) -- -std=gnu11 -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
 # Builds and installs through Debian's luarocks into a scratch tree, then loads it.
 rock-check: deps
 	rm -rf $(BUILD)/rocktree
 	luarocks --lua-version $(LUA_VERSION) make --tree $(BUILD)/rocktree rockspec/virtcaps-scm-1.rockspec
-	rm -rf src/*.o virtcaps
+	find src -name '*.o' -delete; rm -rf virtcaps
 	LUA_PATH="$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?.lua;$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?/init.lua" \
 		LUA_CPATH="$(BUILD)/rocktree/lib/lua/$(LUA_VERSION)/?.so" \
 		$(LUA) -e 'local v = require "virtcaps"; assert(v.parse("<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")); print("luarocks build loads: " .. v._VERSION)'

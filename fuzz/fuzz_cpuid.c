@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

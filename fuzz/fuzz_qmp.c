@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qmp.h"
+#include "drivers/qmp.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

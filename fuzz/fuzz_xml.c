@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vc.h"
+#include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -3,7 +3,7 @@
  * failures return nil, message; misuse raises. */
 #include "probe.h"
 #include "vc_lua.h"
-#include "xml_query.h"
+#include "xml/xml.h"
 
 #include <math.h>
 #include <stdlib.h>

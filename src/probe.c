@@ -2,9 +2,9 @@
  * and the host section: uuid, power management, IOMMU, and the concerns of
  * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
  * comes last, from cpu_host.c. */
-#include "cachedir.h"
-#include "cpu.h"
-#include "probe_host.h"
+#include "host/cachedir.h"
+#include "cpu/cpu.h"
+#include "host/host.h"
 
 #include <nettle/hmac.h>
 #include <stdio.h>

@@ -2,9 +2,9 @@
 #ifndef VC_PROBE_H
 #define VC_PROBE_H
 
-#include "arch.h"
-#include "hostfs.h"
-#include "vc.h"
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "model/model.h"
 
 typedef struct vc_path_map {
     const char *prefix;         /* absolute host path prefix, e.g. /sys/devices/system */

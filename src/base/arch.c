@@ -1,5 +1,5 @@
 /* Architectures as the reference names and groups them (libvirt's virArch). */
-#include "arch.h"
+#include "base/arch.h"
 
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Host files: mapping host paths through the probe options, and bounded
  * reads that never block on what stands where a file should be. */
-#include "hostfs.h"
+#include "base/hostfs.h"
 #include "probe.h"
 
 #include <errno.h>

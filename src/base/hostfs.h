@@ -3,7 +3,7 @@
 #ifndef VC_HOSTFS_H
 #define VC_HOSTFS_H
 
-#include "vc.h"
+#include "model/model.h"
 
 struct vc_probe_opts;
 

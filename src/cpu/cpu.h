@@ -5,7 +5,7 @@
 #define VC_CPU_H
 
 #include "probe.h"
-#include "vc.h"
+#include "model/model.h"
 
 #define VC_CPU_MAP_DIR "/usr/share/libvirt/cpu_map"
 

@@ -1,6 +1,6 @@
 /* Raw x86 CPU data: the reference's <cpudata arch='x86'> documents (CPUID
  * leaves and MSRs), read with libxml2 and written in the reference's layout. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <errno.h>
 #include <libxml/parser.h>

@@ -2,7 +2,7 @@
  * reference reads (libvirt's cpuidSet, basic and extended ranges, with the
  * sub-leaf rules of leaves 4, 7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14 and 0x17),
  * and MSRs through /dev/cpu/0/msr or KVM's feature MSRs. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <errno.h>
 #include <fcntl.h>

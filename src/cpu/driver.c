@@ -1,6 +1,6 @@
 /* Comparing and baselining CPUs of any architecture: the entry points of
  * libvirt's cpu.c, which pick the architecture's rules. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <stdlib.h>
 #include <string.h>

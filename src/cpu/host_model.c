@@ -3,8 +3,8 @@
  * the host <cpu> with what it finds. x86 from CPUID (this CPU, or a dump
  * given in opts.cpuid), ppc64 and aarch64 from /proc/cpuinfo; the reference
  * names no other CPU. */
-#include "cachedir.h"
-#include "cpu.h"
+#include "host/cachedir.h"
+#include "cpu/cpu.h"
 
 #include <dirent.h>
 #include <errno.h>

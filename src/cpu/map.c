@@ -5,7 +5,7 @@
  * and models, then its includes in order, each file's vendors, then
  * features, then models. x86 data is turned into bit masks over the
  * register words the database refers to, so that decoding is bit arithmetic. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * from MIDR's implementer and part number with the hwcaps as features, s390
  * hosts are not named at all. The reference reads the registers; here they
  * come from /proc/cpuinfo, which prints the same values. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * (virCPUx86Baseline). CPU data is a vector of the register words the
  * database uses (vc_x86_map.words), so that every step is a few AND/OR
  * operations per word. */
-#include "cpu.h"
+#include "cpu/cpu.h"
 
 #include <stdlib.h>
 #include <string.h>

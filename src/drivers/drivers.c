@@ -1,5 +1,5 @@
 /* Guest drivers: picks the drivers to run, and the model helpers they share. */
-#include "drivers.h"
+#include "drivers/drivers.h"
 
 #include <stdlib.h>
 #include <string.h>

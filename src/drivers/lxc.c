@@ -7,7 +7,7 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* unshare, clone */
 #endif
-#include "drivers.h"
+#include "drivers/drivers.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -5,10 +5,10 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* fgetpwent_r, fgetgrent_r */
 #endif
-#include "drivers.h"
-#include "qemu_cache.h"
-#include "qmp.h"
-#include "subprocess.h"
+#include "drivers/drivers.h"
+#include "drivers/qemu_cache.h"
+#include "drivers/qmp.h"
+#include "drivers/subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* The cache of QEMU answers: one entry per emulator in the virtcaps cache
  * (cachedir.c keeps the directory safe), keyed by the emulator's path, size,
  * mtime, ctime and inode. */
-#include "qemu_cache.h"
+#include "drivers/qemu_cache.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* QMP replies (json-c) and the reference's machine-type rules. */
-#include "qmp.h"
+#include "drivers/qmp.h"
 
 #include <json.h>
 #include <limits.h>

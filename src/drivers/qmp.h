@@ -3,7 +3,7 @@
 #ifndef VC_QMP_H
 #define VC_QMP_H
 
-#include "vc.h"
+#include "model/model.h"
 
 /* Bounds on what an emulator may answer. */
 #define VC_QMP_MAX_MACHINES 4096

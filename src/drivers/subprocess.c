@@ -5,7 +5,7 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
 #endif
-#include "subprocess.h"
+#include "drivers/subprocess.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
 #ifndef VC_SUBPROCESS_H
 #define VC_SUBPROCESS_H
 
-#include "vc.h"
+#include "model/model.h"
 
 #include <sys/types.h>
 

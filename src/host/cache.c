@@ -2,7 +2,7 @@
  * allocation controls and monitors resctrl offers (/sys/fs/resctrl), and
  * memory bandwidth allocation per last-level cache, as the reference
  * (virCapabilitiesInitCaches, virresctrl.c) reports them. */
-#include "probe_host.h"
+#include "host/host.h"
 
 #include <stdlib.h>
 #include <stdio.h>

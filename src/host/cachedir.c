@@ -13,7 +13,7 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* dladdr, dl_iterate_phdr */
 #endif
-#include "cachedir.h"
+#include "host/cachedir.h"
 
 #include <dlfcn.h>
 #include <elf.h>

@@ -1,8 +1,8 @@
 /* The host CPU: /proc/cpuinfo for every architecture the reference reads
  * it for (clock, signature, microcode, address size, x86 vendor and
  * features), the virsh nodeinfo numbers, the TSC counter, page sizes. */
-#include "cachedir.h"
-#include "probe_host.h"
+#include "host/cachedir.h"
+#include "host/host.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * distances, memory-side caches and interconnects (HMAT), and each CPU's
  * place (socket, die, cluster, core, thread siblings); one fake cell when
  * the host has no node directories, as the reference makes it. */
-#include "probe_host.h"
+#include "host/host.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Security models: the host's mandatory access control (SELinux or
  * AppArmor when active, else "none"). The drivers add what they stack on
  * it: the QEMU driver's DAC model with its base labels. */
-#include "probe_host.h"
+#include "host/host.h"
 
 #include <string.h>
 

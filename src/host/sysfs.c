@@ -1,7 +1,7 @@
 /* The probe's context: host files read at formatted paths (through
  * hostfs.c) with what went wrong kept for warnings, and parsers for the
  * numbers sysfs writes (its lists and masks are id sets, idset.c). */
-#include "probe_host.h"
+#include "host/host.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,6 @@
 /* The model's plumbing: errors, the arena that owns a model, text buffers,
  * and the validation every model passes before it is used. */
-#include "vc.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -2,7 +2,7 @@
  * type, OS type, arch and machine, emulator, vCPUs, memory, guest NUMA cells,
  * huge pages and NUMA tuning. Everything else in the document is ignored;
  * what is read is checked as libvirt checks it. */
-#include "xml_query.h"
+#include "xml/xml.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -2,9 +2,9 @@
  * hand-written one) into the model. The bytes are untrusted: no network, no
  * DTDs, no entity expansion, libxml2's default depth and size limits, and
  * every value checked before it is kept. */
-#include "hostfs.h"
-#include "vc.h"
-#include "xml_query.h"
+#include "base/hostfs.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

@@ -1,7 +1,7 @@
 /* Writes the model in the reference's exact layout (libvirt's
  * virCapabilitiesFormatXML): two-space indent, single-quoted attributes, a
  * blank line after <capabilities> and after each top-level section. */
-#include "vc.h"
+#include "model/model.h"
 
 #include <libxml/entities.h>
 #include <libxml/xmlmemory.h>

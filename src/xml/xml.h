@@ -5,7 +5,7 @@
 
 #include <libxml/tree.h>
 
-#include "vc.h"
+#include "model/model.h"
 
 /* ---- xpath.c ---- */
 typedef enum vc_xpath_kind {
