@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cpu/cpu.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

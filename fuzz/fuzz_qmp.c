@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "drivers/qmp.h"
+#include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/idset.h"
 #include "host/host.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

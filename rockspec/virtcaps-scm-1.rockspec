@@ -27,8 +27,10 @@ build = {
       ["virtcaps.core"] = {
          sources = {
             "src/base/arch.c",
+            "src/base/base.c",
             "src/base/hostfs.c",
             "src/base/idset.c",
+            "src/base/options.c",
             "src/binding.c",
             "src/binding_cpu.c",
             "src/binding_lua.c",

@@ -2,6 +2,8 @@
  * and raw CPUID data. The model database is loaded once per Lua state and
  * directory, on first use, and kept in the registry. */
 #include "cpu/cpu.h"
+#include "model/model.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
 
 #include <stdlib.h>

@@ -2,14 +2,19 @@
  * and the host section: uuid, power management, IOMMU, and the concerns of
  * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
  * comes last, from cpu_host.c. */
-#include "host/cachedir.h"
+#include "probe.h"
+
+#include "base/options.h"
 #include "cpu/cpu.h"
+#include "drivers/drivers.h"
+#include "host/cachedir.h"
 #include "host/host.h"
+#include "model/model.h"
+
 
 #include <nettle/hmac.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 static int hexdigit(char c)
 {
@@ -17,19 +22,6 @@ static int hexdigit(char c)
         return c - '0';
     c = (char)(c | 0x20);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size)
-{
-    const char *arch = opts ? opts->arch : NULL;
-    struct utsname u;
-    if (!arch) {
-        if (uname(&u) < 0)
-            return -1;
-        arch = vc_arch_normalize(u.machine);
-    }
-    int w = snprintf(out, size, "%s", arch);
-    return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 /* ---- uuid ---- */
@@ -166,7 +158,7 @@ static int probe_iommu(vc_hostctx *h, vc_host *host)
     return 0;
 }
 
-int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+static int probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
 {
     vc_hostctx h;
     if (vc_hostctx_init(&h, opts, caps, err) < 0) {
@@ -199,7 +191,7 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
     vc_cachedir cache;
     vc_cachedir_init(&cache, opts);
     with_cache.cache = &cache;
-    int rc = vc_probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0 ? -1 : 0;
+    int rc = probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0 ? -1 : 0;
     /* Whoever wanted the cache first found it refused: said once, for all. */
     if (rc == 0 && cache.tried && cache.dirfd < 0 && cache.why[0] &&
         vc_caps_warn(caps, "cache: %s; probing without a cache", cache.why) < 0)

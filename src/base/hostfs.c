@@ -1,7 +1,9 @@
 /* Host files: mapping host paths through the probe options, and bounded
  * reads that never block on what stands where a file should be. */
 #include "base/hostfs.h"
-#include "probe.h"
+
+#include "base/options.h"
+
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,16 +3,15 @@
 #ifndef VC_HOSTFS_H
 #define VC_HOSTFS_H
 
-#include "model/model.h"
-
-struct vc_probe_opts;
+#include "base/base.h"
+#include "base/options.h"
 
 /* Maps a host path through opts (the longest matching paths prefix, else
  * root; NULL opts: the path itself); -1 when it does not fit in out. */
-int vc_host_path(const struct vc_probe_opts *opts, const char *path, char *out, size_t size);
+int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size);
 /* 1 when the host path exists (links followed), 0 when it does not, -1
  * when its mapping does not fit in PATH_MAX. */
-int vc_host_exists(const struct vc_probe_opts *opts, const char *path);
+int vc_host_exists(const vc_probe_opts *opts, const char *path);
 
 /* Reads a regular file into a heap buffer of at most limit bytes, NUL
  * terminated (the caller frees). With truncated NULL a longer file fails
@@ -23,7 +22,7 @@ int vc_file_read(const char *path, size_t limit, char **out, size_t *len, bool *
 /* The same for a file already open (left open). */
 int vc_fd_read(int fd, size_t limit, char **out, size_t *len, bool *truncated);
 /* A host file's first limit bytes; NULL when it is missing or unreadable. */
-char *vc_host_read(const struct vc_probe_opts *opts, const char *path, size_t limit, size_t *len);
+char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, size_t *len);
 /* A whole regular file of at most limit bytes, with "PATH: what" messages
  * (VC_EIO, VC_ELIMIT over the limit); NULL with err. */
 char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err);

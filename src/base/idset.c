@@ -2,7 +2,7 @@
  * cpuset grammar, the lists and masks sysfs writes, and the "0-3,8" format.
  * Work is proportional to the text or the number of ranges, never to the
  * ids a range spans. */
-#include "model/model.h"
+#include "base/idset.h"
 
 #include <stdlib.h>
 #include <string.h>

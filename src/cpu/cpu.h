@@ -4,7 +4,7 @@
 #ifndef VC_CPU_H
 #define VC_CPU_H
 
-#include "probe.h"
+#include "base/options.h"
 #include "model/model.h"
 
 #define VC_CPU_MAP_DIR "/usr/share/libvirt/cpu_map"

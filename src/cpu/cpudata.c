@@ -1,6 +1,7 @@
 /* Raw x86 CPU data: the reference's <cpudata arch='x86'> documents (CPUID
  * leaves and MSRs), read with libxml2 and written in the reference's layout. */
 #include "cpu/cpu.h"
+#include "xml/internal.h"
 
 #include <errno.h>
 #include <libxml/parser.h>

@@ -1,7 +1,10 @@
 /* CPU definitions the way the reference reads and writes them
  * (src/conf/cpu_conf.c): host or guest, the checks its parser makes, the
  * defaults it fills in and what its formatter writes for each type. */
+#include "base/arch.h"
 #include "cpu/cpu.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 #include <stdlib.h>
 #include <string.h>

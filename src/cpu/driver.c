@@ -1,6 +1,8 @@
 /* Comparing and baselining CPUs of any architecture: the entry points of
  * libvirt's cpu.c, which pick the architecture's rules. */
+#include "base/arch.h"
 #include "cpu/cpu.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,13 @@
  * the host <cpu> with what it finds. x86 from CPUID (this CPU, or a dump
  * given in opts.cpuid), ppc64 and aarch64 from /proc/cpuinfo; the reference
  * names no other CPU. */
-#include "host/cachedir.h"
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "base/options.h"
 #include "cpu/cpu.h"
+#include "host/cachedir.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 #include <dirent.h>
 #include <errno.h>

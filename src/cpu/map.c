@@ -5,7 +5,10 @@
  * and models, then its includes in order, each file's vendors, then
  * features, then models. x86 data is turned into bit masks over the
  * register words the database refers to, so that decoding is bit arithmetic. */
+#include "base/hostfs.h"
+#include "base/idset.h"
 #include "cpu/cpu.h"
+#include "xml/internal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -4,6 +4,7 @@
  * hosts are not named at all. The reference reads the registers; here they
  * come from /proc/cpuinfo, which prints the same values. */
 #include "cpu/cpu.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>

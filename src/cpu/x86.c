@@ -6,7 +6,9 @@
  * (virCPUx86Baseline). CPU data is a vector of the register words the
  * database uses (vc_x86_map.words), so that every step is a few AND/OR
  * operations per word. */
+#include "base/arch.h"
 #include "cpu/cpu.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <string.h>

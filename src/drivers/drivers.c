@@ -1,6 +1,11 @@
 /* Guest drivers: picks the drivers to run, and the model helpers they share. */
 #include "drivers/drivers.h"
 
+#include "base/arch.h"
+#include "base/options.h"
+#include "model/model.h"
+
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,7 +3,11 @@
 #ifndef VC_DRIVERS_H
 #define VC_DRIVERS_H
 
-#include "probe.h"
+#include "base/options.h"
+#include "model/model.h"
+
+/* The guests, with what their drivers add to the host (drivers.c). */
+int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
 
 /* A new guest in caps (os_type, arch, wordsize from the table, emulator). */
 vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char *emulator, vc_error *err);

@@ -7,7 +7,11 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* unshare, clone */
 #endif
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "base/options.h"
 #include "drivers/drivers.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <limits.h>

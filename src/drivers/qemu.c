@@ -5,10 +5,15 @@
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
 #define _GNU_SOURCE /* fgetpwent_r, fgetgrent_r */
 #endif
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "base/options.h"
 #include "drivers/drivers.h"
 #include "drivers/qemu_cache.h"
 #include "drivers/qmp.h"
 #include "drivers/subprocess.h"
+#include "host/cachedir.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <fcntl.h>

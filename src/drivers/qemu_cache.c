@@ -3,6 +3,10 @@
  * mtime, ctime and inode. */
 #include "drivers/qemu_cache.h"
 
+#include "drivers/qmp.h"
+#include "host/cachedir.h"
+
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

@@ -4,8 +4,8 @@
 #ifndef VC_QEMU_CACHE_H
 #define VC_QEMU_CACHE_H
 
-#include "host/cachedir.h"
 #include "drivers/qmp.h"
+#include "host/cachedir.h"
 
 #include <sys/stat.h>
 

@@ -1,6 +1,9 @@
 /* QMP replies (json-c) and the reference's machine-type rules. */
 #include "drivers/qmp.h"
 
+#include "model/model.h"
+
+
 #include <json.h>
 #include <limits.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #ifndef VC_SUBPROCESS_H
 #define VC_SUBPROCESS_H
 
-#include "model/model.h"
+#include "base/base.h"
 
 #include <sys/types.h>
 

@@ -1,7 +1,11 @@
 /* The Xen driver, as the reference's libxl driver (libxl_capabilities.c)
  * describes guests from the hypervisor's capabilities string, e.g.
  * "xen-3.0-x86_64 xen-3.0-x86_32p hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64". */
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "base/options.h"
 #include "drivers/drivers.h"
+#include "model/model.h"
 
 #include <regex.h>
 #include <stdlib.h>

@@ -2,7 +2,9 @@
  * allocation controls and monitors resctrl offers (/sys/fs/resctrl), and
  * memory bandwidth allocation per last-level cache, as the reference
  * (virCapabilitiesInitCaches, virresctrl.c) reports them. */
+#include "base/idset.h"
 #include "host/host.h"
+#include "model/model.h"
 
 #include <stdlib.h>
 #include <stdio.h>

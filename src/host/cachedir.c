@@ -15,6 +15,10 @@
 #endif
 #include "host/cachedir.h"
 
+#include "base/hostfs.h"
+#include "base/options.h"
+
+
 #include <dlfcn.h>
 #include <elf.h>
 #include <link.h>

@@ -6,7 +6,7 @@
 #ifndef VC_CACHEDIR_H
 #define VC_CACHEDIR_H
 
-#include "probe.h"
+#include "base/options.h"
 
 #include <json.h>
 

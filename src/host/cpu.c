@@ -1,8 +1,13 @@
 /* The host CPU: /proc/cpuinfo for every architecture the reference reads
  * it for (clock, signature, microcode, address size, x86 vendor and
  * features), the virsh nodeinfo numbers, the TSC counter, page sizes. */
+#include "base/arch.h"
+#include "base/hostfs.h"
+#include "base/idset.h"
+#include "base/options.h"
 #include "host/cachedir.h"
 #include "host/host.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,9 @@
  * them (same sources, same order). Every file is read through vc_host_path so
  * that fixture trees stand in for a host; CPUID is an instruction, so callers
  * may give its hypervisor signature instead. */
-#include "probe.h"
+#include "base/hostfs.h"
+#include "base/options.h"
+#include "host/host.h"
 
 #include <dirent.h>
 #include <errno.h>

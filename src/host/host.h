@@ -3,9 +3,29 @@
 #ifndef VC_PROBE_HOST_H
 #define VC_PROBE_HOST_H
 
-#include "probe.h"
+#include "base/idset.h"
+#include "base/options.h"
+#include "model/model.h"
 
 #include <dirent.h>
+
+/* detect_virt.c: the virtual machine and the container the host runs in,
+ * with systemd-detect-virt's names ("none", "kvm", "docker", ...; static
+ * strings). cpuid: the CPUID hypervisor signature to use instead of the
+ * instruction's ("" for no hypervisor bit), or NULL. */
+typedef struct vc_virt {
+    const char *vm, *container;
+} vc_virt;
+int vc_detect_virt(const vc_probe_opts *opts, const char *cpuid, vc_virt *out, vc_error *err);
+/* The reference's `virsh nodeinfo` numbers (memory in KiB, VC_UNSET when
+ * /proc/meminfo says nothing) and CPU signature line (NULL where the
+ * reference computes none; in a). Both read what the options map. */
+typedef struct vc_node_summary {
+    int64_t cpus, maxcpus, mhz, nodes, sockets, cores, threads, memory;
+} vc_node_summary;
+int vc_probe_nodeinfo(const vc_probe_opts *opts, vc_node_summary *out, vc_error *err);
+int vc_probe_signature(const vc_probe_opts *opts, vc_arena *a, char **signature, vc_error *err);
+
 
 /* One number as sysfs writes it: optional leading blanks, digits, at most
  * one trailing newline. 0, or -1 when it is not such a number or above max. */

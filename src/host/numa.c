@@ -2,7 +2,9 @@
  * distances, memory-side caches and interconnects (HMAT), and each CPU's
  * place (socket, die, cluster, core, thread siblings); one fake cell when
  * the host has no node directories, as the reference makes it. */
+#include "base/idset.h"
 #include "host/host.h"
+#include "model/model.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
  * AppArmor when active, else "none"). The drivers add what they stack on
  * it: the QEMU driver's DAC model with its base labels. */
 #include "host/host.h"
+#include "model/model.h"
 
 #include <string.h>
 

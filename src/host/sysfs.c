@@ -1,7 +1,11 @@
 /* The probe's context: host files read at formatted paths (through
  * hostfs.c) with what went wrong kept for warnings, and parsers for the
  * numbers sysfs writes (its lists and masks are id sets, idset.c). */
+#include "base/hostfs.h"
+#include "base/idset.h"
+#include "base/options.h"
 #include "host/host.h"
+#include "model/model.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,107 +1,9 @@
-/* virtcaps C core: the capabilities model and the helpers every concern shares.
- * Nothing here knows about Lua; the binding (binding.c, table.c) does. */
-#ifndef VC_H
-#define VC_H
+/* The capabilities model: libvirt's virCaps as the capabilities XML shows
+ * it, and its validation (model.c). Nothing here knows about XML or Lua. */
+#ifndef VC_MODEL_H
+#define VC_MODEL_H
 
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#define VC_PRINTF(f, a) __attribute__((format(printf, f, a)))
-
-/* virtcaps' version (virtcaps._VERSION, the rockspec's) */
-#define VC_VERSION "0.1.0"
-
-/* Integers of the model are non-negative; VC_UNSET marks an absent one. */
-#define VC_UNSET INT64_C(-1)
-/* Tri-state booleans: VC_UNSET_B absent, 0 false, 1 true. */
-#define VC_UNSET_B ((int8_t)-1)
-
-/* ---- errors: return codes travel up to the binding ---- */
-enum vc_code {
-    VC_OK = 0,
-    VC_EINPUT,  /* the input is wrong: nil, message */
-    VC_ELIMIT,  /* the input exceeds a documented limit: nil, message */
-    VC_EIO,     /* a file could not be read: nil, message */
-    VC_ENOMEM,  /* out of memory: raised */
-    VC_EMISUSE, /* the caller asked for something impossible (unknown driver): raised */
-};
-
-typedef struct vc_error {
-    int code;
-    char msg[512];
-} vc_error;
-
-/* Records the error and returns -1 so callers can `return vc_fail(...)`. */
-int vc_fail(vc_error *err, int code, const char *fmt, ...) VC_PRINTF(3, 4);
-int vc_vfail(vc_error *err, int code, const char *fmt, va_list ap);
-int vc_oom(vc_error *err);
-
-/* ---- arena: one owner for every allocation of a model ---- */
-typedef struct vc_arena vc_arena;
-
-vc_arena *vc_arena_new(void);
-void vc_arena_free(vc_arena *a);
-size_t vc_arena_size(const vc_arena *a);
-void *vc_alloc(vc_arena *a, size_t size);               /* zeroed, NULL on OOM */
-char *vc_strdup(vc_arena *a, const char *s);
-char *vc_strndup(vc_arena *a, const char *s, size_t n);
-char *vc_sprintf(vc_arena *a, const char *fmt, ...) VC_PRINTF(2, 3);
-/* Arrays grow by doubling; vc_array reserves a power-of-two capacity so
- * vc_push may be used on its result too. Both return NULL on OOM. */
-void *vc_array(vc_arena *a, size_t n, size_t elem);
-void *vc_push(vc_arena *a, void *arrayp, size_t *n, size_t elem);
-#define VC_PUSH(a, arr, n) vc_push((a), &(arr), &(n), sizeof *(arr))
-
-/* ---- growable text buffer (heap, owned by whoever initialised it) ---- */
-typedef struct vc_buf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} vc_buf;
-
-void vc_buf_init(vc_buf *b);
-void vc_buf_free(vc_buf *b);
-void vc_buf_add(vc_buf *b, const char *s, size_t n);
-void vc_buf_puts(vc_buf *b, const char *s);
-void vc_buf_printf(vc_buf *b, const char *fmt, ...) VC_PRINTF(2, 3);
-void vc_buf_spaces(vc_buf *b, int n);
-
-/* qsort/bsearch order of int64_t values */
-int vc_cmp_i64(const void *a, const void *b);
-
-/* ---- id sets: CPU and node lists as sorted, merged ranges (idset.c) ---- */
-typedef struct vc_range {
-    int64_t first, last;
-} vc_range;
-
-typedef struct vc_idset {
-    vc_range *ranges;   /* sorted, neither overlapping nor adjacent */
-    size_t n;
-    int64_t count;      /* ids in the set */
-} vc_idset;
-
-/* Ids are below VC_CPUSET_MAX. The parsers put the ranges in a and return
- * 0, or -1 with err (VC_EINPUT, VC_ELIMIT past the limit, VC_ENOMEM). */
-#define VC_CPUSET_MAX 1048576
-/* The reference's cpusets ("0-3,8,^2"; blanks between items): items apply
- * in order, '^N' removes N unless a later item adds it back. */
-int vc_cpuset_parse(vc_arena *a, const char *s, vc_idset *out, vc_error *err);
-/* "0-3,8\n" as sysfs writes CPU and node lists; empty text is the empty set. */
-int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* "ff,ffffffff\n": a hexadecimal mask, comma-separated 32-bit groups allowed. */
-int vc_idset_parse_mask(vc_arena *a, const char *s, size_t len, vc_idset *out, vc_error *err);
-/* Builds a set from ids in any order (duplicates allowed); -1 on OOM. */
-int vc_idset_from_ids(vc_arena *a, const int64_t *ids, size_t n, vc_idset *out);
-int vc_idset_intersect(vc_arena *a, const vc_idset *x, const vc_idset *y, vc_idset *out);
-bool vc_idset_has(const vc_idset *s, int64_t id);
-int64_t vc_idset_max(const vc_idset *s); /* -1 when empty */
-/* The smallest id of sub that super lacks; -1 when super has them all. */
-int64_t vc_idset_missing(const vc_idset *sub, const vc_idset *super);
-/* The reference's format: "0-3,8" (runs of two or more joined by '-'). */
-void vc_idset_write(vc_buf *b, const vc_idset *s);
-char *vc_idset_format(vc_arena *a, const vc_idset *s); /* NULL on OOM */
+#include "base/base.h"
 
 /* ---- the model: libvirt's virCaps, as the capabilities XML shows it ---- */
 
@@ -342,34 +244,5 @@ int vc_caps_vwarn(vc_caps *caps, const char *fmt, va_list ap);
  * (host.topology.cells[1].id) and, for parsed documents, the line. */
 int vc_caps_validate(const vc_caps *caps, vc_error *err);
 int vc_cpu_validate(const vc_cpu *cpu, const char *path, vc_error *err);
-
-/* xml_read.c: untrusted bytes in, a validated model out (NULL + err). */
-#define VC_XML_MAX_BYTES ((size_t)64 * 1024 * 1024)
-vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err);
-vc_caps *vc_xml_read_file(const char *path, vc_error *err);
-/* A <cpu> document, a root holding <cpu> children, or a <capabilities>
- * document (its host <cpu>); the CPUs live in a. */
-vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err);
-/* libxml2's parser as the reader uses it (no DTD, no entities, no network,
- * the size limit), for other documents, keeping blank text so that markup
- * prints as written; the caller frees with xmlFreeDoc. */
-struct _xmlDoc;
-struct _xmlDoc *vc_xml_parse_doc(const char *data, size_t len, vc_error *err);
-/* Where a node of a parsed document starts (0 for none), and errors there:
- * "line N: what" (VC_EINPUT); in a named file, "FILE: line N: what", or
- * "FILE: what" for no node. */
-struct _xmlNode;
-bool vc_xml_is(const struct _xmlNode *n, const char *name); /* an element of that name */
-int vc_xml_line(const struct _xmlNode *n);
-int vc_xml_fail(vc_error *err, const struct _xmlNode *n, const char *fmt, ...) VC_PRINTF(3, 4);
-int vc_xml_file_fail(vc_error *err, const char *file, const struct _xmlNode *n, const char *fmt, ...)
-    VC_PRINTF(4, 5);
-
-/* xml_write.c: the reference's byte layout. */
-int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);
-/* A standalone <cpu> element at the given indent (as in virsh output). */
-void vc_xml_write_cpu(vc_buf *out, const vc_cpu *cpu, int indent);
-/* Escapes text for element content or single-quoted attributes. */
-void vc_xml_escape(vc_buf *out, const char *s);
 
 #endif

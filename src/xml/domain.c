@@ -2,6 +2,8 @@
  * type, OS type, arch and machine, emulator, vCPUs, memory, guest NUMA cells,
  * huge pages and NUMA tuning. Everything else in the document is ignored;
  * what is read is checked as libvirt checks it. */
+#include "base/idset.h"
+#include "xml/internal.h"
 #include "xml/xml.h"
 
 #include <stdio.h>

@@ -4,6 +4,7 @@
  * every value checked before it is kept. */
 #include "base/hostfs.h"
 #include "model/model.h"
+#include "xml/internal.h"
 #include "xml/xml.h"
 
 #include <libxml/parser.h>

@@ -2,6 +2,7 @@
  * virCapabilitiesFormatXML): two-space indent, single-quoted attributes, a
  * blank line after <capabilities> and after each top-level section. */
 #include "model/model.h"
+#include "xml/xml.h"
 
 #include <libxml/entities.h>
 #include <libxml/xmlmemory.h>

@@ -1,11 +1,25 @@
-/* XML beyond the capabilities model: XPath over any document, and the parts
- * of a libvirt domain definition that placement checks need. */
-#ifndef VC_XML_QUERY_H
-#define VC_XML_QUERY_H
-
-#include <libxml/tree.h>
+/* The XML layer: the capabilities model read from and written as libvirt's
+ * XML, XPath over any document, and the parts of a libvirt domain definition
+ * that placement checks need. No libxml2 type shows here (internal.h). */
+#ifndef VC_XML_H
+#define VC_XML_H
 
 #include "model/model.h"
+
+/* xml_read.c: untrusted bytes in, a validated model out (NULL + err). */
+#define VC_XML_MAX_BYTES ((size_t)64 * 1024 * 1024)
+vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err);
+vc_caps *vc_xml_read_file(const char *path, vc_error *err);
+/* A <cpu> document, a root holding <cpu> children, or a <capabilities>
+ * document (its host <cpu>); the CPUs live in a. */
+vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err);
+/* xml_write.c: the reference's byte layout. */
+int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);
+/* A standalone <cpu> element at the given indent (as in virsh output). */
+void vc_xml_write_cpu(vc_buf *out, const vc_cpu *cpu, int indent);
+/* Escapes text for element content or single-quoted attributes. */
+void vc_xml_escape(vc_buf *out, const char *s);
+
 
 /* ---- xpath.c ---- */
 typedef enum vc_xpath_kind {
