@@ -51,6 +51,7 @@ build = {
             "src/drivers/xen.c",
             "src/host/cache.c",
             "src/host/cachedir.c",
+            "src/host/context.c",
             "src/host/cpu.c",
             "src/host/detect_virt.c",
             "src/host/numa.c",

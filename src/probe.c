@@ -8,8 +8,10 @@
 #include "cpu/cpu.h"
 #include "drivers/drivers.h"
 #include "host/cachedir.h"
+#include "host/context.h"
 #include "host/host.h"
 #include "model/model.h"
+
 
 
 #include <nettle/hmac.h>
@@ -158,10 +160,10 @@ static int probe_iommu(vc_hostctx *h, vc_host *host)
     return 0;
 }
 
-static int probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+static int probe_host(vc_probe_ctx *ctx, vc_caps *caps, vc_error *err)
 {
     vc_hostctx h;
-    if (vc_hostctx_init(&h, opts, caps, err) < 0) {
+    if (vc_hostctx_init(&h, ctx, caps, err) < 0) {
         vc_hostctx_free(&h);
         return -1;
     }
@@ -175,7 +177,7 @@ static int probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
         vc_oom(err);
     vc_hostctx_free(&h);
     if (rc == 0)
-        rc = vc_cpu_probe_host(opts, host->cpu, caps, err);
+        rc = vc_cpu_probe_host(ctx, host->cpu, caps, err);
     return rc;
 }
 
@@ -186,20 +188,21 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
         vc_oom(err);
         return NULL;
     }
-    /* One cache directory for the host probe and the drivers. */
-    vc_probe_opts with_cache = opts ? *opts : (vc_probe_opts){0};
-    vc_cachedir cache;
-    vc_cachedir_init(&cache, opts);
-    with_cache.cache = &cache;
-    int rc = probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0 ? -1 : 0;
+    /* One context, with one cache directory, for the host probe and the drivers. */
+    vc_probe_ctx ctx;
+    int rc = vc_probe_ctx_init(&ctx, opts, true, err) < 0 || probe_host(&ctx, caps, err) < 0 ||
+                     vc_probe_guests(&ctx, caps, err) < 0
+                 ? -1
+                 : 0;
     /* Whoever wanted the cache first found it refused: said once, for all. */
-    if (rc == 0 && cache.tried && cache.dirfd < 0 && cache.why[0] &&
-        vc_caps_warn(caps, "cache: %s; probing without a cache", cache.why) < 0)
+    const vc_cachedir *cache = ctx.cache;
+    if (rc == 0 && cache->tried && cache->dirfd < 0 && cache->why[0] &&
+        vc_caps_warn(caps, "cache: %s; probing without a cache", cache->why) < 0)
         rc = vc_oom(err);
     if (rc < 0) {
         vc_caps_free(caps);
         caps = NULL;
     }
-    vc_cachedir_close(&cache);
+    vc_probe_ctx_free(&ctx);
     return caps;
 }

@@ -151,6 +151,11 @@ bool vc_arch_is_s390(const char *arch)
     return is_one_of(arch, names);
 }
 
+bool vc_arch_is_aarch64(const char *arch)
+{
+    return strcmp(arch, "aarch64") == 0;
+}
+
 bool vc_arch_is_loongarch(const char *arch)
 {
     return strcmp(arch, "loongarch64") == 0;

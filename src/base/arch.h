@@ -30,6 +30,7 @@ bool vc_arch_is_arm(const char *arch);
 bool vc_arch_is_ppc(const char *arch);
 bool vc_arch_is_ppc64(const char *arch);
 bool vc_arch_is_s390(const char *arch);
+bool vc_arch_is_aarch64(const char *arch);
 bool vc_arch_is_loongarch(const char *arch);
 /* Architectures the reference has a host CPU driver for (x86, ppc64, s390, arm). */
 bool vc_arch_has_cpu_driver(const char *arch);

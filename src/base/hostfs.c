@@ -5,6 +5,7 @@
 #include "base/options.h"
 
 
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -131,17 +132,22 @@ char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, si
     return text;
 }
 
+int vc_read_fail(vc_error *err, const char *path, size_t limit, int rc)
+{
+    if (rc == -ENOMEM)
+        return vc_oom(err);
+    if (rc == -EFBIG)
+        return vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
+    if (rc == -EISDIR || rc == -EINVAL)
+        return vc_fail(err, VC_EIO, "%s: not a regular file", path);
+    return vc_fail(err, VC_EIO, "%s: %s", path, strerror(-rc));
+}
+
 char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err)
 {
     char *text;
     int rc = vc_file_read(path, limit, &text, len, NULL);
-    if (rc == -ENOMEM)
-        vc_oom(err);
-    else if (rc == -EFBIG)
-        vc_fail(err, VC_ELIMIT, "%s: larger than the limit of %zu bytes", path, limit);
-    else if (rc == -EISDIR || rc == -EINVAL)
-        vc_fail(err, VC_EIO, "%s: not a regular file", path);
-    else if (rc < 0)
-        vc_fail(err, VC_EIO, "%s: %s", path, strerror(-rc));
+    if (rc < 0)
+        vc_read_fail(err, path, limit, rc);
     return rc < 0 ? NULL : text;
 }

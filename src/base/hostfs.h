@@ -26,5 +26,8 @@ char *vc_host_read(const vc_probe_opts *opts, const char *path, size_t limit, si
 /* A whole regular file of at most limit bytes, with "PATH: what" messages
  * (VC_EIO, VC_ELIMIT over the limit); NULL with err. */
 char *vc_read_file(const char *path, size_t limit, size_t *len, vc_error *err);
+/* Its message for what vc_file_read returned (rc < 0; -EFBIG: over the
+ * limit); returns -1. */
+int vc_read_fail(vc_error *err, const char *path, size_t limit, int rc);
 
 #endif

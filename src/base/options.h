@@ -12,9 +12,6 @@ typedef struct vc_path_map {
     const char *replacement;    /* where to read it instead */
 } vc_path_map;
 
-/* How much of /proc/cpuinfo is read (the rest is ignored). */
-#define VC_CPUINFO_MAX ((size_t)16 * 1024 * 1024)
-
 typedef struct vc_probe_opts {
     const char *root;           /* stands in for / (NULL: the real root) */
     const vc_path_map *paths;   /* longest matching prefix wins over root */
@@ -36,7 +33,6 @@ typedef struct vc_probe_opts {
     const char *cpu_map;        /* NULL: /usr/share/libvirt/cpu_map */
     const char *cpuid;          /* a <cpudata arch='x86'> dump to decode instead of this CPU's CPUID */
     struct vc_cpu_db *cpu_db;   /* the database already loaded for cpu_map (NULL: load it) */
-    struct vc_cachedir *cache;  /* set by vc_probe: the cache directory, opened on first use (cachedir.h) */
 } vc_probe_opts;
 
 /* The host architecture: opts->arch, else uname's, normalised. 0, or -1

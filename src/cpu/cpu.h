@@ -4,7 +4,7 @@
 #ifndef VC_CPU_H
 #define VC_CPU_H
 
-#include "base/options.h"
+#include "host/context.h"
 #include "model/model.h"
 
 #define VC_CPU_MAP_DIR "/usr/share/libvirt/cpu_map"
@@ -279,6 +279,6 @@ int vc_cpu_host_cpudata(const vc_x86_map *map, vc_arena *a, vc_cpudata *out, vc_
 /* Names the host CPU the way the reference does: on x86 from CPUID (model,
  * vendor, signature, features), on ppc64 and aarch64 from /proc/cpuinfo and
  * the database. What cannot be named is left out with a warning in caps. */
-int vc_cpu_probe_host(const vc_probe_opts *opts, vc_cpu *cpu, vc_caps *caps, vc_error *err);
+int vc_cpu_probe_host(vc_probe_ctx *ctx, vc_cpu *cpu, vc_caps *caps, vc_error *err);
 
 #endif

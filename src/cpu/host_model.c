@@ -8,6 +8,7 @@
 #include "base/options.h"
 #include "cpu/cpu.h"
 #include "host/cachedir.h"
+#include "host/context.h"
 #include "model/model.h"
 #include "xml/xml.h"
 
@@ -112,10 +113,10 @@ static void hash_i64(struct sha256_ctx *h, int64_t v)
 }
 
 /* A cache for the database in dir; false when there is none to use. */
-static bool cpu_cache_open(cpu_cache *c, const vc_probe_opts *opts, const char *dir)
+static bool cpu_cache_open(cpu_cache *c, vc_cachedir *cache, const char *dir)
 {
     memset(c, 0, sizeof *c);
-    c->dir = opts ? opts->cache : NULL;
+    c->dir = cache;
     json_object *build;
     if (vc_cachedir_fd(c->dir) < 0 || vc_cpu_db_files_digest(dir, c->files) < 0 || !(build = vc_cachedir_build_id()))
         return false;
@@ -416,8 +417,9 @@ static int not_named(vc_caps *caps, vc_cpu *cpu, bool features, const vc_error *
     return warn(caps, err, "host CPU model not named", e->msg);
 }
 
-static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_caps *caps, vc_error *err)
+static int probe_x86(vc_probe_ctx *ctx, vc_cpu_db *db, vc_cpu *cpu, vc_caps *caps, vc_error *err)
 {
+    const vc_probe_opts *opts = ctx->opts;
     vc_arena *a = caps->arena;
     const char *dump = opts ? opts->cpuid : NULL;
     if (!dump && other_host(opts))
@@ -425,7 +427,7 @@ static int probe_x86(const vc_probe_opts *opts, vc_cpu_db *db, vc_cpu *cpu, vc_c
                     "CPUID is read on this machine only, and the probe looks at another (give opts.cpuid)");
     vc_error e, msr_err = {0};
     cpu_cache cache = {0};
-    bool cached = !dump && cpu_cache_open(&cache, opts, vc_cpu_db_dir(db));
+    bool cached = !dump && cpu_cache_open(&cache, ctx->cache, vc_cpu_db_dir(db));
     bool loaded = vc_cpu_db_x86_loaded(db);
     /* A Lua state keeps the database it loaded: only entries made from the
      * same files are its answers. */
@@ -484,28 +486,30 @@ out:
     return rc;
 }
 
-static char *read_cpuinfo(const vc_probe_opts *opts, vc_error *err)
+/* The probe's /proc/cpuinfo, whole: NULL with err when it is missing,
+ * unreadable, over VC_CPUINFO_MAX or holds a NUL byte. */
+static const char *read_cpuinfo(vc_probe_ctx *ctx, vc_error *err)
 {
     char path[4096];
-    if (vc_host_path(opts, "/proc/cpuinfo", path, sizeof path) < 0) {
+    if (vc_host_path(ctx->opts, "/proc/cpuinfo", path, sizeof path) < 0) {
         vc_fail(err, VC_EINPUT, "path too long for /proc/cpuinfo");
         return NULL;
     }
-    size_t len;
-    char *text = vc_read_file(path, VC_CPUINFO_MAX, &len, err);
-    if (text && memchr(text, '\0', len)) {
-        vc_fail(err, VC_EINPUT, "%s: NUL byte in the text", path);
-        free(text);
+    if (vc_probe_cpuinfo(ctx) < 0 || ctx->cpuinfo_truncated) {
+        vc_read_fail(err, path, VC_CPUINFO_MAX, ctx->cpuinfo_truncated ? -EFBIG : ctx->cpuinfo_rc);
         return NULL;
     }
-    return text;
+    if (memchr(ctx->cpuinfo, '\0', ctx->cpuinfo_len)) {
+        vc_fail(err, VC_EINPUT, "%s: NUL byte in the text", path);
+        return NULL;
+    }
+    return ctx->cpuinfo;
 }
 
-static int probe_cpuinfo(const vc_probe_opts *opts, vc_cpu_db *db, bool arm, vc_cpu *cpu, vc_caps *caps,
-                         vc_error *err)
+static int probe_cpuinfo(vc_probe_ctx *ctx, vc_cpu_db *db, bool arm, vc_cpu *cpu, vc_caps *caps, vc_error *err)
 {
     vc_error e;
-    char *text = read_cpuinfo(opts, &e);
+    const char *text = read_cpuinfo(ctx, &e);
     if (!text) {
         forget_model(cpu, true);
         return e.code == VC_ENOMEM ? vc_oom(err) : warn(caps, err, "host CPU model not named", e.msg);
@@ -528,7 +532,6 @@ static int probe_cpuinfo(const vc_probe_opts *opts, vc_cpu_db *db, bool arm, vc_
         if (map)
             rc = vc_ppc64_host_from_cpuinfo(map, text, caps->arena, &found, &e);
     }
-    free(text);
     if (rc < 0 && e.code == VC_ENOMEM)
         return vc_oom(err);
     if (rc < 0 && arm && found.model) {
@@ -541,23 +544,20 @@ static int probe_cpuinfo(const vc_probe_opts *opts, vc_cpu_db *db, bool arm, vc_
     return rc < 0 ? warn(caps, err, "host CPU model not named", e.msg) : 0;
 }
 
-int vc_cpu_probe_host(const vc_probe_opts *opts, vc_cpu *cpu, vc_caps *caps, vc_error *err)
+int vc_cpu_probe_host(vc_probe_ctx *ctx, vc_cpu *cpu, vc_caps *caps, vc_error *err)
 {
-    char arch[64];
-    if (vc_probe_arch(opts, arch, sizeof arch) < 0)
-        return vc_fail(err, VC_EINPUT, "cannot tell the host architecture");
-    bool x86 = vc_arch_is_x86(arch);
-    bool ppc64 = strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0;
-    bool arm = strcmp(arch, "aarch64") == 0;
-    if (!x86 && !ppc64 && !arm) {
+    bool x86 = vc_arch_is_x86(ctx->arch);
+    bool arm = vc_arch_is_aarch64(ctx->arch);
+    if (!x86 && !arm && !vc_arch_is_ppc64(ctx->arch)) {
         /* The reference names no other host CPU. */
         forget_model(cpu, true);
         return 0;
     }
-    vc_cpu_db *own = NULL, *db = opts ? opts->cpu_db : NULL;
-    if (!db && !(db = own = vc_cpu_db_new(opts ? opts->cpu_map : NULL)))
-        return vc_oom(err);
-    int rc = x86 ? probe_x86(opts, db, cpu, caps, err) : probe_cpuinfo(opts, db, arm, cpu, caps, err);
-    vc_cpu_db_free(own);
-    return rc;
+    /* The caller's database, else one the context owns from now on. */
+    if (!ctx->cpu_db) {
+        if (!(ctx->cpu_db = vc_cpu_db_new(ctx->opts ? ctx->opts->cpu_map : NULL)))
+            return vc_oom(err);
+        ctx->cpu_db_free = vc_cpu_db_free;
+    }
+    return x86 ? probe_x86(ctx, ctx->cpu_db, cpu, caps, err) : probe_cpuinfo(ctx, ctx->cpu_db, arm, cpu, caps, err);
 }

@@ -3,7 +3,9 @@
 
 #include "base/arch.h"
 #include "base/options.h"
+#include "host/context.h"
 #include "model/model.h"
+
 
 
 #include <stdlib.h>
@@ -101,7 +103,7 @@ int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const cha
 
 /* ---- dispatch ---- */
 
-typedef int (*driver_fn)(const vc_probe_opts *, int, bool, vc_caps *, vc_error *);
+typedef int (*driver_fn)(vc_probe_ctx *, bool, vc_caps *, vc_error *);
 
 static const struct {
     const char *name;
@@ -121,8 +123,9 @@ static int driver_named(const char *name)
     return -1;
 }
 
-int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+int vc_probe_guests(vc_probe_ctx *ctx, vc_caps *caps, vc_error *err)
 {
+    const vc_probe_opts *opts = ctx->opts;
     int order[NDRIVERS];
     size_t n = 0;
     if (opts && opts->drivers_given) {
@@ -140,10 +143,8 @@ int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
         for (size_t i = 0; i < NDRIVERS; i++)
             order[n++] = (int)i;
     }
-    char arch[64];
-    int host = vc_probe_arch(opts, arch, sizeof arch) == 0 ? vc_arch_index(arch) : -1;
     for (size_t i = 0; i < n; i++)
-        if (drivers[order[i]].run(opts, host, opts && opts->drivers_given, caps, err) < 0)
+        if (drivers[order[i]].run(ctx, opts && opts->drivers_given, caps, err) < 0)
             return -1;
     return 0;
 }

@@ -3,11 +3,11 @@
 #ifndef VC_DRIVERS_H
 #define VC_DRIVERS_H
 
-#include "base/options.h"
+#include "host/context.h"
 #include "model/model.h"
 
 /* The guests, with what their drivers add to the host (drivers.c). */
-int vc_probe_guests(const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
+int vc_probe_guests(vc_probe_ctx *ctx, vc_caps *caps, vc_error *err);
 
 /* A new guest in caps (os_type, arch, wordsize from the table, emulator). */
 vc_guest *vc_guest_add(vc_caps *caps, const char *os_type, int arch, const char *emulator, vc_error *err);
@@ -20,10 +20,10 @@ vc_secmodel *vc_host_secmodel(vc_caps *caps, const char *model, const char *doi,
 int vc_secmodel_label(vc_caps *caps, vc_secmodel *m, const char *type, const char *label, vc_error *err);
 
 
-/* The drivers. `explicit`: named in opts.drivers, so a missing hypervisor
+/* The drivers, for the host architecture ctx->arch_index. `explicit`: named in opts.drivers, so a missing hypervisor
  * is worth a warning; otherwise the driver stays silent when it finds none. */
-int vc_drv_qemu(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
-int vc_drv_xen(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
-int vc_drv_lxc(const vc_probe_opts *opts, int host_arch, bool explicit, vc_caps *caps, vc_error *err);
+int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
+int vc_drv_xen(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
+int vc_drv_lxc(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
 
 #endif

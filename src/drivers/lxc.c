@@ -11,6 +11,7 @@
 #include "base/hostfs.h"
 #include "base/options.h"
 #include "drivers/drivers.h"
+#include "host/context.h"
 #include "model/model.h"
 
 #include <errno.h>
@@ -150,8 +151,10 @@ static const char *missing_controller(const vc_probe_opts *opts)
     return miss;
 }
 
-int vc_drv_lxc(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps, vc_error *err)
+int vc_drv_lxc(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
 {
+    const vc_probe_opts *opts = ctx->opts;
+    int host = ctx->arch_index;
     const char *ns = missing_namespace(opts), *cg = ns ? NULL : missing_controller(opts);
     if (ns || cg || host < 0) {
         int rc = 0;

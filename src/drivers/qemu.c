@@ -13,6 +13,7 @@
 #include "drivers/qmp.h"
 #include "drivers/subprocess.h"
 #include "host/cachedir.h"
+#include "host/context.h"
 #include "model/model.h"
 
 #include <errno.h>
@@ -56,6 +57,7 @@ typedef struct search_dir {
 
 typedef struct qemu_probe {
     const vc_probe_opts *opts;
+    vc_cachedir *cache;     /* the probe's, NULL: none */
     vc_caps *caps;
     search_dir *dirs;
     size_t ndirs;
@@ -283,7 +285,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
 {
     vc_caps *caps = p->caps;
     const vc_probe_opts *opts = p->opts;
-    vc_cachedir *cache = opts ? opts->cache : NULL;
+    vc_cachedir *cache = p->cache;
     vc_run *runs = calloc(p->nemus ? p->nemus : 1, sizeof *runs);
     size_t *which = calloc(p->nemus ? p->nemus : 1, sizeof *which);
     char **argvs = calloc(p->nemus ? p->nemus * 10 : 1, sizeof *argvs);
@@ -491,9 +493,11 @@ static int add_host_parts(const vc_probe_opts *opts, vc_caps *caps, vc_error *er
     return 0;
 }
 
-int vc_drv_qemu(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps, vc_error *err)
+int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
 {
-    qemu_probe p = {.opts = opts, .caps = caps};
+    const vc_probe_opts *opts = ctx->opts;
+    int host = ctx->arch_index;
+    qemu_probe p = {.opts = opts, .cache = ctx->cache, .caps = caps};
     if (find_emulators(&p, host, err) < 0)
         return -1;
     if (p.nemus == 0) {

@@ -5,6 +5,7 @@
 #include "base/hostfs.h"
 #include "base/options.h"
 #include "drivers/drivers.h"
+#include "host/context.h"
 #include "model/model.h"
 
 #include <regex.h>
@@ -113,8 +114,10 @@ static bool control_domain(const vc_probe_opts *opts)
     return dom0 || vc_host_exists(opts, "/dev/xen/xenstored") > 0;
 }
 
-int vc_drv_xen(const vc_probe_opts *opts, int host, bool explicit, vc_caps *caps, vc_error *err)
+int vc_drv_xen(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
 {
+    const vc_probe_opts *opts = ctx->opts;
+    int host = ctx->arch_index;
     char *str = vc_host_read(opts, "/sys/hypervisor/properties/capabilities", CAPS_LIMIT, NULL);
     if (!str)
         str = vc_host_read(opts, "/proc/xen/capabilities", CAPS_LIMIT, NULL);

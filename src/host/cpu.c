@@ -6,6 +6,7 @@
 #include "base/idset.h"
 #include "base/options.h"
 #include "host/cachedir.h"
+#include "host/context.h"
 #include "host/host.h"
 #include "model/model.h"
 
@@ -436,18 +437,19 @@ int vc_cpuinfo_x86(vc_arena *a, const char *text, size_t len, vc_x86_info *out)
 
 int vc_host_cpuinfo(vc_hostctx *h)
 {
-    if (h->cpuinfo_read)
+    if (h->cpuinfo_seen)
         return h->cpuinfo ? 0 : -1;
-    h->cpuinfo_read = true;
+    h->cpuinfo_seen = true;
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/proc/cpuinfo") < 0)
         return -1;
-    int rc = vc_file_read(mapped, VC_CPUINFO_MAX, &h->cpuinfo, &h->cpuinfo_len, &h->cpuinfo_truncated);
-    if (rc < 0) {
-        snprintf(h->why, sizeof h->why, "%s", strerror(-rc));
+    if (vc_probe_cpuinfo(h->ctx) < 0) {
+        snprintf(h->why, sizeof h->why, "%s", strerror(-h->ctx->cpuinfo_rc));
         return -1;
     }
-    if (h->cpuinfo_truncated)
+    h->cpuinfo = h->ctx->cpuinfo;
+    h->cpuinfo_len = h->ctx->cpuinfo_len;
+    if (h->ctx->cpuinfo_truncated)
         vc_hwarn(h, "/proc/cpuinfo: longer than %zu bytes; the rest was not read", VC_CPUINFO_MAX);
     return 0;
 }
@@ -750,7 +752,7 @@ static json_object *tsc_key(vc_hostctx *h, const char *dev, int kvm)
 /* KVM_GET_TSC_KHZ of a fresh vCPU, from the cache or from KVM. */
 static int tsc_khz(vc_hostctx *h, const char *dev, int kvm)
 {
-    vc_cachedir *cache = h->opts ? h->opts->cache : NULL;
+    vc_cachedir *cache = h->ctx->cache;
     json_object *key = tsc_key(h, dev, kvm), *doc = vc_cachedir_load(cache, TSC_ENTRY, key), *v;
     int khz = -1;
     if (doc && json_object_object_get_ex(doc, "khz", &v) && json_object_is_type(v, json_type_int) &&
@@ -933,20 +935,23 @@ int vc_host_cpu(vc_hostctx *h, vc_cpu *cpu)
 
 int vc_probe_nodeinfo(const vc_probe_opts *opts, vc_node_summary *out, vc_error *err)
 {
-    vc_hostctx h;
+    vc_probe_ctx ctx;
+    vc_hostctx h = {0};
     int rc = -1;
-    if (vc_hostctx_init(&h, opts, NULL, err) == 0)
+    if (vc_probe_ctx_init(&ctx, opts, false, err) == 0 && vc_hostctx_init(&h, &ctx, NULL, err) == 0)
         rc = vc_host_nodeinfo(&h, out, err);
     vc_hostctx_free(&h);
+    vc_probe_ctx_free(&ctx);
     return rc;
 }
 
 int vc_probe_signature(const vc_probe_opts *opts, vc_arena *a, char **signature, vc_error *err)
 {
-    vc_hostctx h;
+    vc_probe_ctx ctx;
+    vc_hostctx h = {0};
     int rc = -1;
     *signature = NULL;
-    if (vc_hostctx_init(&h, opts, NULL, err) == 0) {
+    if (vc_probe_ctx_init(&ctx, opts, false, err) == 0 && vc_hostctx_init(&h, &ctx, NULL, err) == 0) {
         if (vc_host_cpuinfo(&h) < 0) {
             vc_fail(err, VC_EIO, "cannot read /proc/cpuinfo: %s", h.why);
         } else if (vc_cpuinfo_signature(a, h.cpuinfo, h.cpuinfo_len, h.arch, signature) < 0) {
@@ -956,5 +961,6 @@ int vc_probe_signature(const vc_probe_opts *opts, vc_arena *a, char **signature,
         }
     }
     vc_hostctx_free(&h);
+    vc_probe_ctx_free(&ctx);
     return rc;
 }

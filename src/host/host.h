@@ -5,6 +5,7 @@
 
 #include "base/idset.h"
 #include "base/options.h"
+#include "host/context.h"
 #include "model/model.h"
 
 #include <dirent.h>
@@ -40,24 +41,24 @@ int vc_parse_scaled(const char *s, size_t len, uint64_t *bytes);
 typedef struct vc_topo vc_topo;
 
 typedef struct vc_hostctx {
-    const vc_probe_opts *opts;
+    vc_probe_ctx *ctx;      /* the probe's: architecture, cpuinfo, cache */
+    const vc_probe_opts *opts; /* ctx->opts */
     vc_caps *caps;          /* warnings go to caps->warnings; NULL drops them */
     vc_arena *scratch;      /* lives while the probe runs */
-    char arch[64];
+    const char *arch;       /* ctx->arch */
     bool real_host;         /* neither root nor paths: devices are this machine's */
     /* what the last failed read was, for warnings */
     char last[4096];        /* the host path */
     char why[512];
-    /* /proc/cpuinfo, read once */
-    bool cpuinfo_read;
-    bool cpuinfo_truncated;
-    char *cpuinfo;          /* heap, NUL-terminated */
+    /* /proc/cpuinfo (ctx's), once vc_host_cpuinfo has loaded it */
+    bool cpuinfo_seen;
+    const char *cpuinfo;
     size_t cpuinfo_len;
     /* per-CPU topology, read once per CPU (probe_numa.c) */
     vc_topo *topo;
 } vc_hostctx;
 
-int vc_hostctx_init(vc_hostctx *h, const vc_probe_opts *opts, vc_caps *caps, vc_error *err);
+int vc_hostctx_init(vc_hostctx *h, vc_probe_ctx *ctx, vc_caps *caps, vc_error *err);
 void vc_hostctx_free(vc_hostctx *h);
 /* Adds a warning (a no-op without caps); -1 only on OOM. */
 int vc_hwarn(vc_hostctx *h, const char *fmt, ...) VC_PRINTF(2, 3);

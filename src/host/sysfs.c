@@ -4,6 +4,7 @@
 #include "base/hostfs.h"
 #include "base/idset.h"
 #include "base/options.h"
+#include "host/context.h"
 #include "host/host.h"
 #include "model/model.h"
 
@@ -112,23 +113,22 @@ int vc_parse_scaled(const char *s, size_t len, uint64_t *bytes)
 
 /* ---- the context ---- */
 
-int vc_hostctx_init(vc_hostctx *h, const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+int vc_hostctx_init(vc_hostctx *h, vc_probe_ctx *ctx, vc_caps *caps, vc_error *err)
 {
+    const vc_probe_opts *opts = ctx->opts;
     memset(h, 0, sizeof *h);
+    h->ctx = ctx;
     h->opts = opts;
+    h->arch = ctx->arch;
     h->caps = caps;
     h->real_host = !opts || (!opts->root && opts->npaths == 0);
     if (!(h->scratch = vc_arena_new()))
         return vc_oom(err);
-    if (vc_probe_arch(opts, h->arch, sizeof h->arch) < 0)
-        return vc_fail(err, VC_EINPUT, "cannot tell the host architecture");
     return 0;
 }
 
 void vc_hostctx_free(vc_hostctx *h)
 {
-    free(h->cpuinfo);
-    h->cpuinfo = NULL;
     vc_topo_free(h->topo);
     h->topo = NULL;
     vc_arena_free(h->scratch);
