@@ -233,7 +233,15 @@ int vc_x86_baseline_finish(vc_x86_baseline *b, const vc_baseline_opts *opts, vc_
 /* virCPUExpandFeatures for x86 CPUs (sorted by name afterwards). */
 int vc_x86_expand(const vc_x86_map *map, vc_arena *a, vc_cpu *cpu, vc_error *err);
 
-/* ---- other architectures (cpu_other.c) ---- */
+/* ---- /proc/cpuinfo fields (cpuinfo.c) ---- */
+
+/* The value of the first "key : value" line whose key is `key`, without
+ * surrounding blanks, in a; NULL when there is none (or on OOM). */
+char *vc_cpuinfo_field(const char *text, const char *key, vc_arena *a);
+/* A whole hexadecimal number (an optional 0x allowed, as strtoull takes it). */
+bool vc_hex_parse(const char *s, uint64_t *out);
+
+/* ---- POWER (power.c) and ARM (arm.c) ---- */
 
 /* The host CPU model the reference reports for ppc64 (from the PVR) and
  * aarch64 (from MIDR's implementer and part, and the hwcaps), here from

@@ -9,18 +9,22 @@
 
 enum arch_kind { KIND_X86, KIND_PPC64, KIND_ARM, KIND_S390, KIND_OTHER };
 
+/* Each architecture's CPU driver, by arch.c's groups. */
+static const struct {
+    bool (*is)(const char *arch);
+    enum arch_kind kind;
+} kinds[] = {
+    {vc_arch_is_x86, KIND_X86},
+    {vc_arch_is_ppc64, KIND_PPC64},
+    {vc_arch_is_arm, KIND_ARM},
+    {vc_arch_is_s390, KIND_S390},
+};
+
 static enum arch_kind kind_of(const char *arch)
 {
-    static const char *const arm[] = {"armv6l", "armv7l", "armv7b", "aarch64", NULL};
-    if (vc_arch_is_x86(arch))
-        return KIND_X86;
-    if (strcmp(arch, "ppc64") == 0 || strcmp(arch, "ppc64le") == 0)
-        return KIND_PPC64;
-    for (const char *const *a = arm; *a; a++)
-        if (strcmp(*a, arch) == 0)
-            return KIND_ARM;
-    if (strcmp(arch, "s390") == 0 || strcmp(arch, "s390x") == 0)
-        return KIND_S390;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].is(arch))
+            return kinds[i].kind;
     return KIND_OTHER;
 }
 
