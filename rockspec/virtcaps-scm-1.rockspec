@@ -59,6 +59,7 @@ build = {
             "src/host/numa.c",
             "src/host/security.c",
             "src/host/sysfs.c",
+            "src/host/topology.c",
             "src/model/model.c",
             "src/probe.c",
             "src/table.c",

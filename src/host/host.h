@@ -128,7 +128,7 @@ int vc_host_nodeinfo(vc_hostctx *h, vc_nodeinfo *ni, vc_error *err);
 int vc_host_cpu(vc_hostctx *h, vc_cpu *cpu); /* fills the host <cpu>; -1 on OOM */
 int64_t vc_host_meminfo_total(vc_hostctx *h); /* /proc/meminfo MemTotal in KiB, VC_UNSET */
 
-/* ---- per-CPU topology (probe_numa.c) ---- */
+/* ---- per-CPU topology (topology.c) ---- */
 typedef struct vc_cpu_topo {
     bool read;
     int32_t socket, die, cluster, core; /* -1: that file was garbage or unreadable */
@@ -143,6 +143,9 @@ void vc_topo_free(vc_topo *t);
 const vc_cpu_topo *vc_host_topo(vc_hostctx *h, int64_t cpu);
 /* cpu/online (or cpu/present): 0, or -1 (h->last, h->why). */
 int vc_host_cpu_list(vc_hostctx *h, bool online, const vc_idset **out);
+/* A CPU's thread siblings as a set, once vc_host_topo has read that CPU;
+ * NULL for a CPU it has not. */
+const vc_idset *vc_host_topo_siblings(vc_hostctx *h, int64_t cpu);
 
 int vc_host_numa(vc_hostctx *h, vc_host *host);      /* topology */
 int vc_host_caches(vc_hostctx *h, vc_host *host);    /* cache, memory_bandwidth */
