@@ -1,7 +1,7 @@
-/* The host probe: the host architecture,
- * and the host section: uuid, power management, IOMMU, and the concerns of
- * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
- * comes last, from cpu_host.c. */
+/* The probe on top: one context (host/context.h) for the host section
+ * (uuid, power management, IOMMU here; CPU, NUMA, caches and security
+ * models from host/; the CPU model last, from cpu/host_model.c) and the
+ * guests (drivers/). */
 #include "probe.h"
 
 #include "base/options.h"

@@ -51,7 +51,7 @@ int vc_cpuid_read_host_leaves(vc_arena *a, const uint32_t *leaves, size_t nleave
  * MSRs. 0 with *value, -1 with a reason in err. */
 int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err);
 
-/* ---- the CPU model database (cpu_map.c) ---- */
+/* ---- the CPU model database (map.c) ---- */
 
 /* One 32-bit register word the database refers to. */
 typedef struct vc_x86_word {
@@ -167,7 +167,7 @@ const vc_x86_feature *vc_x86_feature_find(const vc_x86_map *map, const char *nam
 const vc_x86_model *vc_x86_model_find(const vc_x86_map *map, const char *name);
 const vc_x86_vendor *vc_x86_vendor_find(const vc_x86_map *map, const char *name);
 
-/* ---- CPU definitions as the reference reads and writes them (cpu_def.c) ---- */
+/* ---- CPU definitions as the reference reads and writes them (def.c) ---- */
 
 /* The reference's feature policies; VC_POLICY_NONE is a host CPU's feature. */
 enum vc_policy { VC_POLICY_NONE = -1, VC_POLICY_FORCE, VC_POLICY_REQUIRE, VC_POLICY_OPTIONAL,
@@ -188,7 +188,7 @@ int vc_cpu_check_def(const vc_cpu *cpu, bool need_model, vc_error *err);
  * written out, what the type does not carry left out. */
 int vc_cpu_format(vc_buf *out, const vc_cpu *cpu, vc_error *err);
 
-/* ---- x86: naming, comparing, baselines (cpu_x86.c) ---- */
+/* ---- x86: naming, comparing, baselines (x86.c) ---- */
 
 typedef struct vc_x86_decode_opts {
     bool guest;              /* decode as a guest CPU (baselines) rather than a host CPU */
@@ -264,7 +264,7 @@ typedef struct vc_ppc64_baseline {
 int vc_ppc64_baseline_add(vc_ppc64_baseline *b, const vc_ppc64_map *map, const vc_cpu *cpu, vc_error *err);
 int vc_ppc64_baseline_finish(const vc_ppc64_baseline *b, vc_arena *a, vc_cpu *out, vc_error *err);
 
-/* ---- any architecture (cpu_driver.c) ---- */
+/* ---- any architecture (driver.c) ---- */
 
 /* virCPUCompare: the host's architecture (x86_64 when it names none)
  * picks the rules. VC_CMP_ERROR with err for an invalid CPU. */
@@ -278,7 +278,7 @@ vc_baseline *vc_baseline_new(vc_cpu_db *db, vc_arena *a);
 int vc_baseline_add(vc_baseline *b, const vc_cpu *cpu, vc_error *err);
 int vc_baseline_finish(vc_baseline *b, const vc_baseline_opts *opts, vc_cpu *out, vc_error *err);
 
-/* ---- the host probe (cpu_host.c) ---- */
+/* ---- the host probe (host_model.c) ---- */
 
 /* This machine's CPUID, and IA32_ARCH_CAPABILITIES when CPUID announces it
  * and it can be read (else msr_err says why). */

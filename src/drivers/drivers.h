@@ -1,4 +1,4 @@
-/* What the guest drivers (drv_*.c) share: helpers that add guests and host
+/* What the guest drivers (qemu.c, xen.c, lxc.c) share: helpers that add guests and host
  * parts to a caps model. */
 #ifndef VC_DRIVERS_H
 #define VC_DRIVERS_H

@@ -1,4 +1,4 @@
-/* Internal to the host probe (probe*.c): the probe's context, reading host
+/* The host probe (host/): the context of one host probe, reading host
  * files through the options, and the parsers for what sysfs writes. */
 #ifndef VC_PROBE_HOST_H
 #define VC_PROBE_HOST_H
@@ -54,7 +54,7 @@ typedef struct vc_hostctx {
     bool cpuinfo_seen;
     const char *cpuinfo;
     size_t cpuinfo_len;
-    /* per-CPU topology, read once per CPU (probe_numa.c) */
+    /* per-CPU topology, read once per CPU (topology.c) */
     vc_topo *topo;
 } vc_hostctx;
 
@@ -95,7 +95,7 @@ int vc_hugepage_kib(const char *name, uint64_t *kib);
 /* A name of the form PREFIX<digits>[rest]; the number, or -1. */
 int64_t vc_name_number(const char *name, const char *prefix, const char **rest);
 
-/* ---- cpuinfo (probe_cpu.c); pure functions of the text, for the fuzzer ---- */
+/* ---- cpuinfo (cpu.c); pure functions of the text, for the fuzzer ---- */
 
 /* libvirt reads /proc/cpuinfo with fgets into 1024 bytes: lines longer than
  * 1023 bytes reach its parsers in pieces. These do the same. */

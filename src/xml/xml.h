@@ -6,14 +6,14 @@
 
 #include "model/model.h"
 
-/* xml_read.c: untrusted bytes in, a validated model out (NULL + err). */
+/* read.c: untrusted bytes in, a validated model out (NULL + err). */
 #define VC_XML_MAX_BYTES ((size_t)64 * 1024 * 1024)
 vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err);
 vc_caps *vc_xml_read_file(const char *path, vc_error *err);
 /* A <cpu> document, a root holding <cpu> children, or a <capabilities>
  * document (its host <cpu>); the CPUs live in a. */
 vc_cpu **vc_xml_read_cpus(const char *data, size_t len, vc_arena *a, size_t *ncpus, vc_error *err);
-/* xml_write.c: the reference's byte layout. */
+/* write.c: the reference's byte layout. */
 int vc_xml_write(const vc_caps *caps, vc_buf *out, vc_error *err);
 /* A standalone <cpu> element at the given indent (as in virsh output). */
 void vc_xml_write_cpu(vc_buf *out, const vc_cpu *cpu, int indent);
@@ -44,7 +44,7 @@ typedef struct vc_xpath_result {
 #define VC_XPATH_MAX_OPS 10000000ul
 int vc_xpath(const char *xml, size_t len, const char *expr, vc_arena *a, vc_xpath_result *out, vc_error *err);
 
-/* ---- domain_read.c: a libvirt domain definition, the parts placement
+/* ---- domain.c: a libvirt domain definition, the parts placement
  * checks need. Sizes are in KiB (rounded up); absent integers VC_UNSET. ---- */
 typedef struct vc_dom_cell {
     int64_t id, memory;

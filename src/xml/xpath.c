@@ -1,6 +1,6 @@
 /* XPath over any document with libxml2, for scripts that used to pipe
  * `virsh capabilities` into `xmllint --xpath`. The document is parsed the
- * safe way (xml_read.c); evaluation is bounded in work and in output. */
+ * safe way (read.c); evaluation is bounded in work and in output. */
 #include "xml/internal.h"
 #include "xml/xml.h"
 
