@@ -173,7 +173,7 @@ static int probe_host(vc_probe_ctx *ctx, vc_caps *caps, vc_error *err)
         probe_power(&h, host) == 0 && probe_iommu(&h, host) == 0 && vc_host_numa(&h, host) == 0 &&
         vc_host_caches(&h, host) == 0 && vc_host_secmodels(&h, host) == 0)
         rc = 0;
-    else
+    else /* the host's parts warn about everything but a failed allocation */
         vc_oom(err);
     vc_hostctx_free(&h);
     if (rc == 0)

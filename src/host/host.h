@@ -147,6 +147,8 @@ int vc_host_cpu_list(vc_hostctx *h, bool online, const vc_idset **out);
  * NULL for a CPU it has not. */
 const vc_idset *vc_host_topo_siblings(vc_hostctx *h, int64_t cpu);
 
+/* Each fills its part; what cannot be read or makes no sense becomes a
+ * warning in caps, so -1 is out of memory alone. */
 int vc_host_numa(vc_hostctx *h, vc_host *host);      /* topology */
 int vc_host_caches(vc_hostctx *h, vc_host *host);    /* cache, memory_bandwidth */
 int vc_host_secmodels(vc_hostctx *h, vc_host *host); /* secmodels */
