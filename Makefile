@@ -20,19 +20,19 @@ LUA_SHAREDIR ?= $(PREFIX)/share/lua/$(LUA_VERSION)
 BINDIR       ?= $(PREFIX)/bin
 BUSTED       ?= $(LUA) /usr/bin/busted
 BUILD        ?= build
-CONFORMANCE  ?= ../shared/conformance
+CONFORMANCE  ?= spec/conformance-data
 
 SRC     := $(wildcard src/*.c src/*/*.c)
 HDR     := $(wildcard src/*.h src/*/*.h)
 OBJ     := $(SRC:src/%.c=$(BUILD)/obj/%.o)
 DEP     := $(OBJ:.o=.d)
 CORE    := $(BUILD)/virtcaps/core.so
-LUASRC  := $(wildcard lua/virtcaps/*.lua)
+LUASRC  := $(shell find lua/virtcaps -name '*.lua')
 ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) $(NETTLE_CFLAGS)
 
-DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
+DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem lua-check lua-ldoc libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
-.PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint rock-check fuzz bench install uninstall clean
+.PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
 all: $(CORE) $(BUILD)/states
 
@@ -76,8 +76,10 @@ reference-deps:
 	fi; \
 	if [ "$$(id -u)" = 0 ] && ! id libvirt-qemu >/dev/null 2>&1; then useradd --system --no-create-home libvirt-qemu; fi
 
-run: deps all
-	@$(LUA) bin/virtcaps
+# The document alone on stdout: the set-up and the build talk on stderr.
+run:
+	@$(MAKE) --no-print-directory deps all >&2
+	@VIRTCAPS_BUILD=$(BUILD) $(LUA) bin/virtcaps
 
 test: deps all
 	$(BUSTED)
@@ -126,8 +128,12 @@ $(BUILD)/xmlbare: bench/xmlbare.c bench/timing.h
 
 install: all
 	install -D -m 0755 $(CORE) $(DESTDIR)$(LUA_LIBDIR)/virtcaps/core.so
-	for f in $(LUASRC); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHAREDIR)/virtcaps/$$(basename $$f); done
-	install -D -m 0755 bin/virtcaps $(DESTDIR)$(BINDIR)/virtcaps
+	for f in $(LUASRC); do install -D -m 0644 $$f $(DESTDIR)$(LUA_SHAREDIR)/$${f#lua/}; done
+	@mkdir -p $(DESTDIR)$(BINDIR)
+	sed -e 's|^local INSTALLED_LUA, INSTALLED_LIB = "", ""$$|local INSTALLED_LUA, INSTALLED_LIB = "'"$$(realpath -m --relative-to=$(BINDIR) $(LUA_SHAREDIR))"'", "'"$$(realpath -m --relative-to=$(BINDIR) $(LUA_LIBDIR))"'"|' \
+		bin/virtcaps > $(DESTDIR)$(BINDIR)/virtcaps
+	grep -q '^local INSTALLED_LUA, INSTALLED_LIB = "[^"]' $(DESTDIR)$(BINDIR)/virtcaps
+	chmod 0755 $(DESTDIR)$(BINDIR)/virtcaps
 
 uninstall:
 	rm -rf $(DESTDIR)$(LUA_LIBDIR)/virtcaps $(DESTDIR)$(LUA_SHAREDIR)/virtcaps $(DESTDIR)$(BINDIR)/virtcaps
@@ -143,19 +149,33 @@ valgrind: deps all
 		--leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
 		$(LUA) spec/harness/cycles.lua $(VALGRIND_CYCLES)
 
-# Static analysis: the layering of src/README.md (spec/21-layers_spec.lua
-# shows it failing), cppcheck, then clang-tidy with .clang-tidy's checks.
+# Static analysis: luacheck (.luacheckrc), the layering of src/README.md
+# (spec/24-layers_spec.lua shows it failing), cppcheck, then clang-tidy with
+# .clang-tidy's checks.
 lint: deps
+	luacheck --no-color -q lua bin/virtcaps spec examples bench tools
 	$(LUA) tools/layers.lua src
 	cppcheck --enable=warning,style,performance,portability --error-exitcode=1 --inline-suppr -q \
 		--std=c11 -Isrc -I$(LUA_INCDIR) src/
 	clang-tidy --quiet $(SRC) -- -std=gnu11 -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
 
-# Builds and installs through Debian's luarocks into a scratch tree, then loads it.
+# The API reference from the Lua modules' LDoc (config.ld), into build/doc;
+# any LDoc warning fails.
+doc: deps
+	ldoc --fatalwarnings --testing .
+
+# The README's luarocks command (Debian's lua-dkjson standing for the dkjson
+# rock) into a scratch tree; then the module loads and the rock's virtcaps
+# writes JSON.
+ROCK_TREE = $(CURDIR)/$(BUILD)/rocktree
+ROCK_MAKE := luarocks --lua-version $(LUA_VERSION) make --deps-mode=none
 rock-check: deps
-	rm -rf $(BUILD)/rocktree
-	luarocks --lua-version $(LUA_VERSION) make --tree $(BUILD)/rocktree rockspec/virtcaps-scm-1.rockspec
+	rm -rf $(ROCK_TREE)
+	grep -qF '$(ROCK_MAKE) rockspec/virtcaps-scm-1.rockspec' README.md
+	luarocks --lua-version $(LUA_VERSION) lint rockspec/virtcaps-scm-1.rockspec
+	$(ROCK_MAKE) --tree $(ROCK_TREE) rockspec/virtcaps-scm-1.rockspec
 	find src -name '*.o' -delete; rm -rf virtcaps
-	LUA_PATH="$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?.lua;$(BUILD)/rocktree/share/lua/$(LUA_VERSION)/?/init.lua" \
-		LUA_CPATH="$(BUILD)/rocktree/lib/lua/$(LUA_VERSION)/?.so" \
-		$(LUA) -e 'local v = require "virtcaps"; assert(v.parse("<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")); print("luarocks build loads: " .. v._VERSION)'
+	export LUA_PATH="$(ROCK_TREE)/share/lua/$(LUA_VERSION)/?.lua;$(ROCK_TREE)/share/lua/$(LUA_VERSION)/?/init.lua;;" \
+		LUA_CPATH="$(ROCK_TREE)/lib/lua/$(LUA_VERSION)/?.so;;"; \
+	$(LUA) -e 'local v = require "virtcaps"; assert(v.parse("<capabilities><host><cpu><arch>x86_64</arch></cpu></host></capabilities>")); print("luarocks build loads: " .. v._VERSION)' && \
+	$(ROCK_TREE)/bin/virtcaps --json nodeinfo | $(LUA) -e 'assert(require("dkjson").decode(io.read("a")).cpus > 0); print("its virtcaps writes JSON")'

@@ -5,7 +5,7 @@
 local lib = require "lib"
 local virtcaps = require "virtcaps"
 
-local DATA = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+local DATA = os.getenv("VIRTCAPS_CONFORMANCE") or "spec/conformance-data"
 local ROOT = os.getenv("VIRTCAPS_REFERENCE_ROOT") or "build/reference-root"
 
 local function read(path)

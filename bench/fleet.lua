@@ -9,7 +9,7 @@ local policy = require "virtcaps.policy"
 local cpu = require "virtcaps.cpu"
 
 local N = tonumber(os.getenv("FLEET_HOSTS")) or 10000
-local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "spec/conformance-data"
 local dir = (os.getenv("VIRTCAPS_BUILD") or "build") .. "/fleet-" .. N
 
 local function peak_rss_kib()

@@ -4,7 +4,7 @@ local bench = require "lib"
 local virtcaps = require "virtcaps"
 
 local RUNS = 200
-local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "../shared/conformance"
+local conformance = os.getenv("VIRTCAPS_CONFORMANCE") or "spec/conformance-data"
 local build = os.getenv("VIRTCAPS_BUILD") or "build"
 
 local function largest(dir)

@@ -3,13 +3,13 @@
 --
 --   lua5.4 examples/write-facts.lua PATH [--caps FILE]
 --
--- writes `virtcaps facts` to PATH (for instance
+-- writes the facts `virtcaps facts` prints (the virtcaps.facts module) to PATH (for instance
 -- /etc/facter/facts.d/virtcaps.json, or a static Ansible local fact
 -- /etc/ansible/facts.d/virtcaps.fact), replacing the file in one step and
 -- only when the facts changed, so that runs without changes change nothing.
 -- Prints "PATH: updated" or "PATH: unchanged".
 local virtcaps = require "virtcaps"
-local cli = require "virtcaps.cli"
+local virtcaps_facts = require "virtcaps.facts"
 
 local path, caps_file = nil, nil
 local i = 1
@@ -30,15 +30,20 @@ if not path then
    os.exit(2)
 end
 
--- The facts as `virtcaps facts` prints them.
-local out = {}
-local sink = { write = function(_, ...) for _, s in ipairs { ... } do out[#out + 1] = s end end }
-local argv = caps_file and { "facts", "--caps", caps_file } or { "facts" }
-local code = cli.main(argv, { stdout = sink })
-if code ~= 0 then
-   os.exit(code)
+-- The facts as `virtcaps facts` prints them: a saved document's, or this
+-- host's with what it runs under.
+local caps, err
+if caps_file then
+   caps, err = virtcaps.load(caps_file)
+else
+   caps, err = virtcaps.probe()
 end
-local facts = table.concat(out)
+local virt = caps and not caps_file and virtcaps.detect_virt()
+if not caps then
+   io.stderr:write("write-facts: ", err, "\n")
+   os.exit(2)
+end
+local facts = virtcaps_facts.json(virtcaps_facts.of(caps, virt or nil))
 
 local f = io.open(path, "rb")
 local old = f and f:read("a")
@@ -50,9 +55,9 @@ if old == facts then
    return
 end
 local tmp = path .. ".tmp"
-local w, err = io.open(tmp, "wb")
+local w, werr = io.open(tmp, "wb")
 if not w then
-   io.stderr:write("write-facts: ", err, "\n")
+   io.stderr:write("write-facts: ", werr, "\n")
    os.exit(2)
 end
 w:write(facts)

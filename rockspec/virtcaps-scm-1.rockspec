@@ -15,6 +15,8 @@ description = {
 }
 dependencies = {
    "lua >= 5.4, < 5.5",
+   "dkjson >= 2.5", -- the command line's JSON output
+   "luafilesystem >= 1.8", -- lfs: the command line checks a file's type before opening it
 }
 external_dependencies = {
    LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },
@@ -74,9 +76,34 @@ build = {
          defines = { "_GNU_SOURCE" },
       },
       ["virtcaps"] = "lua/virtcaps/init.lua",
-      ["virtcaps.cli"] = "lua/virtcaps/cli.lua",
-      ["virtcaps.cli_commands"] = "lua/virtcaps/cli_commands.lua",
-      ["virtcaps.policy"] = "lua/virtcaps/policy.lua",
+      ["virtcaps.units"] = "lua/virtcaps/units.lua",
+      ["virtcaps.query"] = "lua/virtcaps/query.lua",
+      ["virtcaps.model"] = "lua/virtcaps/model.lua",
+      ["virtcaps.cli"] = "lua/virtcaps/cli/init.lua",
+      ["virtcaps.cli.output"] = "lua/virtcaps/cli/output.lua",
+      ["virtcaps.cli.nodeinfo"] = "lua/virtcaps/cli/nodeinfo.lua",
+      ["virtcaps.cli.guests"] = "lua/virtcaps/cli/guests.lua",
+      ["virtcaps.cli.validate"] = "lua/virtcaps/cli/validate.lua",
+      ["virtcaps.cli.diff"] = "lua/virtcaps/cli/diff.lua",
+      ["virtcaps.cli.check"] = "lua/virtcaps/cli/check.lua",
+      ["virtcaps.cli.choose"] = "lua/virtcaps/cli/choose.lua",
+      ["virtcaps.cli.fits"] = "lua/virtcaps/cli/fits.lua",
+      ["virtcaps.cli.baseline"] = "lua/virtcaps/cli/baseline.lua",
+      ["virtcaps.cli.cpu_compare"] = "lua/virtcaps/cli/cpu_compare.lua",
+      ["virtcaps.cli.xpath"] = "lua/virtcaps/cli/xpath.lua",
+      ["virtcaps.cli.detect_virt"] = "lua/virtcaps/cli/detect_virt.lua",
+      ["virtcaps.cli.facts"] = "lua/virtcaps/cli/facts.lua",
+      ["virtcaps.facts"] = "lua/virtcaps/facts.lua",
+      ["virtcaps.json"] = "lua/virtcaps/json.lua",
+      ["virtcaps.rules"] = "lua/virtcaps/rules.lua",
+      ["virtcaps.policy"] = "lua/virtcaps/policy/init.lua",
+      ["virtcaps.policy.util"] = "lua/virtcaps/policy/util.lua",
+      ["virtcaps.policy.machines"] = "lua/virtcaps/policy/machines.lua",
+      ["virtcaps.policy.choose"] = "lua/virtcaps/policy/choose.lua",
+      ["virtcaps.policy.check"] = "lua/virtcaps/policy/check.lua",
+      ["virtcaps.policy.fits"] = "lua/virtcaps/policy/fits.lua",
+      ["virtcaps.policy.diff"] = "lua/virtcaps/policy/diff.lua",
+      ["virtcaps.policy.migratable"] = "lua/virtcaps/policy/migratable.lua",
       ["virtcaps.cpu"] = "lua/virtcaps/cpu.lua",
    },
    install = {

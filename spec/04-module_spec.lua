@@ -88,8 +88,25 @@ describe("the virtcaps module", function()
       end
       p:close()
       assert.is_true(sources > 30, "C sources found under src/: " .. sources)
-      for _, f in ipairs(support.list("lua/virtcaps", "%.lua$")) do
-         assert.matches('"lua/virtcaps/' .. f:gsub("%p", "%%%0") .. '"', rockspec)
+      local found = assert(io.popen("find lua/virtcaps -name '*.lua'"))
+      local n = 0
+      for f in found:lines() do
+         assert.matches('"' .. f:gsub("%p", "%%%0") .. '"', rockspec)
+         n = n + 1
       end
+      found:close()
+      assert.is_true(n > 5, "the Lua modules under lua/virtcaps")
+      -- and the Lua modules it requires from elsewhere are its dependencies
+      local deps = rockspec:match("\ndependencies = (%b{})")
+      local requires = assert(io.popen("cat $(find lua -name '*.lua')")):read("a")
+      local outside = 0
+      local rock_of = { lfs = "luafilesystem" } -- modules whose rock has another name
+      for name in requires:gmatch('require%(?%s*"([%w_.]+)"') do
+         if not name:match("^virtcaps") then
+            assert.matches('"' .. (rock_of[name] or name):gsub("%p", "%%%0") .. '[ "]', deps)
+            outside = outside + 1
+         end
+      end
+      assert.is_true(outside > 0, "dkjson")
    end)
 end)

@@ -180,7 +180,7 @@ describe("probe options", function()
    it("use threads_per_subcore on POWER only", function()
       -- 20 primary threads online, 140 secondary threads offline: with
       -- subcores of 8 threads those count as online (root keeps /dev/kvm away).
-      local data = support.conformance_dir() .. "/hostcpu"
+      local data = support.DATA .. "/hostcpu"
       local opts = { arch = "ppc64", root = "/nonexistent", paths = {
          ["/proc/cpuinfo"] = data .. "/linux-ppc64-subcores1.cpuinfo",
          ["/sys/devices/system"] = data .. "/linux-subcores1" } }

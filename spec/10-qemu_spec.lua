@@ -163,7 +163,7 @@ describe("qemu driver", function()
    it("adds live migration over tcp and rdma, and the security models", function()
       fake.replay(dir, "qemu-system-x86_64", machines(X86))
       local root = io.popen("id -u"):read("l") == "0"
-      local caps = assert(fake.probe(dir, { paths = { ["/dev/kvm"] = dir .. "/none", ["/etc"] = "spec/fixtures/qemu/etc" } }))
+      local caps = assert(fake.probe(dir, { paths = { ["/dev/kvm"] = dir .. "/none", ["/etc"] = fake.ETC } }))
       assert.same({ live = true, uri_transports = { "tcp", "rdma" } }, caps.host.migration_features)
       local none = { model = "none", doi = "0" }
       local dac = { model = "dac", doi = "0", baselabels = { { type = "kvm", label = "+64055:+994" },
@@ -184,7 +184,6 @@ describe("qemu driver", function()
    end)
 
    it("reads sessions recorded from Debian's QEMU 7.2", function()
-      local support = require "support"
       fake.replay(dir, "qemu-system-x86_64", support.read("spec/fixtures/qmp/qemu-7.2-x86_64.session"))
       fake.replay(dir, "qemu-system-arm", support.read("spec/fixtures/qmp/qemu-7.2-arm.session"))
       local caps = assert(fake.probe(dir))

@@ -5,7 +5,7 @@ local support = require "support"
 
 local cpu = virtcaps.cpu
 local FIX = "spec/fixtures/cpu/"
-local DATA = support.conformance_dir()
+local DATA = support.DATA
 local VM = support.read(FIX .. "x86_64-cpuid-Xeon-VM.xml")
 
 local function names(features)
@@ -474,8 +474,13 @@ describe("the host probe's CPU model", function()
    it("reports no model, and says why, without the database", function()
       local caps = assert(virtcaps.probe { drivers = {}, cpu_map = "/nonexistent" })
       assert.is_nil(caps.host.cpu.model)
+      -- (this machine's other warnings, e.g. about its TSC, are not this check's)
+      local model_warnings = {}
+      for _, w in ipairs(caps.warnings) do
+         if w:find("^host CPU model") then model_warnings[#model_warnings + 1] = w end
+      end
       assert.same({ "host CPU model not named: CPU model database not found: /nonexistent/index.xml: "
-         .. "No such file or directory" }, caps.warnings)
+         .. "No such file or directory" }, model_warnings)
    end)
 
    it("names ppc64 CPUs from the PVR", function()

@@ -17,8 +17,19 @@ setup(function()
    hmat = assert(virtcaps.load(FIX .. "hmat-clusters.xml"))
 end)
 
-local function f(rule, wanted, found)
-   return { rule = rule, wanted = wanted, found = found, message = rule .. ": wanted " .. wanted .. ", found " .. found }
+local function f(rule, wanted, found, numbers)
+   local t = { rule = rule, wanted = wanted, found = found, message = rule .. ": wanted " .. wanted .. ", found " .. found }
+   for k, v in pairs(numbers or {}) do t[k] = v end
+   return t
+end
+
+-- policy.fits where it warns of nothing: whether it fits and the failures.
+local function fits(...)
+   local ok, failures, warnings = policy.fits(...)
+   if ok ~= nil then
+      assert.same({}, warnings)
+   end
+   return ok, failures
 end
 
 describe("policy.size", function()
@@ -133,10 +144,10 @@ describe("policy.check", function()
       assert.is_false(ok)
       assert.same({
          f("features", "vmx", "vme, ss, ht, osxsave, f16c, rdrand, hypervisor, arat and 48 more (missing vmx)"),
-         f("min_cpus", "at least 8", "2"),
-         f("min_memory", "at least 64 GiB", "5.6 GiB"),
-         f("numa_cells", "at least 2", "1"),
-         f("hugepages", "4 pages of 1 GiB", "0"),
+         f("min_cpus", "at least 8", "2", { wanted_count = 8, found_count = 2 }),
+         f("min_memory", "at least 64 GiB", "5.6 GiB", { wanted_kib = 67108864, found_kib = 5859104 }),
+         f("numa_cells", "at least 2", "1", { wanted_count = 2, found_count = 1 }),
+         f("hugepages", "4 pages of 1 GiB", "0", { wanted_count = 4, found_count = 0, page_kib = 1048576 }),
          f("iommu", "supported", "not supported"),
       }, failures)
    end)
@@ -156,14 +167,15 @@ describe("policy.check", function()
          f("os_types", "exe, hvm", "hvm, xen (missing exe)"),
          f("domains", "xen", "test (missing xen)"),
          f("machines", "pc", "no machine types"),
-         f("hugepages", "1 page of 16 GiB", "no 16 GiB pages (sizes: 4 KiB, 8 KiB, 2 MiB, 1 GiB)"),
+         f("hugepages", "1 page of 16 GiB", "no 16 GiB pages (sizes: 4 KiB, 8 KiB, 2 MiB, 1 GiB)",
+            { wanted_count = 1, found_count = 0, page_kib = 16777216 }),
          f("live_migration", "supported", "not supported"),
          f("secmodels", "selinux", "testSecurity (missing selinux)"),
       }, failures)
       _, failures = policy.check(hmat, { min_cpus = 5, iommu = false, guest_arches = { "x86_64" } })
       assert.same({
          f("guest_arches", "x86_64", "no guests"),
-         f("min_cpus", "at least 5", "4"),
+         f("min_cpus", "at least 5", "4", { wanted_count = 5, found_count = 4 }),
          f("iommu", "not supported", "supported"),
       }, failures)
    end)
@@ -215,29 +227,29 @@ describe("policy.fits", function()
    end)
 
    it("accepts definitions the host can run", function()
-      assert.same({ true, {} }, { policy.fits(caps, small) })
-      assert.same({ true, {} }, { policy.fits(caps, arm) })
-      assert.same({ true, {} }, { policy.fits(hugepages, huge) })
+      assert.same({ true, {} }, { fits(caps, small) })
+      assert.same({ true, {} }, { fits(caps, arm) })
+      assert.same({ true, {} }, { fits(hugepages, huge) })
       -- the test driver's own guest: 8 GiB of RAM (2 GiB in use) on a 6 GiB host
-      assert.same({ false, { f("memory", "8 GiB", "6 GiB") } }, { policy.fits(testdrv, test) })
-      assert.same({ true, {} }, { policy.fits(testdrv, (test:gsub("<memory unit='KiB'>8388608", "<memory unit='KiB'>2097152"))) })
+      assert.same({ false, { f("memory", "8 GiB", "6 GiB") } }, { fits(testdrv, test) })
+      assert.same({ true, {} }, { fits(testdrv, (test:gsub("<memory unit='KiB'>8388608", "<memory unit='KiB'>2097152"))) })
    end)
 
    it("checks huge pages and their NUMA placement", function()
       assert.same({ false, { f("hugepages", "2 GiB in 1 GiB pages in cells 0", "0 KiB (0 pages)") } },
-         { policy.fits(caps, huge) })
+         { fits(caps, huge) })
       local more = huge:gsub("<memory unit='KiB'>2097152", "<memory unit='KiB'>4194304")
          :gsub("memory='2097152'", "memory='4194304'")
       assert.same({ false, { f("hugepages", "4 GiB in 1 GiB pages in cells 0", "0 KiB (0 pages)") } },
-         { policy.fits(caps, more) })
+         { fits(caps, more) })
       assert.same({ false, { f("hugepages", "4 GiB in 1 GiB pages in cells 0", "2 GiB (2 pages)") } },
-         { policy.fits(hugepages, more) })
+         { fits(hugepages, more) })
       local two_mib = huge:gsub("page size='1048576'", "page size='2048'")
       assert.same({ false, { f("hugepages", "2 GiB in 2 MiB pages in cells 0", "32 MiB (16 pages)") } },
-         { policy.fits(hugepages, two_mib) })
+         { fits(hugepages, two_mib) })
       local odd = huge:gsub("page size='1048576'", "page size='16'")
       assert.same({ false, { f("hugepages", "16 KiB pages", "page sizes 4 KiB, 2 MiB, 1 GiB") } },
-         { policy.fits(hugepages, odd) })
+         { fits(hugepages, odd) })
    end)
 
    it("checks NUMA placement against the host's cells", function()
@@ -249,57 +261,66 @@ describe("policy.fits", function()
       local too_big = huge:gsub("<memoryBacking>.-</memoryBacking>", "")
          :gsub("<memory unit='KiB'>2097152", "<memory unit='GiB'>5"):gsub("memory='2097152'", "memory='6291456'")
       assert.same({ false, { f("numatune", "6 GiB for guest cell 0 in cells 0", "5.6 GiB") } },
-         { policy.fits(caps, too_big) })
+         { fits(caps, too_big) })
       local no_pages = huge:gsub("<memoryBacking>.-</memoryBacking>", "")
-      assert.same({ true, {} }, { policy.fits(caps, no_pages) })
+      assert.same({ true, {} }, { fits(caps, no_pages) })
    end)
 
    it("finds everything wrong with a definition at once", function()
       local wrong = small:gsub("<vcpu placement='static'>2</vcpu>", "<vcpu placement='static' cpuset='0-3'>300</vcpu>")
          :gsub("<memory unit='KiB'>1048576</memory>", "<memory unit='GiB'>64</memory>")
          :gsub("/usr/bin/qemu%-system%-x86_64", "/opt/qemu/bin/qemu-kvm")
-      local ok, failures = policy.fits(caps, wrong)
+      local ok, failures, warnings = policy.fits(caps, wrong)
       assert.is_false(ok)
       assert.same({
          f("emulator", "/opt/qemu/bin/qemu-kvm", "/usr/bin/qemu-system-x86_64"),
          f("vcpus", "300", "at most 288 for pc-q35-7.2"),
-         f("host_cpus", "300 vCPUs", "2 host CPUs"),
          f("cpuset", "0-3", "host CPUs 0-1"),
          f("memory", "64 GiB", "5.6 GiB"),
       }, failures)
+      -- overcommit runs (QEMU and the reference accept it): a warning
+      assert.same({ f("host_cpus", "300 vCPUs", "2 host CPUs", { wanted_count = 300, found_count = 2 }) }, warnings)
+      -- unless asked for a limit
+      local over = { type = "kvm", vcpu = 4 }
+      assert.same({ true, {}, { f("host_cpus", "4 vCPUs", "2 host CPUs", { wanted_count = 4, found_count = 2 }) } },
+         { policy.fits(caps, over) })
+      assert.same({ false, { f("host_cpus", "4 vCPUs", "2 host CPUs", { wanted_count = 4, found_count = 2 }) }, {} },
+         { policy.fits(caps, over, { overcommit = false }) })
+      assert.has_error(function() policy.fits(caps, over, { overcommit = "no" }) end,
+         "bad option 'overcommit' to 'fits' (known: overcommit, a boolean)")
    end)
 
    it("says which guest or machine is missing", function()
       assert.same({ false, { f("type", "kvm", "qemu for hvm/aarch64") } },
-         { policy.fits(caps, (arm:gsub("type='qemu'", "type='kvm'"))) })
+         { fits(caps, (arm:gsub("type='qemu'", "type='kvm'"))) })
       assert.same({ false, { f("arch", "hvm/riscv64", "hvm/armv6l, hvm/armv7l, hvm/aarch64, hvm/i686, hvm/x86_64") } },
-         { policy.fits(caps, (arm:gsub("arch='aarch64'", "arch='riscv64'"))) })
+         { fits(caps, (arm:gsub("arch='aarch64'", "arch='riscv64'"))) })
       assert.same({ false, { f("machine", "pc-q35-9.0", "pc-i440fx-7.2, pc, pc-q35-5.2, pc-i440fx-2.12, "
          .. "pc-i440fx-2.0, pc-i440fx-6.2, pc-q35-4.2, pc-i440fx-2.5 and 52 more") } },
-         { policy.fits(caps, (small:gsub("pc%-q35%-7%.2", "pc-q35-9.0"))) })
-      assert.same({ false, { f("type", "test", "qemu, kvm for hvm/i686") } }, { policy.fits(caps, test) })
+         { fits(caps, (small:gsub("pc%-q35%-7%.2", "pc-q35-9.0"))) })
+      assert.same({ false, { f("type", "test", "qemu, kvm for hvm/i686") } }, { fits(caps, test) })
    end)
 
    it("takes tables as well", function()
-      assert.same({ true, {} }, { policy.fits(caps, { type = "kvm", os = { arch = "x86_64", machine = "q35" },
+      assert.same({ true, {} }, { fits(caps, { type = "kvm", os = { arch = "x86_64", machine = "q35" },
          vcpu = 2, memory = "4 GiB" }) })
-      assert.same({ false, { f("vcpus", "256", "at most 255 for pc-i440fx-7.2"),
-         f("host_cpus", "256 vCPUs", "2 host CPUs") } },
+      assert.same({ false, { f("vcpus", "256", "at most 255 for pc-i440fx-7.2") },
+         { f("host_cpus", "256 vCPUs", "2 host CPUs", { wanted_count = 256, found_count = 2 }) } },
          { policy.fits(caps, { type = "kvm", vcpu = 256 }) })
       assert.same({ false, { f("memory", "8 GiB", "5.6 GiB"), f("hugepages", "8 GiB in 1 GiB pages", "2 GiB (2 pages)") } },
-         { policy.fits(hugepages, { type = "kvm", memory = "8 GiB", hugepages = { { size = "1 GiB" } } }) })
-      assert.same({ true, {} }, { policy.fits(hugepages, { type = "kvm", memory = "1 GiB", hugepages = {} }) })
+         { fits(hugepages, { type = "kvm", memory = "8 GiB", hugepages = { { size = "1 GiB" } } }) })
+      assert.same({ true, {} }, { fits(hugepages, { type = "kvm", memory = "1 GiB", hugepages = {} }) })
       -- a host with base pages only
       local small_pages = assert(virtcaps.parse(caps:xml()))
       small_pages.host.cpu.pages = { small_pages.host.cpu.pages[1] }
       small_pages.host.topology.cells[1].pages = { small_pages.host.topology.cells[1].pages[1] }
       assert.same({ false, { f("hugepages", "huge pages", "only 4 KiB pages") } },
-         { policy.fits(small_pages, { type = "kvm", memory = "1 GiB", hugepages = {} }) })
+         { fits(small_pages, { type = "kvm", memory = "1 GiB", hugepages = {} }) })
    end)
 
    it("reports unreadable definitions and rejects misuse", function()
       assert.same({ nil, "line 1: the root element is <capabilities>, expected <domain>" },
-         { policy.fits(caps, caps:xml()) })
+         { fits(caps, caps:xml()) })
       assert.has_error(function() policy.fits(caps, 42) end,
          "bad argument #2 to 'fits' (domain XML or table expected, got number)")
       assert.has_error(function() policy.fits(caps, { type = "kvm", vcpus = 2 }) end,
@@ -382,9 +403,39 @@ describe("policy.diff", function()
          "changed iommu: false -> true",
          "changed live migration: false -> true",
          "removed secmodel testSecurity",
+         -- every other field, by its path
+         "added element cell 0.caches",
+         "added element cell 0.cpus[1].cluster_id",
+         "added element cell 0.cpus[2].cluster_id",
+         "added element cell 0.cpus[3].cluster_id",
+         "added element cell 0.cpus[4].cluster_id",
+         "removed element cell 0.cpus[5]",
+         "removed element cell 0.cpus[6]",
+         "removed element cell 0.cpus[7]",
+         "removed element cell 0.cpus[8]",
+         "removed element cell 1.cpus[1]",
+         "removed element cell 1.cpus[2]",
+         "removed element cell 1.cpus[3]",
+         "removed element cell 1.cpus[4]",
+         "removed element cell 1.cpus[5]",
+         "removed element cell 1.cpus[6]",
+         "removed element cell 1.cpus[7]",
+         "removed element cell 1.cpus[8]",
+         "removed element host.cpu.pages",
+         "added element host.topology.interconnects",
          "removed guest hvm/i686",
          "removed guest xen/i686",
       }, changes)
+   end)
+
+   it("misses no difference: security models' base labels, and any other field", function()
+      local relabelled = assert(virtcaps.parse((caps:xml():gsub("%+999:%+995", "+0:+0"))))
+      assert.same({ "changed baselabel dac kvm: +999:+995 -> +0:+0", "changed baselabel dac qemu: +999:+995 -> +0:+0" },
+         messages(policy.diff(caps, relabelled)))
+      local other = assert(virtcaps.parse((caps:xml():gsub("<counter [^\n]*\n", "", 1)
+         :gsub("<wordsize>64</wordsize>", "<wordsize>32</wordsize>", 1):gsub("doi>0<", "doi>1<", 1))))
+      assert.same({ "changed secmodel doi none: 0 -> 1", "removed element host.cpu.counter",
+         "changed hvm/aarch64.arch.wordsize: 64 -> 32" }, messages(policy.diff(caps, other)))
    end)
 end)
 

@@ -74,11 +74,18 @@ function M.replay(dir, name, session)
    return M.script(dir, name, "exec cat '" .. dir .. "/" .. name .. ".session'")
 end
 
---- Probes with only the emulators in dir, no cache and no KVM unless opts say otherwise.
+--- A host /etc with the user and group the QEMU driver runs QEMU as, so that
+-- specs do not depend on whether this machine has them.
+M.ETC = "spec/fixtures/qemu/etc"
+
+--- Probes with only the emulators in dir, no cache, no KVM and the fixture
+-- /etc unless opts say otherwise (opts.paths add to those paths).
 function M.probe(dir, opts)
-   local o = { drivers = { "qemu" }, qemu_dirs = { dir }, cache = false, arch = "x86_64",
-      paths = { ["/dev/kvm"] = dir .. "/no-kvm" } }
+   local o = { drivers = { "qemu" }, qemu_dirs = { dir }, cache = false, arch = "x86_64" }
+   local paths = { ["/dev/kvm"] = dir .. "/no-kvm", ["/etc"] = M.ETC }
    for k, v in pairs(opts or {}) do o[k] = v end
+   for k, v in pairs(opts and opts.paths or {}) do paths[k] = v end
+   o.paths = paths
    return require("virtcaps").probe(o)
 end
 

@@ -10,7 +10,10 @@
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DATA = support.conformance_dir() .. "/caps2xml"
+local DATA = support.conformance_category("caps2xml")
+if not DATA then
+   return
+end
 
 local function element(doc, name)
    return doc:match("\n(    <" .. name .. ">\n.-\n    </" .. name .. ">\n)")

@@ -1,10 +1,13 @@
--- The reference's CPU comparisons and baselines (../shared/conformance/
--- cpucompare): every line of compare.tsv, every baseline case with the
+-- The reference's CPU comparisons and baselines (conformance data
+-- cpucompare/): every line of compare.tsv, every baseline case with the
 -- variants the directory holds.
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DIR = support.conformance_dir() .. "/cpucompare"
+local DIR = support.conformance_category("cpucompare")
+if not DIR then
+   return
+end
 
 local function cpu_file(name)
    return support.read(DIR .. "/x86_64-" .. name .. ".xml")

@@ -1,9 +1,12 @@
--- The reference's host CPU decodes (../shared/conformance/cpuid): raw CPUID
+-- The reference's host CPU decodes (conformance data cpuid/): raw CPUID
 -- data in, the <cpu> element the reference wrote out, byte for byte.
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DIR = support.conformance_dir() .. "/cpuid"
+local DIR = support.conformance_category("cpuid")
+if not DIR then
+   return
+end
 
 local cases = {}
 for _, f in ipairs(support.require_files(DIR, "^x86_64%-cpuid%-.+%-host%.xml$")) do

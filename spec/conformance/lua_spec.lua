@@ -3,15 +3,14 @@
 -- helpers give answers the document backs.
 local virtcaps = require "virtcaps"
 local policy = require "virtcaps.policy"
-local cli = require "virtcaps.cli"
+local virtcaps_facts = require "virtcaps.facts"
 local support = require "support"
 
-local DATA = support.conformance_dir()
-
 local docs = {}
-for _, dir in ipairs { "xml", "caps2xml" } do
-   for _, f in ipairs(support.require_files(DATA .. "/" .. dir, "%.xml$")) do
-      docs[#docs + 1] = DATA .. "/" .. dir .. "/" .. f
+for _, name in ipairs { "xml", "caps2xml" } do
+   local dir = support.conformance_category(name)
+   for _, f in ipairs(dir and support.require_files(dir, "%.xml$") or {}) do
+      docs[#docs + 1] = dir .. "/" .. f
    end
 end
 
@@ -143,16 +142,22 @@ describe("conformance: the Lua layer", function()
             assert.same({ true, {} }, { policy.migratable(caps, caps, { cpu = false, live = false }) })
          end)
 
-         it("summarises every part and gives flat facts", function()
+         it("summarises every part and gives namespaced facts", function()
             assert.is_string(tostring(caps))
             for g in caps:guests() do assert.is_string(tostring(g)) end
             for m in caps:machines() do assert.matches("^machine ", tostring(m)) end
             for c in caps:cells() do assert.matches("^NUMA cell ", tostring(c)) end
             for c in caps:cpus() do assert.matches("^CPU %d", tostring(c)) end
-            local facts = cli.facts(caps, { vm = "none", container = "none" })
-            assert.equal(caps.host.cpu.arch, facts.arch)
+            local facts = virtcaps_facts.of(caps, { vm = "none", container = "none" })
+            assert.equal(caps.host.cpu.arch, facts.virtcaps_arch)
             for k, v in pairs(facts) do
-               assert.is_true(type(v) ~= "table", k)
+               assert.matches("^virtcaps_", k)
+               -- lists are arrays of strings; nothing else nests
+               if type(v) == "table" then
+                  for i, s in pairs(v) do
+                     assert.is_true(math.type(i) == "integer" and type(s) == "string", k)
+                  end
+               end
             end
          end)
       end)

@@ -1,5 +1,5 @@
 -- The reference's machine lists from recorded QMP replies
--- (../shared/conformance/qmp): a fake emulator replays each recorded
+-- (conformance data qmp/): a fake emulator replays each recorded
 -- query-machines reply, and the guest's <machine> list must be what the
 -- reference derived (query-machines-VERSION.ARCH.expected.json), written
 -- the way the reference writes machine types.
@@ -7,7 +7,10 @@ local cjson = require "cjson"
 local fake = require "fake_qemu"
 local support = require "support"
 
-local DIR = support.conformance_dir() .. "/qmp"
+local DIR = support.conformance_category("qmp")
+if not DIR then
+   return
+end
 
 -- qemu-system-* names and guest architectures for the file names' ARCH
 local EMULATOR = { i686 = "i386", i386 = "i386", armv7l = "arm", armv6l = "arm", arm = "arm" }

@@ -1,4 +1,4 @@
--- Xen hosts of the early documents (../shared/conformance/xml/seed-*.xml):
+-- Xen hosts of the early documents (conformance data xml/seed-*.xml):
 -- a fixture host whose hypervisor reports the capabilities string such a
 -- host had must give the same guests, in today's layout (today's emulator
 -- and machine names, and the PVH guest libxl adds next to each HVM one).
@@ -6,7 +6,10 @@ local fake = require "fake_qemu"
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DIR = support.conformance_dir() .. "/xml"
+local DIR = support.conformance_category("xml")
+if not DIR then
+   return
+end
 local XEN_ARCH = { x86_64 = "x86_64", i686 = "x86_32", ia64 = "ia64", ppc64 = "powerpc64", armv7l = "armv7l",
    aarch64 = "aarch64" }
 

@@ -4,7 +4,7 @@
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DATA = support.conformance_dir()
+local DATA = support.DATA
 
 local function virsh(args)
    assert(support.sh("command -v virsh"), "the reference is not installed: run `make reference` as root, "

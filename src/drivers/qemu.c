@@ -357,18 +357,23 @@ out:
 }
 
 /* KVM is usable when /dev/kvm opens and speaks the stable API (12): CPU
- * flags lie in both directions (nested guests hide vmx/svm). */
-static bool kvm_usable(const vc_probe_opts *opts)
+ * flags lie in both directions (nested guests hide vmx/svm). When it is not,
+ * a warning says why: the kvm domain type it leaves out changes answers. */
+static int kvm_usable(const vc_probe_opts *opts, vc_caps *caps, bool *usable)
 {
     char dev[4096];
+    *usable = false;
     if (vc_host_path(opts, "/dev/kvm", dev, sizeof dev) < 0)
-        return false;
+        return vc_caps_warn(caps, "qemu: no kvm domain: /dev/kvm: %s", strerror(ENAMETOOLONG));
     int fd = open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
-        return false;
+        return vc_caps_warn(caps, "qemu: no kvm domain: /dev/kvm: %s", strerror(errno));
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);
     close(fd);
-    return version == KVM_API_VERSION;
+    *usable = version == KVM_API_VERSION;
+    if (!*usable)
+        return vc_caps_warn(caps, "qemu: no kvm domain: /dev/kvm does not speak KVM API %d", KVM_API_VERSION);
+    return 0;
 }
 
 static int add_guest(qemu_probe *p, int arch, const emulator *em, bool kvm, vc_error *err)
@@ -526,7 +531,8 @@ int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
         }
         bool native = vc_arch_native(host, (int)g) && em->info.kvm;
         if (native && !kvm_checked) {
-            kvm = kvm_usable(opts);
+            if (kvm_usable(opts, caps, &kvm) < 0)
+                return vc_oom(err);
             kvm_checked = true;
         }
         if (!em->info.tcg && !(native && kvm)) {
