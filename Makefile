@@ -34,12 +34,23 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 
 .PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
-all: $(CORE) $(BUILD)/states
+all: $(CORE) $(BUILD)/states $(BUILD)/hostsig.so $(BUILD)/swapdirs
 
 # Embeds Lua: many states in one process (spec/05-states_spec.lua).
 $(BUILD)/states: spec/harness/states.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
+
+# Preloaded into child Lua processes: hostile signal settings of a host
+# process (spec/24-host_signals_spec.lua).
+$(BUILD)/hostsig.so: spec/harness/hostsig.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+# Swaps two paths in a loop: races root's emulator search (spec/25-root_emulators_spec.lua).
+$(BUILD)/swapdirs: spec/harness/swapdirs.c
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # Objects mirror src/'s folders; each depends on the headers it includes (-MMD -MP).
 $(BUILD)/obj/%.o: src/%.c
@@ -150,7 +161,7 @@ valgrind: deps all
 		$(LUA) spec/harness/cycles.lua $(VALGRIND_CYCLES)
 
 # Static analysis: luacheck (.luacheckrc), the layering of src/README.md
-# (spec/24-layers_spec.lua shows it failing), cppcheck, then clang-tidy with
+# (spec/26-layers_spec.lua shows it failing), cppcheck, then clang-tidy with
 # .clang-tidy's checks.
 lint: deps
 	luacheck --no-color -q lua bin/virtcaps spec examples bench tools

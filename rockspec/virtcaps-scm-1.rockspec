@@ -33,6 +33,8 @@ build = {
             "src/base/hostfs.c",
             "src/base/idset.c",
             "src/base/options.c",
+            "src/base/safepath.c",
+            "src/base/syscalls.c",
             "src/binding.c",
             "src/binding_cpu.c",
             "src/binding_lua.c",

@@ -86,16 +86,18 @@ describe("qemu driver", function()
       assert(fake.run("chmod 777 " .. dir))
       local caps = assert(fake.probe(dir))
       assert.same({}, caps.guests)
-      assert.same({ "qemu: not running " .. dir .. "/qemu-system-x86_64: users other than root can change it or its "
-         .. "directory", "qemu: no qemu-system-* emulator in qemu_dirs" }, support.driver_warnings(caps))
-      -- sticky, like /tmp: others cannot replace root's file
+      assert.same({ "qemu: not running " .. dir .. "/qemu-system-x86_64: users other than root can change " .. dir,
+         "qemu: no qemu-system-* emulator in qemu_dirs" }, support.driver_warnings(caps))
+      -- sticky, like /tmp: fine on the way, not as the emulator's own directory
       assert(fake.run("chmod 1777 " .. dir))
-      caps = assert(fake.probe(dir))
-      assert.same({}, support.driver_warnings(caps))
-      assert(fake.run("chmod 700 " .. dir .. " && chown 65534 " .. dir .. "/qemu-system-x86_64"))
       caps = assert(fake.probe(dir))
       assert.same({}, caps.guests)
       assert.equal(2, #support.driver_warnings(caps))
+      assert(fake.run("chmod 700 " .. dir .. " && chown 65534 " .. dir .. "/qemu-system-x86_64"))
+      caps = assert(fake.probe(dir))
+      assert.same({}, caps.guests)
+      assert.same({ "qemu: not running " .. dir .. "/qemu-system-x86_64: users other than root can change " .. dir
+         .. "/qemu-system-x86_64", "qemu: no qemu-system-* emulator in qemu_dirs" }, support.driver_warnings(caps))
    end)
 
    it("writes the canonical path of an emulator found through a link", function()

@@ -3,8 +3,7 @@
 #include "base/hostfs.h"
 
 #include "base/options.h"
-
-
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,10 +80,8 @@ int vc_fd_read(int fd, size_t limit, char **out, size_t *len, bool *truncated)
             buf = grown;
             cap = ncap;
         }
-        ssize_t r = read(fd, buf + n, cap - n);
+        ssize_t r = vc_sys_read(fd, buf + n, cap - n);
         if (r < 0) {
-            if (errno == EINTR)
-                continue;
             int e = errno;
             free(buf);
             return -e;
@@ -112,7 +109,7 @@ int vc_file_read(const char *path, size_t limit, char **out, size_t *len, bool *
     *out = NULL;
     *len = 0;
     /* O_NONBLOCK: a FIFO where a file should be must not block the reader. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = vc_sys_open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0)
         return -errno;
     int rc = vc_fd_read(fd, limit, out, len, truncated);

@@ -3,6 +3,7 @@
  * sub-leaf rules of leaves 4, 7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14 and 0x17),
  * and MSRs through /dev/cpu/0/msr or KVM's feature MSRs. */
 #include "cpu/cpu.h"
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,16 +186,16 @@ int vc_cpuid_read_host(vc_arena *a, vc_cpudata *out, vc_error *err)
 int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)
 {
     *value = 0;
-    int fd = open("/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC);
+    int fd = vc_sys_open("/dev/cpu/0/msr", O_RDONLY | O_CLOEXEC, 0);
     if (fd >= 0) {
-        ssize_t got = pread(fd, value, sizeof *value, index);
+        ssize_t got = vc_sys_pread(fd, value, sizeof *value, index);
         close(fd);
         if (got == (ssize_t)sizeof *value)
             return 0;
     }
     /* KVM reports the feature MSRs it passes to guests; for
      * IA32_ARCH_CAPABILITIES that is what the reference uses. */
-    fd = open("/dev/kvm", O_RDONLY | O_CLOEXEC);
+    fd = vc_sys_open("/dev/kvm", O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return vc_fail(err, VC_EIO, "neither /dev/cpu/0/msr nor /dev/kvm can be read: %s", strerror(errno));
     struct kvm_msrs *msrs = calloc(1, sizeof *msrs + sizeof msrs->entries[0]);
@@ -204,7 +205,7 @@ int vc_msr_read_host(uint32_t index, uint64_t *value, vc_error *err)
     }
     msrs->nmsrs = 1;
     msrs->entries[0].index = index;
-    int rc = ioctl(fd, KVM_GET_MSRS, msrs);
+    int rc = vc_sys_ioctl(fd, KVM_GET_MSRS, (unsigned long)(uintptr_t)msrs);
     int saved = errno;
     close(fd);
     *value = msrs->entries[0].data;

@@ -13,6 +13,7 @@
 #include "drivers/drivers.h"
 #include "host/context.h"
 #include "model/model.h"
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -53,7 +54,10 @@ static int try_unshare(void *unused)
  * does): copying a large process's page tables for fork() cost more than
  * the rest of the driver. Its stack is ours, unused while we wait. Every
  * signal stays blocked in the child, so that no handler of the host
- * program runs on our memory there; its errno is ours, so ours is kept. */
+ * program runs on our memory there; its errno is ours, so ours is kept.
+ * It has no exit signal, so whatever the host does with SIGCHLD (ignore
+ * it, which reaps children at once, or reap every child in a handler)
+ * leaves its status to us: only a __WCLONE wait collects it. */
 static bool can_unshare(void)
 {
     _Alignas(16) char stack[32 * 1024];
@@ -61,17 +65,14 @@ static bool can_unshare(void)
     sigfillset(&all);
     int saved = errno;
     bool blocked = pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
-    pid_t pid = blocked ? clone(try_unshare, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, NULL) : -1;
+    pid_t pid = blocked ? clone(try_unshare, stack + sizeof stack, CLONE_VM | CLONE_VFORK, NULL) : -1;
     if (blocked)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = saved;
     if (pid < 0)
         return false;
     int status;
-    pid_t got;
-    do
-        got = waitpid(pid, &status, 0);
-    while (got < 0 && errno == EINTR);
+    pid_t got = vc_sys_waitpid(pid, &status, __WCLONE);
     errno = saved;
     return got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }

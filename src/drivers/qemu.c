@@ -15,6 +15,8 @@
 #include "host/cachedir.h"
 #include "host/context.h"
 #include "model/model.h"
+#include "base/safepath.h"
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -118,59 +120,49 @@ static int search_dirs(qemu_probe *p, vc_error *err)
     return 0;
 }
 
-/* Whether someone but root could change a file or directory: as root,
- * an emulator others could replace is not run. Sticky directories such
- * as /tmp pass: others cannot replace root's files in them. */
-static bool others_can_change(const char *path, bool dir)
+/* Says, once per emulator, why root does not run it. */
+static void refuse(const qemu_probe *p, const char *file, const char *bad)
 {
-    struct stat st;
-    if (stat(path, &st) < 0 || st.st_uid != 0)
-        return true;
-    return (st.st_mode & (S_IWGRP | S_IWOTH)) && !(dir && (st.st_mode & S_ISVTX));
-}
-
-static bool trusted(const qemu_probe *p, const search_dir *d, const char *file)
-{
-    if (geteuid() != 0)
-        return true;
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", file);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *(slash == dir ? slash + 1 : slash) = '\0';
-    if (!others_can_change(file, false) && !others_can_change(dir, true) && !others_can_change(d->real, true))
-        return true;
-    char msg[PATH_MAX + 128];
-    snprintf(msg, sizeof msg, "qemu: not running %s: users other than root can change it or its directory", file);
+    char msg[2 * PATH_MAX + 128];
+    snprintf(msg, sizeof msg, "qemu: not running %s: users other than root can change %s", file, bad);
     for (size_t i = 0; i < p->caps->nwarnings; i++)
         if (strcmp(p->caps->warnings[i], msg) == 0)
-            return false;
+            return;
     vc_caps_warn(p->caps, "%s", msg);
-    return false;
+}
+
+/* Opens an emulator as it will run (see vc_path_open_file: as root, only
+ * when no other user can change any part of its path, and then what runs
+ * is the file checked); its canonical path in canon. -1 when it is not
+ * there, or refused with a warning. */
+static int open_emulator(const qemu_probe *p, const char *file, char canon[PATH_MAX])
+{
+    char bad[PATH_MAX];
+    int fd = vc_path_open_file(file, geteuid() == 0, canon, PATH_MAX, bad, sizeof bad);
+    if (fd == -2)
+        refuse(p, file, bad);
+    return fd < 0 ? -1 : fd;
 }
 
 /* A found emulator: the reference canonicalises what it finds on this
  * host; on a mapped host the path stays as that host names it. */
 static char *found(const qemu_probe *p, const search_dir *d, const char *name, char **file)
 {
-    char shown[PATH_MAX], real[PATH_MAX];
+    char shown[PATH_MAX], real[PATH_MAX], canon[PATH_MAX];
     int w1 = snprintf(shown, sizeof shown, "%s/%s", d->shown, name);
     int w2 = snprintf(real, sizeof real, "%s/%s", d->real, name);
     *file = NULL;
     if (w1 < 0 || (size_t)w1 >= sizeof shown || w2 < 0 || (size_t)w2 >= sizeof real || !executable(real))
         return NULL;
-    char *canonical = realpath(real, NULL);
-    if (!canonical || !trusted(p, d, canonical)) {
-        free(canonical);
+    int fd = open_emulator(p, real, canon);
+    if (fd < 0)
         return NULL;
-    }
-    char *path = d->mapped ? strdup(shown) : canonical;
-    if (path && !(*file = d->mapped ? canonical : strdup(path))) {
+    close(fd);
+    char *path = strdup(d->mapped ? shown : canon);
+    if (path && !(*file = strdup(canon))) {
         free(path);
         path = NULL;
     }
-    if (d->mapped && !path)
-        free(canonical);
     return path;
 }
 
@@ -297,9 +289,18 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
     }
     for (size_t e = 0; e < p->nemus; e++) {
         emulator *em = &p->emus[e];
-        if (stat(em->file, &em->st) < 0)
+        char canon[PATH_MAX];
+        /* Opened again: what runs and what the cache entry is for is what
+         * this check passed, whatever was renamed since it was found. */
+        int fd = open_emulator(p, em->file, canon);
+        if (fd >= 0 && (strcmp(canon, em->file) != 0 || fstat(fd, &em->st) < 0)) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0)
             continue;
         if (vc_qcache_load(cache, em->file, &em->st, caps->arena, &em->info) == 1) {
+            close(fd);
             em->ok = true;
             continue;
         }
@@ -309,7 +310,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         argv[0] = em->file;
         for (size_t i = 0; args[i]; i++)
             argv[i + 1] = (char *)args[i];
-        runs[nruns] = (vc_run){.path = em->file, .argv = argv, .input = VC_QMP_COMMANDS,
+        runs[nruns] = (vc_run){.exe_fd = fd, .argv = argv, .input = VC_QMP_COMMANDS,
                                .input_len = sizeof VC_QMP_COMMANDS - 1};
         which[nruns++] = e;
     }
@@ -348,8 +349,10 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
             rc = vc_oom(err);
     }
 out:
-    for (size_t i = 0; i < nruns; i++)
+    for (size_t i = 0; i < nruns; i++) {
+        close(runs[i].exe_fd);
         vc_run_release(&runs[i]);
+    }
     free(runs);
     free(which);
     free(argvs);
@@ -365,10 +368,10 @@ static int kvm_usable(const vc_probe_opts *opts, vc_caps *caps, bool *usable)
     *usable = false;
     if (vc_host_path(opts, "/dev/kvm", dev, sizeof dev) < 0)
         return vc_caps_warn(caps, "qemu: no kvm domain: /dev/kvm: %s", strerror(ENAMETOOLONG));
-    int fd = open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = vc_sys_open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0)
         return vc_caps_warn(caps, "qemu: no kvm domain: /dev/kvm: %s", strerror(errno));
-    int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+    int version = vc_sys_ioctl(fd, KVM_GET_API_VERSION, 0);
     close(fd);
     *usable = version == KVM_API_VERSION;
     if (!*usable)

@@ -1,19 +1,27 @@
-/* Running emulators: posix_spawn into a fresh process group, a socket as
- * standard input (send() with MSG_NOSIGNAL: no SIGPIPE in the host process),
- * a pipe as standard output, one poll() loop for all of them. */
+/* Running emulators: each in a child of our own, started as posix_spawn
+ * starts one (a vfork-style clone sharing our memory while it sets up)
+ * and executing the very descriptor the caller checked. Whatever the host
+ * process does with SIGCHLD, its disposition is left alone and the answer
+ * stays the same: exits are seen through pidfds (or waitid), a child the
+ * host reaped first counts as exited, and its status comes from its pidfd.
+ * Standard input is a socket (send() with MSG_NOSIGNAL: no SIGPIPE in the
+ * host process), standard output a pipe, one poll() loop for all of them. */
 #ifndef _GNU_SOURCE
 // NOLINTNEXTLINE(cert-dcl51-cpp): glibc's feature macro
-#define _GNU_SOURCE /* pipe2, posix_spawn_file_actions_addclosefrom_np */
+#define _GNU_SOURCE /* pipe2, clone, execveat, closefrom */
 #endif
 #include "drivers/subprocess.h"
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,6 +30,9 @@
 
 /* How long output may stay open once the emulator itself has exited. */
 #define EXIT_GRACE_MS 200
+/* The descriptor the emulator is executed from, left open for it: a
+ * script's interpreter reads the script from /dev/fd/3. */
+#define EXE_FD 3
 
 static long now_ms(void)
 {
@@ -37,39 +48,94 @@ static void close_fd(int *fd)
     *fd = -1;
 }
 
+typedef struct child_args {
+    int in, out, exe;
+    char *const *argv;
+    char *const *envp;
+    int error;              /* set by the child when it cannot execute */
+} child_args;
+
+/* The child, on our memory until it executes: every signal is blocked
+ * when it starts, so no host handler runs here; it puts every signal
+ * back to its default (as POSIX_SPAWN_SETSIGDEF) before unblocking. */
+static int child(void *p)
+{
+    child_args *a = p;
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; sig++)
+        sigaction(sig, &dfl, NULL);
+    /* Out of 0-3 first: the host may have left its standard fds closed. */
+    int in = fcntl(a->in, F_DUPFD, EXE_FD + 1), out = fcntl(a->out, F_DUPFD, EXE_FD + 1);
+    int exe = fcntl(a->exe, F_DUPFD, EXE_FD + 1), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    null = null < 0 ? -1 : fcntl(null, F_DUPFD, EXE_FD + 1);
+    sigset_t none;
+    sigemptyset(&none);
+    if (in < 0 || out < 0 || exe < 0 || null < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(null, 2) < 0 ||
+        dup2(exe, EXE_FD) < 0 || setpgid(0, 0) < 0) {
+        a->error = errno;
+        _exit(127);
+    }
+    /* Descriptors the host process left without O_CLOEXEC stay ours. */
+    closefrom(EXE_FD + 1);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    syscall(SYS_execveat, EXE_FD, "", a->argv, a->envp, AT_EMPTY_PATH);
+    a->error = errno;
+    _exit(127);
+}
+
+/* Starts the child with a pidfd when the kernel gives one (5.2 and later).
+ * Its stack is on the heap: what the child leaves in it (sanitizers mark
+ * its frames) must not be found later in one of ours. */
+static pid_t spawn(child_args *a, int *pid_fd)
+{
+    enum { STACK_SIZE = 32 * 1024 };
+    char *stack = malloc(STACK_SIZE);
+    sigset_t all, old;
+    sigfillset(&all);
+    if (!stack || pthread_sigmask(SIG_SETMASK, &all, &old) != 0) {
+        free(stack);
+        errno = ENOMEM;
+        return -1;
+    }
+    a->error = 0;
+    *pid_fd = -1;
+    /* No exit signal until it executes: a child that could not is ours to reap. */
+    int flags = CLONE_VM | CLONE_VFORK;
+    pid_t pid = clone(child, stack + STACK_SIZE, flags | CLONE_PIDFD, a, pid_fd);
+    if (pid < 0 && errno == EINVAL) {
+        *pid_fd = -1;
+        pid = clone(child, stack + STACK_SIZE, flags, a);
+    }
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    free(stack);
+    errno = e;
+    return pid;
+}
+
 static int start(vc_run *r, char *const envp[])
 {
     int in[2] = {-1, -1}, out[2] = {-1, -1};
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, all;
-    int rc;
-
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-        rc = errno;
+        int rc = errno;
         close_fd(&in[0]);
         close_fd(&in[1]);
         return rc;
     }
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_adddup2(&fa, in[1], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    /* Descriptors the host process left without O_CLOEXEC stay ours. */
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    rc = posix_spawn(&r->pid, r->path, &fa, &attr, r->argv, envp);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
+    /* The child shares our errno until it executes. */
+    int saved = errno;
+    child_args a = {.in = in[1], .out = out[1], .exe = r->exe_fd, .argv = r->argv, .envp = envp};
+    r->pid = spawn(&a, &r->pid_fd);
+    int rc = r->pid < 0 ? errno : a.error;
+    errno = saved;
     close(in[1]);
     close(out[1]);
     if (rc != 0) {
+        if (r->pid > 0)
+            vc_sys_waitpid(r->pid, NULL, __WALL);
+        close_fd(&r->pid_fd);
         close(in[0]);
         close(out[0]);
         r->pid = -1;
@@ -79,42 +145,59 @@ static int start(vc_run *r, char *const envp[])
     r->out_fd = out[0];
     fcntl(r->in_fd, F_SETFL, O_NONBLOCK);
     fcntl(r->out_fd, F_SETFL, O_NONBLOCK);
-#ifdef SYS_pidfd_open
-    r->pid_fd = (int)syscall(SYS_pidfd_open, r->pid, 0);
-    if (r->pid_fd >= 0)
-        fcntl(r->pid_fd, F_SETFD, FD_CLOEXEC);
-#endif
     return 0;
 }
 
+/* Linux 6.15's PIDFD_GET_INFO (linux/pidfd.h, first version): a child's
+ * wait status even after someone else reaped it. */
+struct vc_pidfd_info {
+    uint64_t mask, cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    int32_t exit_code;
+};
+#define VC_PIDFD_INFO_EXIT (UINT64_C(1) << 3)
+#define VC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct vc_pidfd_info)
+
+/* The status of a leader the host process reaped (SIGCHLD ignored, or a
+ * handler that waits for every child), when the kernel still tells it. */
+static int reaped_status(int pid_fd)
+{
+    struct vc_pidfd_info info;
+    memset(&info, 0, sizeof info);
+    info.mask = VC_PIDFD_INFO_EXIT;
+    if (pid_fd < 0 || vc_sys_ioctl(pid_fd, VC_PIDFD_GET_INFO, (unsigned long)(uintptr_t)&info) < 0 ||
+        !(info.mask & VC_PIDFD_INFO_EXIT))
+        return -1;
+    return info.exit_code;
+}
+
 /* Ends a run: its group dies while the leader is still unreaped, so the
- * group id cannot name anybody else yet; then the leader is reaped. */
+ * group id cannot name anybody else yet; then the leader is reaped. (Once
+ * it executed, the leader signals its exit as any child does, so a host
+ * that ignores SIGCHLD or reaps every child can take it first: the status
+ * then comes from its pidfd, and the group is still killed, as any of its
+ * members still running keeps its id from being reused.) */
 static void finish(vc_run *r, int outcome)
 {
     r->outcome = outcome;
     r->finished = true;
     close_fd(&r->in_fd);
     close_fd(&r->out_fd);
+    if (r->pid > 0) {
+        kill(-r->pid, SIGKILL);
+        kill(r->pid, SIGKILL);
+        int status;
+        pid_t got = vc_sys_waitpid(r->pid, &status, __WALL);
+        r->status = got == r->pid ? status : reaped_status(r->pid_fd);
+        r->pid = -1;
+    }
     close_fd(&r->pid_fd);
-    if (r->pid <= 0)
-        return;
-    kill(-r->pid, SIGKILL);
-    kill(r->pid, SIGKILL);
-    int status;
-    pid_t got;
-    do
-        got = waitpid(r->pid, &status, 0);
-    while (got < 0 && errno == EINTR);
-    r->status = got == r->pid ? status : -1;
-    r->pid = -1;
 }
 
 static void feed(vc_run *r)
 {
     while (r->written < r->input_len) {
-        ssize_t w = send(r->in_fd, r->input + r->written, r->input_len - r->written, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (w < 0 && errno == EINTR)
-            continue;
+        ssize_t w = vc_sys_send(r->in_fd, r->input + r->written, r->input_len - r->written, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (w < 0) {
@@ -131,9 +214,7 @@ static int drain(vc_run *r, size_t limit)
 {
     char chunk[65536];
     for (;;) {
-        ssize_t got = read(r->out_fd, chunk, sizeof chunk);
-        if (got < 0 && errno == EINTR)
-            continue;
+        ssize_t got = vc_sys_read(r->out_fd, chunk, sizeof chunk);
         if (got < 0)
             return errno == EAGAIN ? -1 : VC_RUN_DONE;
         if (got == 0)
@@ -146,11 +227,13 @@ static int drain(vc_run *r, size_t limit)
     }
 }
 
+/* Exited: a zombie of ours, or no child of ours any more (reaped by the host). */
 static bool leader_exited(vc_run *r)
 {
     siginfo_t info;
     memset(&info, 0, sizeof info);
-    return waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == r->pid;
+    int rc = vc_sys_waitid(P_PID, (id_t)r->pid, &info, WEXITED | WNOHANG | WNOWAIT | __WALL);
+    return rc == 0 ? info.si_pid == r->pid : errno == ECHILD;
 }
 
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[])

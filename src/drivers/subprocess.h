@@ -15,8 +15,9 @@ enum vc_run_outcome {
 };
 
 typedef struct vc_run {
-    /* what to run */
-    const char *path;
+    /* what to run: a descriptor of the file (O_PATH will do; the caller
+     * keeps it) and its arguments, argv[0] included */
+    int exe_fd;
     char *const *argv;
     const char *input;      /* written to its standard input, which stays open */
     size_t input_len;
@@ -34,7 +35,9 @@ typedef struct vc_run {
 } vc_run;
 
 /* Starts runs[0..n) at once, each in its own process group with stderr on
- * /dev/null and only fds 0-2 open, then collects them: a run ends at the
+ * /dev/null, only fds 0-3 open (3: its own file, for a script's
+ * interpreter) and every signal at its default, not blocked; then collects
+ * them, whatever the host process does with SIGCHLD (see subprocess.c): a run ends at the
  * end of its output, when it floods, at its deadline, or shortly after its
  * leader exited (what still writes then escaped its process group); then
  * its whole process group is killed and it is reaped. Never fails as a whole. */

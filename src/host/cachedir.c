@@ -17,6 +17,8 @@
 
 #include "base/hostfs.h"
 #include "base/options.h"
+#include "base/safepath.h"
+#include "base/syscalls.h"
 
 
 #include <dlfcn.h>
@@ -86,15 +88,15 @@ static int open_dir(const char *path, bool strict, char *why, size_t why_size)
         comps[n++] = c;
     }
     uid_t me = geteuid();
-    int fd = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    int fd = vc_sys_open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0)
         return set_why(why, why_size, "cannot open /: %s", strerror(errno));
     struct stat st;
     for (size_t i = 0; i < n; i++) {
         int flags = O_DIRECTORY | O_RDONLY | O_CLOEXEC | (strict || i == n - 1 ? O_NOFOLLOW : 0);
-        int next = openat(fd, comps[i], flags);
+        int next = vc_sys_openat(fd, comps[i], flags, 0);
         if (next < 0 && errno == ENOENT && (mkdirat(fd, comps[i], 0700) == 0 || errno == EEXIST))
-            next = openat(fd, comps[i], flags);
+            next = vc_sys_openat(fd, comps[i], flags, 0);
         int e = errno;
         close(fd);
         fd = next;
@@ -103,9 +105,8 @@ static int open_dir(const char *path, bool strict, char *why, size_t why_size)
                            e == ELOOP || e == ENOTDIR ? "a symbolic link or not a directory on the way" : strerror(e));
         if (fstat(fd, &st) < 0)
             break;
-        bool others_write = (st.st_mode & (S_IWGRP | S_IWOTH)) != 0, sticky = (st.st_mode & S_ISVTX) != 0;
         /* The directory itself gets the stricter check below. */
-        if (strict && i + 1 < n && ((st.st_uid != 0 && st.st_uid != me) || (others_write && !sticky))) {
+        if (strict && i + 1 < n && !vc_path_trusted(&st, me, true)) {
             close(fd);
             return set_why(why, why_size, "not using the cache directory '%s': %s", path,
                            "a directory on its path belongs to another user or is writable by others");
@@ -158,7 +159,7 @@ void vc_cachedir_entry_name(char *out, size_t size, const char *prefix, const ch
 
 static char *read_entry(int dirfd, const char *name, size_t *len)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    int fd = vc_sys_openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0)
         return NULL;
     struct stat st;
@@ -207,12 +208,10 @@ int vc_cachedir_store(vc_cachedir *c, const char *name, json_object *doc)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(tmp, sizeof tmp, ".%s.%ld.%ld.tmp", name, (long)getpid(), (long)ts.tv_nsec);
-    if (text && (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0) {
+    if (text && (fd = vc_sys_openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0) {
         size_t done = 0;
         while (done < len) {
-            ssize_t w = write(fd, text + done, len - done);
-            if (w < 0 && errno == EINTR)
-                continue;
+            ssize_t w = vc_sys_write(fd, text + done, len - done);
             if (w <= 0)
                 break;
             done += (size_t)w;

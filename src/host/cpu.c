@@ -9,6 +9,7 @@
 #include "host/context.h"
 #include "host/host.h"
 #include "model/model.h"
+#include "base/syscalls.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -509,11 +510,11 @@ static int threads_per_subcore(vc_hostctx *h, vc_error *err)
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/dev/kvm") < 0 || access(mapped, F_OK) < 0)
         return 0;
-    int fd = open(mapped, O_RDONLY | O_CLOEXEC);
+    int fd = vc_sys_open(mapped, O_RDONLY | O_CLOEXEC, 0);
     if (fd < 0) {
         return vc_fail(err, VC_EIO, "Failed to open '/dev/kvm': %s", strerror(errno));
     }
-    int n = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PPC_SMT);
+    int n = vc_sys_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_PPC_SMT);
     close(fd);
     return n < 0 ? 0 : n;
 }
@@ -759,12 +760,12 @@ static int tsc_khz(vc_hostctx *h, const char *dev, int kvm)
         json_object_get_int64(v) > 0 && json_object_get_int64(v) <= INT_MAX) {
         khz = (int)json_object_get_int64(v);
     } else {
-        int vm = ioctl(kvm, KVM_CREATE_VM, 0), vcpu = vm < 0 ? -1 : ioctl(vm, KVM_CREATE_VCPU, 0);
+        int vm = vc_sys_ioctl(kvm, KVM_CREATE_VM, 0), vcpu = vm < 0 ? -1 : vc_sys_ioctl(vm, KVM_CREATE_VCPU, 0);
         if (vcpu < 0) {
             snprintf(h->why, sizeof h->why, "cannot create a KVM vCPU: %s", strerror(errno));
             khz = -2;
         } else {
-            khz = ioctl(vcpu, KVM_GET_TSC_KHZ);
+            khz = vc_sys_ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
         }
         if (vcpu >= 0)
             close(vcpu);
@@ -786,7 +787,7 @@ static int kvm_tsc(vc_hostctx *h, int64_t *hz, int8_t *scaling)
     char mapped[PATH_MAX];
     if (vc_hpath(h, mapped, "/dev/kvm") < 0)
         return -1;
-    int kvm = open(mapped, O_RDONLY | O_CLOEXEC), rc = -1;
+    int kvm = vc_sys_open(mapped, O_RDONLY | O_CLOEXEC, 0), rc = -1;
     if (kvm < 0) {
         snprintf(h->why, sizeof h->why, "/dev/kvm: %s", strerror(errno));
         return -1;
@@ -794,7 +795,7 @@ static int kvm_tsc(vc_hostctx *h, int64_t *hz, int8_t *scaling)
     int khz = tsc_khz(h, mapped, kvm);
     if (khz == -2)
         goto out;
-    int sc = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
+    int sc = vc_sys_ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL);
     if (khz <= 0 || sc < 0) {
         snprintf(h->why, sizeof h->why, "KVM does not tell the TSC frequency");
         goto out;
