@@ -34,10 +34,11 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 
 .PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
-all: $(CORE) $(BUILD)/states $(BUILD)/hostsig.so $(BUILD)/swapdirs
+all: $(CORE) $(BUILD)/states $(BUILD)/failalloc $(BUILD)/hostsig.so $(BUILD)/swapdirs
 
-# Embeds Lua: many states in one process (spec/05-states_spec.lua).
-$(BUILD)/states: spec/harness/states.c
+# Embed Lua: many states in one process (spec/05-states_spec.lua), a
+# state whose allocator fails (spec/24-out_of_memory_spec.lua).
+$(BUILD)/states $(BUILD)/failalloc: $(BUILD)/%: spec/harness/%.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
@@ -104,7 +105,8 @@ conformance: deps all
 reference: deps reference-deps all
 	$(BUSTED) --run=reference
 
-asan-test: deps
+# The plain build too: children under a low ulimit -v cannot run ASan.
+asan-test: deps all
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
 		LDFLAGS="-fsanitize=address,undefined" all
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/.ci/lsan.supp \
@@ -114,13 +116,19 @@ asan-test: deps
 # libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := $(filter-out src/binding% src/table.c,$(SRC))
+FUZZ_SRC     := $(filter-out src/binding/%,$(SRC))
 FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
 $(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(XML_CFLAGS) $(JSONC_CFLAGS) \
 		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
+
+# The options reader's harness drives the binding from Lua: it links both.
+$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c $(SRC) $(HDR)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) \
+		-o $@ $< $(SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS) $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done

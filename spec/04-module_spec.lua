@@ -71,9 +71,9 @@ describe("the virtcaps module", function()
    it("refuses metatables it does not know", function()
       local core = require "virtcaps.core"
       assert.has_error(function() core.set_metatables { cap = {} } end,
-         "bad argument #1 (unknown metatable 'cap')")
+         "bad argument #1 to 'set_metatables' (unknown metatable 'cap')")
       assert.has_error(function() core.set_metatables { caps = "Caps" } end,
-         "bad argument #1 (metatable 'caps': table expected, got string)")
+         "bad argument #1 to 'set_metatables' (metatable 'caps': table expected, got string)")
       assert.has_error(function() core.set_metatables() end,
          "bad argument #1 to 'set_metatables' (table expected, got no value)")
    end)

@@ -21,11 +21,11 @@ end
 describe("probe options for drivers", function()
    it("refuse unknown drivers and repeated ones as misuse", function()
       assert.has_error(function() virtcaps.probe { drivers = { "qemu", "vbox" } } end,
-         "bad argument #1 (option 'drivers': unknown driver 'vbox' (known: qemu, xen, lxc))")
+         "bad argument #1 to 'probe' (option 'drivers': unknown driver 'vbox' (known: qemu, xen, lxc))")
       assert.has_error(function() virtcaps.probe { drivers = { "xen", "xen" } } end,
-         "bad argument #1 (option 'drivers': 'xen' is named twice)")
+         "bad argument #1 to 'probe' (option 'drivers': 'xen' is named twice)")
       assert.has_error(function() virtcaps.probe { drivers = "qemu" } end,
-         "bad argument #1 (option 'drivers': table expected, got string)")
+         "bad argument #1 to 'probe' (option 'drivers': table expected, got string)")
    end)
 
    it("run none for an empty list: no guests and no host parts of theirs", function()

@@ -179,10 +179,10 @@ describe("virtcaps.detect_virt: containers", function()
 
    it("rejects misuse", function()
       assert.has_error(function() virtcaps.detect_virt { cpuid = 1 } end,
-         "bad argument #1 (option 'cpuid': string expected, got number)")
+         "bad argument #1 to 'detect_virt' (option 'cpuid': string expected, got number)")
       assert.has_error(function() virtcaps.detect_virt { cpuid = "KVMKVMKVMKVMKVM" } end,
-         "bad argument #1 (option 'cpuid': at most 12 characters expected)")
-      assert.has_error(function() virtcaps.detect_virt { arch = "x86_64" } end, "bad argument #1 (unknown option 'arch')")
+         "bad argument #1 to 'detect_virt' (option 'cpuid': at most 12 characters expected)")
+      assert.has_error(function() virtcaps.detect_virt { arch = "x86_64" } end, "bad argument #1 to 'detect_virt' (unknown option 'arch')")
       assert.has_error(function() virtcaps.detect_virt("/") end, "bad argument #1 to 'detect_virt' (table expected, got string)")
       local r, err = virtcaps.detect_virt { root = "/" .. ("x"):rep(5000), cpuid = "" }
       assert.is_nil(r)

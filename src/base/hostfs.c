@@ -14,6 +14,101 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Appends component c (n bytes) to the resolved path done (len *dlen). */
+static int push_component(char *done, size_t *dlen, const char *c, size_t n)
+{
+    if (*dlen + 1 + n >= PATH_MAX)
+        return -1;
+    done[(*dlen)++] = '/';
+    memcpy(done + *dlen, c, n);
+    *dlen += n;
+    done[*dlen] = '\0';
+    return 0;
+}
+
+/* Drops the last component of done; false when there is none (at root). */
+static bool pop_component(char *done, size_t *dlen)
+{
+    if (*dlen == 0)
+        return false;
+    while (*dlen > 0 && done[*dlen - 1] != '/')
+        (*dlen)--;
+    if (*dlen > 0)
+        (*dlen)--;
+    done[*dlen] = '\0';
+    return true;
+}
+
+/* Resolves the host path under root as the kernel would if root were '/':
+ * symbolic links are followed one component at a time, absolute targets
+ * start again at root, and '..' never climbs above it. Writes root + the
+ * path as given when nothing had to be re-rooted or stopped at root (the
+ * kernel then finds the same file), else root + the resolved path, so no
+ * link in the tree leads out of it. Components from the first one that
+ * does not exist on are taken as written. */
+static int resolve_in_root(const char *root, const char *path, char *out, size_t size)
+{
+    char rest[PATH_MAX], done[PATH_MAX], probe[PATH_MAX], target[PATH_MAX];
+    size_t dlen = 0;
+    int links = 0;
+    bool moved = false, missing = false;
+    done[0] = '\0';
+    if (snprintf(rest, sizeof rest, "%s", path) >= (int)sizeof rest)
+        return -1;
+    const char *r = rest;
+    while (*r) {
+        while (*r == '/')
+            r++;
+        size_t n = strcspn(r, "/");
+        const char *c = r;
+        r += n;
+        if (n == 0 || (n == 1 && c[0] == '.'))
+            continue;
+        if (n == 2 && c[0] == '.' && c[1] == '.') {
+            if (!pop_component(done, &dlen))
+                moved = true;
+            continue;
+        }
+        if (push_component(done, &dlen, c, n) < 0)
+            return -1;
+        if (missing)
+            continue;
+        struct stat st;
+        if (snprintf(probe, sizeof probe, "%s%s", root, done) >= (int)sizeof probe)
+            return -1;
+        if (lstat(probe, &st) < 0) {
+            missing = true;
+            continue;
+        }
+        if (!S_ISLNK(st.st_mode))
+            continue;
+        if (++links > 40) {
+            errno = ELOOP; /* as the kernel's own limit says it */
+            return -1;
+        }
+        ssize_t tl = readlink(probe, target, sizeof target - 1);
+        if (tl < 0) {
+            missing = true;
+            continue;
+        }
+        target[tl] = '\0';
+        pop_component(done, &dlen);
+        if (target[0] == '/') {
+            dlen = 0;
+            done[0] = '\0';
+            moved = true;
+        }
+        /* The link's target, then what followed the link. */
+        char next[PATH_MAX];
+        if (snprintf(next, sizeof next, "%s/%s", target, r) >= (int)sizeof next)
+            return -1;
+        memcpy(rest, next, strlen(next) + 1);
+        r = rest;
+    }
+    int w = moved ? snprintf(out, size, "%s%s", root, dlen ? done : "/") : snprintf(out, size, "%s%s", root, path);
+    return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
 int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size)
 {
     const vc_path_map *best = NULL;
@@ -32,7 +127,7 @@ int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t 
     if (best)
         w = snprintf(out, size, "%s%s", best->replacement, path + best_len);
     else if (opts && opts->root)
-        w = snprintf(out, size, "%s%s", opts->root, path);
+        return resolve_in_root(opts->root, path, out, size);
     else
         w = snprintf(out, size, "%s", path);
     return w < 0 || (size_t)w >= size ? -1 : 0;

@@ -7,7 +7,9 @@
 #include "base/options.h"
 
 /* Maps a host path through opts (the longest matching paths prefix, else
- * root; NULL opts: the path itself); -1 when it does not fit in out. */
+ * root, resolved as if root were '/': no link leads out of it; NULL opts:
+ * the path itself); -1 when it does not fit in out, or with errno ELOOP
+ * for too many links under root. */
 int vc_host_path(const vc_probe_opts *opts, const char *path, char *out, size_t size);
 /* 1 when the host path exists (links followed), 0 when it does not, -1
  * when its mapping does not fit in PATH_MAX. */

@@ -276,11 +276,17 @@ int vc_idset_parse_list(vc_arena *a, const char *s, size_t len, vc_idset *out, v
     while (p < end) {
         int64_t first, last;
         if (!read_id(&p, end, false, &first)) {
-            /* The text need not be NUL-terminated: quote a bounded piece. */
-            int n = 0;
-            while (n < 20 && p + n < end && p[n] != '\n' && p[n] != '\0')
+            /* Host files end up here: quote a short piece, printable
+             * characters only (the text need not be NUL-terminated). */
+            char q[24];
+            size_t n = 0;
+            while (n < 16 && p + n < end && p[n] != '\n' && p[n] != '\0') {
+                q[n] = p[n] >= 0x20 && p[n] < 0x7f && p[n] != '\'' ? p[n] : '?';
                 n++;
-            return vc_fail(err, VC_EINPUT, "expected a number at '%.*s'", n, p);
+            }
+            bool more = p + n < end && p[n] != '\n' && p[n] != '\0';
+            memcpy(q + n, more ? "..." : "", more ? 4 : 1);
+            return vc_fail(err, VC_EINPUT, "expected a number at '%s'", q);
         }
         last = first;
         if (p < end && *p == '-') {

@@ -164,7 +164,7 @@ static int vpath(vc_hostctx *h, char *out, const char *fmt, va_list ap)
     if (vhost(h, fmt, ap) < 0)
         return -1;
     if (vc_host_path(h->opts, h->last, out, PATH_MAX) < 0) {
-        snprintf(h->why, sizeof h->why, "the mapped path is too long");
+        snprintf(h->why, sizeof h->why, "%s", errno == ELOOP ? strerror(ELOOP) : "the mapped path is too long");
         return -1;
     }
     return 0;

@@ -949,13 +949,26 @@ static int read_guest(rctx *r, xmlNode *n, vc_caps *caps)
 /* ---- documents ---- */
 
 /* A DOCTYPE is where entity tricks live; no capabilities document has one. */
+/* What the parser's callbacks saw. */
+typedef struct parse_state {
+    bool had_dtd;
+    bool oom; /* memory ran out at some point: a later error may hide it */
+} parse_state;
+
+static void note_error(void *ctx, xmlError *e)
+{
+    xmlParserCtxtPtr p = ctx;
+    if (e && e->code == XML_ERR_NO_MEMORY && p && p->_private)
+        ((parse_state *)p->_private)->oom = true;
+}
+
 static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
 {
     (void)name;
     (void)ext;
     (void)sys;
     xmlParserCtxtPtr p = ctx;
-    *(bool *)p->_private = true;
+    ((parse_state *)p->_private)->had_dtd = true;
     xmlStopParser(p);
 }
 
@@ -978,20 +991,25 @@ static xmlDocPtr parse_doc(const char *data, size_t len, bool keep_blanks, vc_er
         vc_oom(err);
         return NULL;
     }
-    bool had_dtd = false;
-    ctxt->_private = &had_dtd;
+    parse_state st = {false, false};
+    ctxt->_private = &st;
+    ctxt->sax->serror = note_error;
     ctxt->sax->internalSubset = refuse_dtd;
     ctxt->sax->externalSubset = refuse_dtd;
     int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_COMPACT |
                (keep_blanks ? 0 : XML_PARSE_NOBLANKS);
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, data, (int)len, NULL, NULL, opts);
-    if (had_dtd) {
+    if (st.had_dtd) {
         vc_fail(err, VC_EINPUT, "line %d: DOCTYPE declarations are not accepted", ctxt->input ? ctxt->input->line : 0);
         xmlFreeDoc(doc);
         doc = NULL;
     } else if (!doc || !ctxt->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
-        if (e && e->message) {
+        if (st.oom || ctxt->errNo == XML_ERR_NO_MEMORY || (e && e->code == XML_ERR_NO_MEMORY) ||
+            (!doc && !(e && e->message))) {
+            /* libxml2 records no message when memory ran out early */
+            vc_oom(err);
+        } else if (e && e->message) {
             char msg[300];
             snprintf(msg, sizeof msg, "%s", e->message);
             msg[strcspn(msg, "\n")] = '\0';

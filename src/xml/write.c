@@ -4,23 +4,96 @@
 #include "model/model.h"
 #include "xml/xml.h"
 
+#include <libxml/chvalid.h>
 #include <libxml/entities.h>
 #include <libxml/xmlmemory.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Characters the reference drops from text (virBufferEscapeString). */
+/* Every value reaches the document through vc_xml_escape, which makes it
+ * well-formed whatever it holds: C0 controls other than tab, newline and CR
+ * are dropped (as the reference's virBufferEscapeString drops them), each
+ * byte that starts no well-formed UTF-8 sequence (stray, overlong,
+ * surrogate, above U+10FFFF) becomes U+FFFD, and so does each character
+ * XML forbids (U+FFFE, U+FFFF). */
 static bool dropped(unsigned char c)
 {
-    return (c >= 0x01 && c <= 0x08) || c == 0x0B || c == 0x0C || (c >= 0x0E && c <= 0x19);
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
 }
 
 static bool needs_work(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\'' || *p == '\r' || dropped(*p))
+        if (*p == '<' || *p == '>' || *p == '&' || *p == '"' || *p == '\'' || *p == '\r' || *p >= 0x80 ||
+            dropped(*p))
             return true;
     return false;
+}
+
+#define REPLACEMENT "\xEF\xBF\xBD"
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF) with its code
+ * point in *cp, or 0. libxml2's xmlGetUTF8Char accepts stray continuation
+ * bytes as lead bytes, so it cannot judge this. */
+static size_t utf8_char(const unsigned char *p, size_t left, unsigned *cp)
+{
+    unsigned char c = p[0];
+    size_t n = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    unsigned lo = 0x80, hi = 0xBF; /* the second byte's range */
+    if (c < 0xC2 || c > 0xF4 || left < n)
+        return 0;
+    if (c == 0xE0)
+        lo = 0xA0;
+    else if (c == 0xED)
+        hi = 0x9F;
+    else if (c == 0xF0)
+        lo = 0x90;
+    else if (c == 0xF4)
+        hi = 0x8F;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    unsigned v = c & (n == 2 ? 0x1F : n == 3 ? 0x0F : 0x07);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        v = v << 6 | (p[i] & 0x3F);
+    }
+    *cp = v;
+    return n;
+}
+
+/* s without what the document may not hold; NULL on OOM (caller frees). */
+static char *xml_clean(const char *s)
+{
+    size_t n = strlen(s);
+    /* A replaced byte grows to three. */
+    char *clean = n < SIZE_MAX / 3 ? malloc(3 * n + 1) : NULL;
+    if (!clean)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0, i = 0;
+    while (i < n) {
+        if (p[i] < 0x80) {
+            if (!dropped(p[i]))
+                clean[k++] = (char)p[i];
+            i++;
+            continue;
+        }
+        unsigned cp = 0;
+        size_t len = utf8_char(p + i, n - i, &cp);
+        if (len && xmlIsCharQ(cp)) {
+            memcpy(clean + k, p + i, len);
+            k += len;
+        } else {
+            memcpy(clean + k, REPLACEMENT, 3);
+            k += 3;
+        }
+        /* a whole character XML forbids (U+FFFE), or one bad byte */
+        i += len ? len : 1;
+    }
+    clean[k] = '\0';
+    return clean;
 }
 
 void vc_xml_escape(vc_buf *out, const char *s)
@@ -31,18 +104,8 @@ void vc_xml_escape(vc_buf *out, const char *s)
     }
     /* libxml2 escapes < > & " and CR; the apostrophe is ours to do because
      * the reference quotes attributes with it. */
-    size_t n = strlen(s);
-    char *clean = malloc(n + 1);
-    if (!clean) {
-        out->oom = true;
-        return;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!dropped((unsigned char)s[i]))
-            clean[k++] = s[i];
-    clean[k] = '\0';
-    xmlChar *enc = xmlEncodeSpecialChars(NULL, (const xmlChar *)clean);
+    char *clean = xml_clean(s);
+    xmlChar *enc = clean ? xmlEncodeSpecialChars(NULL, (const xmlChar *)clean) : NULL;
     free(clean);
     if (!enc) {
         out->oom = true;

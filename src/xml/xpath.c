@@ -4,6 +4,7 @@
 #include "xml/internal.h"
 #include "xml/xml.h"
 
+#include <libxml/xmlIO.h>
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ static const char *xpath_message(int code)
 typedef struct xerr {
     int code;
     int position;
+    bool too_long; /* a string grew over VC_XML_MAX_BYTES */
 } xerr;
 
 static void keep_error(void *data, xmlError *e)
@@ -60,8 +62,67 @@ static void silent(void *ctx, const char *fmt, ...)
     (void)fmt;
 }
 
+/* concat() is the one XPath 1.0 function whose result outgrows its
+ * arguments (the others give at most what they were given, and a node's
+ * string value is at most the document): this one checks the length
+ * before it builds the string, and stops the evaluation past the limit. */
+static void bounded_concat(xmlXPathParserContextPtr ctxt, int nargs)
+{
+    if (nargs < 2 || ctxt->valueNr < nargs) {
+        xmlXPathErr(ctxt, XPATH_INVALID_ARITY);
+        return;
+    }
+    xmlXPathObjectPtr *args = ctxt->valueTab + ctxt->valueNr - nargs;
+    xmlChar **parts = xmlMalloc((size_t)nargs * sizeof *parts);
+    int nparts = 0;
+    size_t total = 0;
+    int error = parts ? 0 : XPATH_MEMORY_ERROR;
+    for (; !error && nparts < nargs; nparts++) {
+        parts[nparts] = xmlXPathCastToString(args[nparts]);
+        size_t n = parts[nparts] ? (size_t)xmlStrlen(parts[nparts]) : 0;
+        if (!parts[nparts]) {
+            error = XPATH_MEMORY_ERROR;
+        } else if (n > VC_XML_MAX_BYTES - total) {
+            ((xerr *)ctxt->context->userData)->too_long = true;
+            error = XPATH_MEMORY_ERROR;
+        }
+        total += n;
+    }
+    xmlChar *out = error ? NULL : xmlMallocAtomic(total + 1);
+    if (out) {
+        size_t k = 0;
+        for (int i = 0; i < nparts; i++) {
+            size_t n = (size_t)xmlStrlen(parts[i]);
+            memcpy(out + k, parts[i], n);
+            k += n;
+        }
+        out[k] = '\0';
+    }
+    for (int i = 0; i < nparts; i++)
+        xmlFree(parts[i]);
+    xmlFree(parts);
+    for (int i = 0; i < nargs; i++)
+        xmlXPathFreeObject(valuePop(ctxt));
+    xmlXPathObjectPtr res = out ? xmlXPathWrapString(out) : NULL;
+    if (!res) {
+        xmlFree(out);
+        xmlXPathErr(ctxt, error ? error : XPATH_MEMORY_ERROR);
+        return;
+    }
+    valuePush(ctxt, res);
+}
+
+static xmlXPathFunction lookup(void *data, const xmlChar *name, const xmlChar *ns_uri)
+{
+    (void)data;
+    return !ns_uri && xmlStrEqual(name, (const xmlChar *)"concat") ? bounded_concat : NULL;
+}
+
 static int fail_expr(vc_error *err, const char *expr, const xerr *x, bool compiling)
 {
+    if (x->too_long)
+        return vc_fail(err, VC_ELIMIT, "XPath expression '%.200s': a string over the limit of %zu bytes", expr,
+                       VC_XML_MAX_BYTES);
     int op_limit = XPATH_OP_LIMIT_EXCEEDED + XML_XPATH_EXPRESSION_OK;
     int depth_limit = XPATH_RECURSION_LIMIT_EXCEEDED + XML_XPATH_EXPRESSION_OK;
     if (x->code == op_limit)
@@ -87,14 +148,19 @@ static char *node_text(vc_arena *a, xmlNodePtr n, size_t *total, vc_error *err)
         s = vc_strdup(a, ns->href ? (const char *)ns->href : "");
     } else if (n->type == XML_ELEMENT_NODE || n->type == XML_DOCUMENT_NODE) {
         xmlNodePtr what = n->type == XML_DOCUMENT_NODE ? xmlDocGetRootElement((xmlDocPtr)n) : n;
-        xmlBufferPtr buf = xmlBufferCreate();
-        if (!buf || (what && xmlNodeDump(buf, n->doc, what, 0, 0) < 0)) {
-            xmlBufferFree(buf);
+        /* An output buffer, not xmlNodeDump: that frees its buffer's
+         * content itself when it runs out of memory. */
+        xmlOutputBufferPtr buf = xmlAllocOutputBuffer(NULL);
+        if (!buf) {
             vc_oom(err);
             return NULL;
         }
-        s = vc_strndup(a, (const char *)xmlBufferContent(buf), (size_t)xmlBufferLength(buf));
-        xmlBufferFree(buf);
+        if (what)
+            xmlNodeDumpOutput(buf, n->doc, what, 0, 0, NULL);
+        const xmlChar *dump = buf->error ? NULL : xmlOutputBufferGetContent(buf);
+        if (dump)
+            s = vc_strndup(a, (const char *)dump, xmlOutputBufferGetSize(buf));
+        xmlOutputBufferClose(buf);
     } else {
         xmlChar *c = xmlNodeGetContent(n);
         s = vc_strdup(a, c ? (const char *)c : "");
@@ -137,6 +203,8 @@ static int take_result(vc_arena *a, xmlXPathObjectPtr obj, vc_xpath_result *out,
         return 0;
     case XPATH_STRING:
         out->kind = VC_XPATH_STRING;
+        if (obj->stringval && (size_t)xmlStrlen(obj->stringval) > VC_XML_MAX_BYTES)
+            return vc_fail(err, VC_ELIMIT, "the XPath result is over the limit of %zu bytes", VC_XML_MAX_BYTES);
         if (!(out->strings = vc_array(a, 1, sizeof *out->strings)) ||
             !(out->strings[0] = vc_strdup(a, obj->stringval ? (const char *)obj->stringval : "")))
             return vc_oom(err);
@@ -154,7 +222,7 @@ int vc_xpath(const char *xml, size_t len, const char *expr, vc_arena *a, vc_xpat
     if (!doc)
         return -1;
     int rc = -1;
-    xerr x = {0, 0};
+    xerr x = {0, 0, false};
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
     if (!ctx) {
         vc_oom(err);
@@ -164,6 +232,7 @@ int vc_xpath(const char *xml, size_t len, const char *expr, vc_arena *a, vc_xpat
     ctx->userData = &x;
     ctx->opLimit = VC_XPATH_MAX_OPS;
     ctx->flags |= XML_XPATH_NOVAR;
+    xmlXPathRegisterFuncLookup(ctx, lookup, NULL);
     xmlGenericErrorFunc printer = xmlGenericError;
     void *printer_ctx = xmlGenericErrorContext;
     xmlSetGenericErrorFunc(NULL, silent);

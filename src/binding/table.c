@@ -53,7 +53,7 @@ typedef struct pusher {
 static void pusher_open(pusher *p, lua_State *L, bool metas)
 {
     p->L = L;
-    luaL_checkstack(L, NKEYS + NMETAS + 40, "pushing a model");
+    vc_lua_need_stack(L, NKEYS + NMETAS + 40);
     p->base = lua_gettop(L) + 1;
     for (int k = 0; k < NKEYS; k++)
         lua_pushstring(L, key_names[k]);
@@ -557,14 +557,14 @@ void vc_lua_set_metatables(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     luaL_checktype(L, idx, LUA_TTABLE);
-    if (unknown_key(L, idx, meta_names))
-        luaL_error(L, "bad argument #1 (unknown metatable '%s')", luaL_tolstring(L, -1, NULL));
+    if (vc_lua_unknown_key(L, idx, meta_names))
+        luaL_argerror(L, idx, lua_pushfstring(L, "unknown metatable '%s'", luaL_tolstring(L, -1, NULL)));
     lua_createtable(L, 0, NMETAS);
     for (int m = 0; m < NMETAS; m++) {
         int t = lua_getfield(L, idx, meta_names[m]);
         if (t != LUA_TNIL && t != LUA_TTABLE)
-            luaL_error(L, "bad argument #1 (metatable '%s': table expected, got %s)", meta_names[m],
-                       lua_typename(L, t));
+            luaL_argerror(L, idx, lua_pushfstring(L, "metatable '%s': table expected, got %s", meta_names[m],
+                                                  lua_typename(L, t)));
         lua_setfield(L, -2, meta_names[m]);
     }
     lua_setfield(L, LUA_REGISTRYINDEX, VC_METATABLES_KEY);
@@ -711,7 +711,7 @@ static int opt_table(tctx *t, int tbl, const char *key)
 
 static void check_keys(tctx *t, int tbl, const char *const *known)
 {
-    if (!unknown_key(t->L, tbl, known))
+    if (!vc_lua_unknown_key(t->L, tbl, known))
         return;
     if (lua_type(t->L, -1) != LUA_TSTRING) {
         lua_pop(t->L, 1);
@@ -1237,12 +1237,13 @@ vc_caps *vc_check_caps(lua_State *L, int idx)
     static const char *const known[] = {"host", "guests", "warnings", "trailer", NULL};
     idx = lua_absindex(L, idx);
     luaL_checktype(L, idx, LUA_TTABLE);
+    void **slot = vc_lua_arena_owner(L);
     vc_caps *caps = vc_caps_new();
     if (!caps) {
         luaL_error(L, "out of memory");
         return NULL;
     }
-    vc_lua_own_caps(L, caps);
+    *slot = caps->arena;
     tctx t = {.L = L, .a = caps->arena};
     check_keys(&t, idx, known);
     int host = opt_table(&t, idx, "host");

@@ -11,17 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A string argument without NUL bytes (libxml2 and the cpuset reader stop at one). */
-static const char *check_text(lua_State *L, int arg, size_t *len)
-{
-    size_t n;
-    const char *s = luaL_checklstring(L, arg, &n);
-    luaL_argcheck(L, memchr(s, '\0', n) == NULL, arg, "string contains a NUL byte");
-    if (len)
-        *len = n;
-    return s;
-}
-
 /***
  * Evaluates an XPath 1.0 expression over an XML document (parsed like
  * capabilities documents: no DTD, no network).
@@ -37,8 +26,8 @@ static int l_xpath(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    const char *expr = check_text(L, 2, NULL);
-    check_nargs(L, 2);
+    const char *expr = vc_lua_check_text(L, 2, NULL);
+    vc_lua_check_nargs(L, 2);
     vc_arena *a = vc_lua_arena(L);
     vc_xpath_result r;
     vc_error err;
@@ -163,7 +152,7 @@ static int l_domain(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_domain_def *d = vc_domain_read(xml, len, a, &err);
@@ -186,8 +175,8 @@ static int l_domain(lua_State *L)
  */
 static int l_cpuset(lua_State *L)
 {
-    const char *s = check_text(L, 1, NULL);
-    check_nargs(L, 1);
+    const char *s = vc_lua_check_text(L, 1, NULL);
+    vc_lua_check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_idset set;
     vc_error err;
@@ -217,7 +206,7 @@ static int l_cpuset(lua_State *L)
 static int l_cpuset_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     size_t n = (size_t)lua_rawlen(L, 1);
     vc_arena *a = vc_lua_arena(L);
     int64_t *ids = vc_array(a, n ? n : 1, sizeof *ids);
@@ -229,17 +218,17 @@ static int l_cpuset_format(lua_State *L)
         if (lua_rawgeti(L, 1, (lua_Integer)i + 1) == LUA_TNUMBER)
             v = lua_tointegerx(L, -1, &isint);
         if (!isint || v < 0 || v >= VC_CPUSET_MAX)
-            return luaL_error(L, "bad argument #1 to 'cpuset_format' (CPU numbers from 0 to %d expected, got %s at [%d])",
-                              VC_CPUSET_MAX - 1, luaL_tolstring(L, -1, NULL), (int)i + 1);
+            return luaL_argerror(L, 1, lua_pushfstring(L, "CPU numbers from 0 to %d expected, got %s at [%d]",
+                                                       VC_CPUSET_MAX - 1, luaL_tolstring(L, -1, NULL), (int)i + 1));
         ids[i] = (int64_t)v;
         lua_pop(L, 1);
     }
     vc_idset set;
     if (vc_idset_from_ids(a, ids, n, &set) < 0)
         return luaL_error(L, "out of memory");
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     vc_idset_write(out, &set);
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     lua_remove(L, -2);
     vc_lua_release(L, -2);
     return 1;
@@ -257,20 +246,15 @@ static int l_cpuset_format(lua_State *L)
  */
 static int l_detect_virt(lua_State *L)
 {
-    static const char *const known[] = {"root", "paths", "cpuid", NULL};
-    vc_probe_opts opts;
-    memset(&opts, 0, sizeof opts);
-    const char *cpuid = NULL;
-    check_nargs(L, 1);
-    if (!lua_isnoneornil(L, 1)) {
-        luaL_checktype(L, 1, LUA_TTABLE);
-        check_options(L, 1, known);
-        opts.root = opt_string(L, 1, "root");
-        opts.paths = read_path_maps(L, 1, &opts.npaths);
-        cpuid = opt_string(L, 1, "cpuid");
-        if (cpuid && strlen(cpuid) > 12)
-            return luaL_error(L, "bad argument #1 (option 'cpuid': at most 12 characters expected)");
-    }
+    static const vc_opt known[] = {{"root", VC_OPT_STRING}, {"paths", VC_OPT_MAP}, {"cpuid", VC_OPT_STRING},
+                                   {NULL, VC_OPT_STRING}};
+    vc_lua_check_nargs(L, 1);
+    vc_optval o[3];
+    vc_lua_options(L, 1, known, o);
+    const char *cpuid = o[2].str;
+    if (cpuid && strlen(cpuid) > 12)
+        return luaL_argerror(L, 1, "option 'cpuid': at most 12 characters expected");
+    vc_probe_opts opts = {.root = o[0].str, .paths = o[1].map, .npaths = o[1].n};
     vc_virt v;
     vc_error err;
     if (vc_detect_virt(&opts, cpuid, &v, &err) < 0)

@@ -21,18 +21,70 @@ LUA_API int lua_error(lua_State *L) __attribute__((noreturn));
 #define VC_ARENA_TYPE "virtcaps.Arena"
 #define VC_CPU_DB_TYPE "virtcaps.CpuModels"
 
-/* Owners: userdata of a registered type holding one pointer, released with
- * its release function when Lua drops them or vc_lua_release is called. */
+/* helpers.c. Owners: userdata of a registered type holding one pointer,
+ * released with its release function when Lua drops them or vc_lua_release
+ * is called. Each is pushed before what it will own is acquired. */
 void vc_lua_register_owner(lua_State *L, const char *type);
+/* Registers the arena and buffer types. */
+void vc_lua_register_owners(lua_State *L);
 /* Pushes an owner of type holding nothing yet: set *slot after acquiring. */
 void **vc_lua_owner(lua_State *L, const char *type, void (*release)(void *));
+/* Pushes an empty owner of an arena (a caps model: its caps->arena). */
+void **vc_lua_arena_owner(lua_State *L);
 /* Pushes a userdata owning a fresh arena; raises on OOM. */
 vc_arena *vc_lua_arena(lua_State *L);
-/* Pushes a userdata owning caps (takes ownership, frees on error paths). */
-void vc_lua_own_caps(lua_State *L, vc_caps *caps);
 /* Frees the arena owned by the userdata at idx now (idempotent). */
 void vc_lua_release(lua_State *L, int idx);
-void vc_lua_register_arena(lua_State *L);
+/* Pushes a userdata owning an empty vc_buf, freed when Lua drops it. */
+vc_buf *vc_lua_buffer(lua_State *L);
+/* Pushes the text of a buffer from vc_lua_buffer and frees it now; raises
+ * when it ran out of memory. */
+void vc_lua_push_buffer(lua_State *L, vc_buf *b);
+
+/* helpers.c: n more stack slots, or an "out of memory" error. */
+void vc_lua_need_stack(lua_State *L, int n);
+/* helpers.c: argument checks; they raise "bad argument #N to 'f' (...)". */
+void vc_lua_check_nargs(lua_State *L, int max);
+/* A string argument without NUL bytes (libxml2 and C strings stop at one). */
+const char *vc_lua_check_text(lua_State *L, int arg, size_t *len);
+/* Whether the table at idx has a key (read raw) that is not a string of
+ * known; the key is then left on the top of the stack. */
+bool vc_lua_unknown_key(lua_State *L, int idx, const char *const *known);
+
+/* helpers.c: the one reader of options tables. Keys are read raw to reject
+ * unknown ones; then each known option is read exactly once (through the
+ * table's __index, if any), nested lists and maps raw (their metamethods
+ * are never called), and every string is copied into the call's arena, so
+ * nothing points into Lua strings that only a metamethod held. */
+typedef enum vc_opt_kind {
+    VC_OPT_STRING,  /* str */
+    VC_OPT_BOOLEAN, /* boolean */
+    VC_OPT_NUMBER,  /* any value: is_number, number, is_integer, integer (the caller checks the range) */
+    VC_OPT_LIST,    /* strings 1..n: list, n */
+    VC_OPT_MAP,     /* absolute path -> string: map, n */
+} vc_opt_kind;
+
+typedef struct vc_opt {
+    const char *name; /* NULL ends the list */
+    vc_opt_kind kind;
+} vc_opt;
+
+typedef struct vc_optval {
+    bool given;
+    const char *str;
+    bool boolean;
+    bool is_number, is_integer;
+    lua_Number number;
+    lua_Integer integer;
+    const char **list;
+    struct vc_path_map *map;
+    size_t n;
+} vc_optval;
+
+/* Reads the options table argument arg (none or nil: nothing given) into
+ * vals (one per known entry). Pushes and returns the arena their strings
+ * live in, which the call may use for its own work. Raises on misuse. */
+vc_arena *vc_lua_options(lua_State *L, int arg, const vc_opt *known, vc_optval *vals);
 
 /* Pushers into the table on top of the stack; absent values (NULL,
  * VC_UNSET, VC_UNSET_B, false) are left out. */
@@ -89,21 +141,6 @@ vc_caps *vc_check_caps(lua_State *L, int idx);
  * machine, domain); raises on misuse. */
 void vc_lua_set_metatables(lua_State *L, int idx);
 vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path);
-
-/* binding.c: argument checks shared by the binding's files. Option readers
- * raise "bad argument #1 (...)"; read_path_maps leaves its array on the stack. */
-void check_nargs(lua_State *L, int max);
-void check_options(lua_State *L, int opts, const char *const *known);
-/* Whether the table at idx has a key that is not a string of known; the
- * key is then left on the top of the stack. */
-bool unknown_key(lua_State *L, int idx, const char *const *known);
-const char *opt_string(lua_State *L, int opts, const char *key);
-struct vc_path_map *read_path_maps(lua_State *L, int opts, size_t *n);
-/* Pushes a userdata owning an empty vc_buf, freed when Lua drops it. */
-vc_buf *new_buffer(lua_State *L);
-/* Pushes the text of a buffer from new_buffer and frees it now; raises
- * when it ran out of memory. */
-void push_buffer(lua_State *L, vc_buf *b);
 
 /* binding_lua.c: XPath, domain definitions, cpusets, detect_virt; adds them
  * to the module table on the top of the stack. */

@@ -20,35 +20,19 @@ static void free_db(void *db)
     vc_cpu_db_free(db);
 }
 
-/* The options table at idx (absent, nil or a table): its cpu_map. */
-static const char *opt_cpu_map(lua_State *L, int idx, const char *const *known)
+/* The options at arg (cpu_map; for baseline also expand and migratable),
+ * read into an arena it pushes, which the call then uses for its work. */
+static vc_arena *cpu_options(lua_State *L, int arg, const char **dir, vc_baseline_opts *bopts)
 {
-    if (lua_isnoneornil(L, idx))
-        return NULL;
-    luaL_checktype(L, idx, LUA_TTABLE);
-    if (unknown_key(L, idx, known))
-        luaL_argerror(L, idx, lua_pushfstring(L, "unknown option '%s'", luaL_tolstring(L, -1, NULL)));
-    lua_getfield(L, idx, "cpu_map");
-    const char *dir = NULL;
-    if (!lua_isnil(L, -1)) {
-        if (lua_type(L, -1) != LUA_TSTRING)
-            luaL_argerror(L, idx, "option 'cpu_map': string expected");
-        dir = lua_tostring(L, -1); /* the options table keeps it alive */
-    }
-    lua_pop(L, 1);
-    return dir;
-}
-
-static bool opt_flag(lua_State *L, int idx, const char *key)
-{
-    if (lua_isnoneornil(L, idx))
-        return false;
-    lua_getfield(L, idx, key);
-    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
-        luaL_argerror(L, idx, lua_pushfstring(L, "option '%s': boolean expected", key));
-    bool v = lua_toboolean(L, -1);
-    lua_pop(L, 1);
-    return v;
+    static const vc_opt known[] = {{"cpu_map", VC_OPT_STRING}, {"expand", VC_OPT_BOOLEAN},
+                                   {"migratable", VC_OPT_BOOLEAN}, {NULL, VC_OPT_STRING}};
+    static const vc_opt map_only[] = {{"cpu_map", VC_OPT_STRING}, {NULL, VC_OPT_STRING}};
+    vc_optval v[3];
+    vc_arena *a = vc_lua_options(L, arg, bopts ? known : map_only, v);
+    *dir = v[0].str;
+    if (bopts)
+        *bopts = (vc_baseline_opts){.expand = v[1].boolean, .migratable = v[2].boolean};
+    return a;
 }
 
 static vc_cpu_db *get_db(lua_State *L, const char *dir)
@@ -151,7 +135,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 {
     static const char *const known[] = {"arch", "cpuid", "msr", NULL};
     memset(d, 0, sizeof *d);
-    if (unknown_key(L, idx, known))
+    if (vc_lua_unknown_key(L, idx, known))
         luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
     lua_getfield(L, idx, "arch");
     if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "x86") == 0))
@@ -199,23 +183,27 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 /* ---- CPUs given as XML, cpu tables or capabilities tables ---- */
 
 /* The CPUs of the argument at idx, into arena a. For a string, every CPU
- * of the document (nil, message returned by the caller on failure); for a
- * table, its host.cpu when it has a host, else the table itself. */
-static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, size_t *n, vc_error *err)
+ * of the document (nil, message returned by the caller on failure); with
+ * several, also of documents one after the other, as virsh cpu-baseline
+ * reads its file: what does not read as one document is read again inside
+ * a wrapper element, and the first reading's error stands if that fails
+ * too. For a table, its host.cpu when it has a host, else the table. */
+static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bool several, size_t *n, vc_error *err)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t len;
         const char *xml = lua_tolstring(L, idx, &len);
         vc_cpu **cpus = vc_xml_read_cpus(xml, len, a, n, err);
-        if (cpus || !strstr(err->msg, "Extra content at the end of the document"))
+        if (cpus || !several || err->code != VC_EINPUT || len >= VC_XML_MAX_BYTES || memchr(xml, '\0', len))
             return cpus;
-        /* Several documents one after the other, as virsh cpu-baseline takes them. */
-        char *wrapped = len < VC_XML_MAX_BYTES ? vc_alloc(a, len + 16) : NULL;
+        char *wrapped = vc_sprintf(a, "<cpus>%s</cpus>", xml);
+        vc_error again;
+        cpus = wrapped ? vc_xml_read_cpus(wrapped, len + 13, a, n, &again) : NULL;
         if (!wrapped)
-            return NULL;
-        /* No NUL in it: the first reading would have said so. */
-        snprintf(wrapped, len + 16, "<cpus>%s</cpus>", xml);
-        return vc_xml_read_cpus(wrapped, len + 13, a, n, err);
+            vc_oom(err);
+        else if (!cpus && again.code == VC_ENOMEM)
+            *err = again;
+        return cpus;
     }
     if (lua_type(L, idx) != LUA_TTABLE)
         luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
@@ -244,7 +232,7 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, si
 static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, a, path, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, a, path, false, &n, err);
     if (!cpus)
         return NULL;
     if (n != 1) {
@@ -265,10 +253,9 @@ static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_
  */
 static int l_decode(lua_State *L)
 {
-    static const char *const known[] = {"cpu_map", NULL};
-    check_nargs(L, 2);
-    const char *dir = opt_cpu_map(L, 2, known);
-    vc_arena *a = vc_lua_arena(L);
+    vc_lua_check_nargs(L, 2);
+    const char *dir;
+    vc_arena *a = cpu_options(L, 2, &dir, NULL);
     vc_error err;
     vc_cpudata data;
     if (lua_type(L, 1) == LUA_TSTRING) {
@@ -302,7 +289,7 @@ static int l_parse_cpudata(lua_State *L)
 {
     size_t len;
     const char *xml = luaL_checklstring(L, 1, &len);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpudata data;
@@ -321,13 +308,13 @@ static int l_parse_cpudata(lua_State *L)
 static int l_format_cpudata(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_cpudata data;
     check_cpudata(L, 1, a, &data);
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     vc_cpudata_write(out, &data);
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     return 1;
 }
 
@@ -343,10 +330,9 @@ static int l_format_cpudata(lua_State *L)
  */
 static int l_host_cpudata(lua_State *L)
 {
-    static const char *const known[] = {"cpu_map", NULL};
-    check_nargs(L, 1);
-    const char *dir = opt_cpu_map(L, 1, known);
-    vc_arena *a = vc_lua_arena(L);
+    vc_lua_check_nargs(L, 1);
+    const char *dir;
+    vc_arena *a = cpu_options(L, 1, &dir, NULL);
     vc_error err, msr_err;
     vc_cpudata data;
     const vc_x86_map *map = get_x86(L, dir, &err);
@@ -373,20 +359,20 @@ static int l_host_cpudata(lua_State *L)
 static int l_format(lua_State *L)
 {
     luaL_checkany(L, 1);
-    check_nargs(L, 1);
+    vc_lua_check_nargs(L, 1);
     vc_arena *a = vc_lua_arena(L);
     vc_error err;
     vc_cpu *cpu = one_cpu(L, 1, a, "cpu", &err);
     if (!cpu)
         return vc_lua_fail(L, &err);
-    vc_buf *out = new_buffer(L);
+    vc_buf *out = vc_lua_buffer(L);
     if (vc_cpu_format(out, cpu, &err) < 0) {
         vc_buf_free(out);
         if (lua_type(L, 1) == LUA_TSTRING)
             return vc_lua_fail(L, &err);
         return luaL_error(L, "%s", err.msg);
     }
-    push_buffer(L, out);
+    vc_lua_push_buffer(L, out);
     return 1;
 }
 
@@ -407,12 +393,11 @@ static const char *const results[] = {"incompatible", "identical", "superset"};
  */
 static int l_compare(lua_State *L)
 {
-    static const char *const known[] = {"cpu_map", NULL};
     luaL_checkany(L, 1);
     luaL_checkany(L, 2);
-    check_nargs(L, 3);
-    const char *dir = opt_cpu_map(L, 3, known);
-    vc_arena *a = vc_lua_arena(L);
+    vc_lua_check_nargs(L, 3);
+    const char *dir;
+    vc_arena *a = cpu_options(L, 3, &dir, NULL);
     vc_error err;
     vc_cpu *host = one_cpu(L, 1, a, "host", &err);
     if (!host)
@@ -438,7 +423,7 @@ static int l_compare(lua_State *L)
 static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, scratch, path, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, scratch, path, true, &n, err);
     if (!cpus)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -471,14 +456,13 @@ static int prefixed(lua_State *L, const char *path, vc_error *err)
  */
 static int l_baseline(lua_State *L)
 {
-    static const char *const known[] = {"cpu_map", "expand", "migratable", NULL};
     luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
-    check_nargs(L, 2);
-    const char *dir = opt_cpu_map(L, 2, known);
-    vc_baseline_opts opts = {.expand = opt_flag(L, 2, "expand"), .migratable = opt_flag(L, 2, "migratable")};
+    vc_lua_check_nargs(L, 2);
+    const char *dir;
+    vc_baseline_opts opts;
+    vc_arena *a = cpu_options(L, 2, &dir, &opts);
     vc_cpu_db *db = get_db(L, dir);
     int top = lua_gettop(L);
-    vc_arena *a = vc_lua_arena(L);
     vc_baseline *b = vc_baseline_new(db, a);
     if (!b)
         return luaL_error(L, "out of memory");
@@ -494,7 +478,7 @@ static int l_baseline(lua_State *L)
         lua_pushnil(L);
         if (n == 0 && lua_next(L, 1))
             return luaL_argerror(L, 1, "a list of CPUs expected");
-        lua_settop(L, top + 1);
+        lua_settop(L, top);
         vc_arena *scratch = NULL;
         for (size_t i = 0; i < n; i++) {
             if (i % BATCH == 0) {

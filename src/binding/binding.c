@@ -1,0 +1,295 @@
+/* virtcaps.core: the Lua face of the C core. Expected failures return
+ * nil, message; misuse raises with the argument number. */
+#include "base/options.h"
+#include "host/host.h"
+#include "model/model.h"
+#include "probe.h"
+#include "xml/xml.h"
+#include "vc_lua.h"
+
+#include <libxml/parser.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- documents ---- */
+
+/* Hands caps to the owner pushed before they were made (slot, on the top
+ * of the stack) and pushes their tables, or nil, message. */
+static int push_caps_result(lua_State *L, void **slot, vc_caps *caps, const vc_error *err)
+{
+    if (!caps)
+        return vc_lua_fail(L, err);
+    *slot = caps->arena;
+    vc_push_caps(L, caps);
+    vc_lua_release(L, -2);
+    return 1;
+}
+
+/***
+ * Parses a capabilities document.
+ * @function parse
+ * @tparam string xml the document
+ * @treturn[1] table the capabilities
+ * @treturn[2] nil
+ * @treturn[2] string "line N: what is wrong"
+ */
+static int l_parse(lua_State *L)
+{
+    size_t len;
+    const char *xml = luaL_checklstring(L, 1, &len);
+    vc_lua_check_nargs(L, 1);
+    vc_error err;
+    void **slot = vc_lua_arena_owner(L);
+    return push_caps_result(L, slot, vc_xml_read(xml, len, &err), &err);
+}
+
+/***
+ * Reads and parses a capabilities document from a file.
+ * @function load
+ * @tparam string path
+ * @treturn[1] table the capabilities
+ * @treturn[2] nil
+ * @treturn[2] string "PATH: line N: what is wrong"
+ */
+static int l_load(lua_State *L)
+{
+    const char *path = vc_lua_check_text(L, 1, NULL);
+    vc_lua_check_nargs(L, 1);
+    vc_error err;
+    void **slot = vc_lua_arena_owner(L);
+    return push_caps_result(L, slot, vc_xml_read_file(path, &err), &err);
+}
+
+/***
+ * Formats a capabilities table in the reference's exact layout.
+ * Raises "path: what is wrong" for a table that is not capabilities.
+ * @function format
+ * @tparam table caps
+ * @treturn string the document
+ */
+static int l_format(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    vc_lua_check_nargs(L, 1);
+    vc_caps *caps = vc_check_caps(L, 1);
+    vc_error err;
+    if (vc_caps_validate(caps, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    vc_buf *out = vc_lua_buffer(L);
+    if (vc_xml_write(caps, out, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    vc_lua_push_buffer(L, out);
+    vc_lua_release(L, 2);
+    return 1;
+}
+
+/* ---- probe ---- */
+
+static const vc_opt probe_options[] = {
+    {"root", VC_OPT_STRING},     {"paths", VC_OPT_MAP},        {"arch", VC_OPT_STRING},
+    {"clusters", VC_OPT_BOOLEAN}, {"drivers", VC_OPT_LIST},    {"qemu_dirs", VC_OPT_LIST},
+    {"cache_dir", VC_OPT_STRING}, {"cache", VC_OPT_BOOLEAN},   {"timeout", VC_OPT_NUMBER},
+    {"cpu_map", VC_OPT_STRING},  {"cpuid", VC_OPT_STRING},     {"threads_per_subcore", VC_OPT_NUMBER},
+    {NULL, VC_OPT_STRING},
+};
+enum { O_ROOT, O_PATHS, O_ARCH, O_CLUSTERS, O_DRIVERS, O_QEMU_DIRS, O_CACHE_DIR, O_CACHE, O_TIMEOUT, O_CPU_MAP,
+       O_CPUID, O_THREADS_PER_SUBCORE, N_PROBE_OPTIONS };
+
+/* Reads the probe options of argument 1 (absent or nil: defaults) into
+ * an arena it pushes, which holds them for the rest of the call. */
+static vc_arena *read_probe_options(lua_State *L, vc_probe_opts *opts)
+{
+    vc_optval v[N_PROBE_OPTIONS];
+    memset(opts, 0, sizeof *opts);
+    vc_arena *a = vc_lua_options(L, 1, probe_options, v);
+    const vc_optval *timeout = &v[O_TIMEOUT], *tps = &v[O_THREADS_PER_SUBCORE];
+    if (timeout->given && (!timeout->is_number || !(timeout->number > 0) || timeout->number > 3600))
+        luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
+    if (tps->given && (!tps->is_integer || tps->integer < 0 || tps->integer > 64))
+        luaL_argerror(L, 1, "option 'threads_per_subcore': an integer from 0 to 64 expected");
+    opts->root = v[O_ROOT].str;
+    opts->paths = v[O_PATHS].map;
+    opts->npaths = v[O_PATHS].n;
+    opts->arch = v[O_ARCH].str;
+    opts->clusters = v[O_CLUSTERS].boolean;
+    opts->drivers_given = v[O_DRIVERS].given;
+    opts->drivers = v[O_DRIVERS].list;
+    opts->ndrivers = v[O_DRIVERS].n;
+    opts->qemu_dirs = v[O_QEMU_DIRS].list;
+    opts->nqemu_dirs = v[O_QEMU_DIRS].n;
+    opts->cache_dir = v[O_CACHE_DIR].str;
+    opts->no_cache = v[O_CACHE].given && !v[O_CACHE].boolean;
+    if (timeout->given) {
+        int ms = (int)(timeout->number * 1000);
+        opts->timeout_ms = ms < 1 ? 1 : ms;
+    }
+    opts->cpu_map = v[O_CPU_MAP].str;
+    opts->cpuid = v[O_CPUID].str;
+    opts->threads_per_subcore_given = tps->given;
+    opts->threads_per_subcore = (int)tps->integer;
+    return a;
+}
+
+/* The probe probe's and probe_xml's argument asks for, the owner of its
+ * result in *slot (on the top of the stack). */
+static vc_caps *probe_from_args(lua_State *L, void ***slot, vc_error *err)
+{
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    opts.cpu_db = vc_lua_cpu_db(L, opts.cpu_map);
+    *slot = vc_lua_arena_owner(L);
+    return vc_probe(&opts, err);
+}
+
+/***
+ * Probes this host.
+ * @function probe
+ * @tparam[opt] table opts root, paths, arch, clusters, drivers, qemu_dirs, cache_dir, cache, timeout, cpu_map
+ * @treturn[1] table capabilities (with warnings)
+ * @treturn[2] nil
+ * @treturn[2] string
+ */
+static int l_probe(lua_State *L)
+{
+    void **slot;
+    vc_error err;
+    vc_caps *caps = probe_from_args(L, &slot, &err);
+    return push_caps_result(L, slot, caps, &err);
+}
+
+/***
+ * Probes this host and formats the document at once, without building the
+ * tables (what `virtcaps` with no arguments prints); the warnings are left
+ * out, as `virsh capabilities` has none.
+ * @function probe_xml
+ * @tparam[opt] table opts as for probe
+ * @treturn[1] string
+ * @treturn[2] nil
+ * @treturn[2] string
+ */
+static int l_probe_xml(lua_State *L)
+{
+    void **slot;
+    vc_error err;
+    vc_caps *caps = probe_from_args(L, &slot, &err);
+    if (!caps)
+        return vc_lua_fail(L, &err);
+    *slot = caps->arena;
+    if (vc_caps_validate(caps, &err) < 0)
+        return vc_lua_fail(L, &err);
+    vc_buf *out = vc_lua_buffer(L);
+    if (vc_xml_write(caps, out, &err) < 0)
+        return luaL_error(L, "%s", err.msg);
+    vc_lua_push_buffer(L, out);
+    vc_lua_release(L, -3);
+    return 1;
+}
+
+/***
+ * The reference's `virsh nodeinfo` numbers for this host.
+ * @function nodeinfo
+ * @tparam[opt] table opts root, paths, arch, threads_per_subcore
+ * @treturn[1] table {model=, cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=} (memory in KiB,
+ * absent when /proc/meminfo says nothing)
+ * @treturn[2] nil
+ * @treturn[2] string what could not be read
+ */
+static int l_nodeinfo(lua_State *L)
+{
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    read_probe_options(L, &opts);
+    vc_node_summary ni;
+    vc_error err;
+    if (vc_probe_nodeinfo(&opts, &ni, &err) < 0)
+        return vc_lua_fail(L, &err);
+    lua_createtable(L, 0, 9);
+    char arch[64];
+    if (vc_probe_arch(&opts, arch, sizeof arch) == 0)
+        set_str(L, "model", arch); /* virNodeInfo's model: the architecture */
+    set_int(L, "cpus", ni.cpus);
+    set_int(L, "maxcpus", ni.maxcpus);
+    set_int(L, "mhz", ni.mhz);
+    set_int(L, "nodes", ni.nodes);
+    set_int(L, "sockets", ni.sockets);
+    set_int(L, "cores", ni.cores);
+    set_int(L, "threads", ni.threads);
+    set_int(L, "memory", ni.memory);
+    return 1;
+}
+
+/***
+ * The host CPU's signature line, as the reference computes it (x86,
+ * ppc64 and s390 only).
+ * @function signature
+ * @tparam[opt] table opts root, paths, arch
+ * @treturn[1] string|nil the signature, nil where the reference computes none
+ * @treturn[2] nil
+ * @treturn[2] string what could not be read
+ */
+static int l_signature(lua_State *L)
+{
+    vc_probe_opts opts;
+    vc_lua_check_nargs(L, 1);
+    vc_arena *a = read_probe_options(L, &opts);
+    char *sig;
+    vc_error err;
+    if (vc_probe_signature(&opts, a, &sig, &err) < 0)
+        return vc_lua_fail(L, &err);
+    if (sig)
+        lua_pushstring(L, sig);
+    else
+        lua_pushnil(L);
+    return 1;
+}
+
+/***
+ * Whether a file descriptor is a terminal (the command line's progress line).
+ * @function isatty
+ * @tparam integer fd
+ * @treturn boolean
+ */
+static int l_isatty(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    vc_lua_check_nargs(L, 1);
+    lua_pushboolean(L, fd >= 0 && fd <= INT_MAX && isatty((int)fd));
+    return 1;
+}
+
+/***
+ * The metatables parse, load and probe give their tables from now on in
+ * this Lua state (virtcaps registers its own once; it sets them while the
+ * tables are built).
+ * @function set_metatables
+ * @tparam table metatables caps, host, cpu (the host CPU), cell, cell_cpu,
+ * guests (the list), guest, machine, domain
+ */
+static int l_set_metatables(lua_State *L)
+{
+    vc_lua_check_nargs(L, 1);
+    vc_lua_set_metatables(L, 1);
+    return 0;
+}
+
+static const luaL_Reg functions[] = {
+    {"parse", l_parse},   {"load", l_load},   {"format", l_format},
+    {"probe", l_probe}, {"probe_xml", l_probe_xml}, {"nodeinfo", l_nodeinfo},
+    {"signature", l_signature}, {"isatty", l_isatty},
+    {"set_metatables", l_set_metatables}, {NULL, NULL},
+};
+
+int luaopen_virtcaps_core(lua_State *L)
+{
+    xmlCheckVersion(LIBXML_VERSION);
+    vc_lua_register_owners(L);
+    luaL_newlib(L, functions);
+    vc_lua_open_tools(L);
+    vc_lua_open_cpu(L);
+    lua_pushliteral(L, "virtcaps.core " VC_VERSION);
+    lua_setfield(L, -2, "_VERSION");
+    return 1;
+}
