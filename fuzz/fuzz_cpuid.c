@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu.h"
+#include "cpu/cpu.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_host.h"
+#include "host/host.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "model/domcaps.h"
-#include "vc.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qmp.h"
+#include "drivers/qmp.h"
+#include "model/model.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

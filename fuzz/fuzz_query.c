@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xml_query.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

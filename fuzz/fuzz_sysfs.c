@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "probe_host.h"
+#include "base/idset.h"
+#include "host/host.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -3,7 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vc.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

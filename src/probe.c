@@ -1,15 +1,22 @@
-/* The host probe: the host architecture,
- * and the host section: uuid, power management, IOMMU, and the concerns of
- * probe_cpu.c, probe_numa.c, probe_cache.c and probe_sec.c; the CPU model
- * comes last, from cpu_host.c. */
-#include "cachedir.h"
-#include "cpu.h"
-#include "probe_host.h"
+/* The probe on top: one context (host/context.h) for the host section
+ * (uuid, power management, IOMMU here; CPU, NUMA, caches and security
+ * models from host/; the CPU model last, from cpu/host_model.c) and the
+ * guests (drivers/). */
+#include "probe.h"
+
+#include "base/options.h"
+#include "cpu/cpu.h"
+#include "drivers/drivers.h"
+#include "host/cachedir.h"
+#include "host/context.h"
+#include "host/host.h"
+#include "model/model.h"
+
+
 
 #include <nettle/hmac.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 static int hexdigit(char c)
 {
@@ -17,19 +24,6 @@ static int hexdigit(char c)
         return c - '0';
     c = (char)(c | 0x20);
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-int vc_probe_arch(const vc_probe_opts *opts, char *out, size_t size)
-{
-    const char *arch = opts ? opts->arch : NULL;
-    struct utsname u;
-    if (!arch) {
-        if (uname(&u) < 0)
-            return -1;
-        arch = vc_arch_normalize(u.machine);
-    }
-    int w = snprintf(out, size, "%s", arch);
-    return w < 0 || (size_t)w >= size ? -1 : 0;
 }
 
 /* ---- uuid ---- */
@@ -166,10 +160,10 @@ static int probe_iommu(vc_hostctx *h, vc_host *host)
     return 0;
 }
 
-int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
+static int probe_host(vc_probe_ctx *ctx, vc_caps *caps, vc_error *err)
 {
     vc_hostctx h;
-    if (vc_hostctx_init(&h, opts, caps, err) < 0) {
+    if (vc_hostctx_init(&h, ctx, caps, err) < 0) {
         vc_hostctx_free(&h);
         return -1;
     }
@@ -179,11 +173,11 @@ int vc_probe_host(const vc_probe_opts *opts, vc_caps *caps, vc_error *err)
         probe_power(&h, host) == 0 && probe_iommu(&h, host) == 0 && vc_host_numa(&h, host) == 0 &&
         vc_host_caches(&h, host) == 0 && vc_host_secmodels(&h, host) == 0)
         rc = 0;
-    else
+    else /* the host's parts warn about everything but a failed allocation */
         vc_oom(err);
     vc_hostctx_free(&h);
     if (rc == 0)
-        rc = vc_cpu_probe_host(opts, host->cpu, caps, err);
+        rc = vc_cpu_probe_host(ctx, host->cpu, caps, err);
     return rc;
 }
 
@@ -194,20 +188,21 @@ vc_caps *vc_probe(const vc_probe_opts *opts, vc_error *err)
         vc_oom(err);
         return NULL;
     }
-    /* One cache directory for the host probe and the drivers. */
-    vc_probe_opts with_cache = opts ? *opts : (vc_probe_opts){0};
-    vc_cachedir cache;
-    vc_cachedir_init(&cache, opts);
-    with_cache.cache = &cache;
-    int rc = vc_probe_host(&with_cache, caps, err) < 0 || vc_probe_guests(&with_cache, caps, err) < 0 ? -1 : 0;
+    /* One context, with one cache directory, for the host probe and the drivers. */
+    vc_probe_ctx ctx;
+    int rc = vc_probe_ctx_init(&ctx, opts, true, err) < 0 || probe_host(&ctx, caps, err) < 0 ||
+                     vc_probe_guests(&ctx, caps, err) < 0
+                 ? -1
+                 : 0;
     /* Whoever wanted the cache first found it refused: said once, for all. */
-    if (rc == 0 && cache.tried && cache.dirfd < 0 && cache.why[0] &&
-        vc_caps_warn(caps, "cache: %s; probing without a cache", cache.why) < 0)
+    const vc_cachedir *cache = ctx.cache;
+    if (rc == 0 && cache->tried && cache->dirfd < 0 && cache->why[0] &&
+        vc_caps_warn(caps, "cache: %s; probing without a cache", cache->why) < 0)
         rc = vc_oom(err);
     if (rc < 0) {
         vc_caps_free(caps);
         caps = NULL;
     }
-    vc_cachedir_close(&cache);
+    vc_probe_ctx_free(&ctx);
     return caps;
 }

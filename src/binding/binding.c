@@ -1,6 +1,10 @@
 /* virtcaps.core: the Lua face of the C core. Expected failures return
  * nil, message; misuse raises with the argument number. */
+#include "base/options.h"
+#include "host/host.h"
+#include "model/model.h"
 #include "probe.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
 
 #include <libxml/parser.h>

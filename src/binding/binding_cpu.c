@@ -1,7 +1,9 @@
 /* The Lua face of the CPU model code: decode, format, compare, baseline,
  * and raw CPUID data. The model database is loaded once per Lua state and
  * directory, on first use, and kept in the registry. */
-#include "cpu.h"
+#include "cpu/cpu.h"
+#include "model/model.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
 
 #include <stdlib.h>

@@ -1,9 +1,11 @@
 /* virtcaps.core, the tools the Lua layer builds on: XPath, domain
  * definitions, cpusets and what the host itself runs under. Expected
  * failures return nil, message; misuse raises. */
-#include "probe.h"
+#include "base/idset.h"
+#include "base/options.h"
+#include "host/host.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
-#include "xml_query.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * memory when Lua drops them, pushed before the resource exists), argument
  * checks that raise luaL_argerror-style messages, the one options reader,
  * and turning C errors into Lua results. */
-#include "probe.h"
+#include "base/options.h"
 #include "vc_lua.h"
 
 #include <string.h>

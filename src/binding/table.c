@@ -1,6 +1,7 @@
 /* The model as plain Lua tables, both ways. Element and attribute names are
  * keys, repeated elements are arrays under the plural key, integers are Lua
  * integers, yes/no and on/off are booleans, presence-only elements are true. */
+#include "model/model.h"
 #include "vc_lua.h"
 
 #include <string.h>

@@ -6,7 +6,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "vc.h"
+#include "model/model.h"
 
 #if LUA_VERSION_NUM < 504
 #error "virtcaps needs Lua 5.4"

@@ -8,7 +8,7 @@
 #ifndef VC_DOMCAPS_H
 #define VC_DOMCAPS_H
 
-#include "vc.h"
+#include "base/base.h"
 
 /* How a value is written and checked. */
 enum dc_type {

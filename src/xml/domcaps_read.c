@@ -3,9 +3,10 @@
  * expansion, no network, its size limit, libxml2's depth limit), every value
  * checked against the schema before it is kept, and elements or attributes
  * the schema does not know kept where they were. */
-#include "hostfs.h"
+#include "base/hostfs.h"
 #include "model/domcaps.h"
-#include "vc.h"
+#include "xml/internal.h"
+#include "xml/xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

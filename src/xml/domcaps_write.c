@@ -4,7 +4,7 @@
  * enums in its order; unknown elements where they were found, unknown
  * attributes after the known ones. */
 #include "model/domcaps.h"
-#include "vc.h"
+#include "xml/xml.h"
 
 #include <string.h>
 
