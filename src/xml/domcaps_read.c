@@ -3,15 +3,12 @@
  * expansion, no network, its size limit, libxml2's depth limit), every value
  * checked against the schema before it is kept, and elements or attributes
  * the schema does not know kept where they were. */
-#include "base/hostfs.h"
 #include "model/domcaps.h"
 #include "xml/internal.h"
 #include "xml/xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 typedef struct rctx {
@@ -371,20 +368,14 @@ vc_domcaps *vc_domcaps_read(const char *data, size_t len, vc_error *err)
     return read_doc(data, len, err);
 }
 
+static void *read_domcaps(const char *data, size_t len, vc_error *err)
+{
+    return read_doc(data, len, err);
+}
+
 vc_domcaps *vc_domcaps_read_file(const char *path, vc_error *err)
 {
-    size_t len;
-    char *data = vc_read_file(path, VC_XML_MAX_BYTES, &len, err);
-    if (!data)
-        return NULL;
-    vc_domcaps *dc = read_doc(data, len, err);
-    free(data);
-    if (!dc && err->code != VC_ENOMEM) {
-        char msg[sizeof err->msg + 512];
-        snprintf(msg, sizeof msg, "%s: %s", path, err->msg);
-        snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, msg);
-    }
-    return dc;
+    return vc_xml_read_path(path, read_domcaps, err);
 }
 
 dc_node *vc_domcaps_read_fragment(vc_arena *a, const char *xml, size_t len, vc_error *err)

@@ -20,4 +20,11 @@ int vc_xml_fail(vc_error *err, const xmlNode *n, const char *fmt, ...) VC_PRINTF
 int vc_xml_file_fail(vc_error *err, const char *file, const xmlNode *n, const char *fmt, ...)
     VC_PRINTF(4, 5);
 
+/* A reader of documents held in memory: a model in its own arena, or NULL
+ * and err. */
+typedef void *vc_xml_reader(const char *data, size_t len, vc_error *err);
+/* Reads the file at path (up to the byte limit) with read; a failure's
+ * message, but for running out of memory, starts "PATH: ". */
+void *vc_xml_read_path(const char *path, vc_xml_reader *read, vc_error *err);
+
 #endif

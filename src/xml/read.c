@@ -1094,20 +1094,30 @@ vc_caps *vc_xml_read(const char *data, size_t len, vc_error *err)
     return caps;
 }
 
-vc_caps *vc_xml_read_file(const char *path, vc_error *err)
+void *vc_xml_read_path(const char *path, vc_xml_reader *read, vc_error *err)
 {
     size_t len;
     char *data = vc_read_file(path, VC_XML_MAX_BYTES, &len, err);
     if (!data)
         return NULL;
-    vc_caps *caps = vc_xml_read(data, len, err);
+    void *model = read(data, len, err);
     free(data);
-    if (!caps && err->code != VC_ENOMEM) {
+    if (!model && err->code != VC_ENOMEM) {
         char msg[sizeof err->msg + 512];
         snprintf(msg, sizeof msg, "%s: %s", path, err->msg);
         snprintf(err->msg, sizeof err->msg, "%.*s", (int)sizeof err->msg - 1, msg);
     }
-    return caps;
+    return model;
+}
+
+static void *read_caps(const char *data, size_t len, vc_error *err)
+{
+    return vc_xml_read(data, len, err);
+}
+
+vc_caps *vc_xml_read_file(const char *path, vc_error *err)
+{
+    return vc_xml_read_path(path, read_caps, err);
 }
 
 static int read_cpu_into(rctx *r, xmlNode *n, vc_cpu ***out, size_t *count)
