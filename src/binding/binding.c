@@ -15,16 +15,15 @@
 
 /* ---- documents ---- */
 
-/* Hands caps to the owner pushed before they were made (slot, on the top
- * of the stack) and pushes their tables, or nil, message. */
-static int push_caps_result(lua_State *L, void **slot, vc_caps *caps, const vc_error *err)
+static void push_caps(lua_State *L, const void *caps)
 {
-    if (!caps)
-        return vc_lua_fail(L, err);
-    *slot = caps->arena;
     vc_push_caps(L, caps);
-    vc_lua_release(L, -2);
-    return 1;
+}
+
+/* The tables of caps just read, or nil, message (vc_lua_push_read). */
+static int push_caps_result(lua_State *L, void **slot, const vc_caps *caps, const vc_error *err)
+{
+    return vc_lua_push_read(L, slot, caps, caps ? caps->arena : NULL, push_caps, err);
 }
 
 /***

@@ -597,15 +597,15 @@ static dc_node *check_table(cctx *c, const dc_desc *d, dc_list *into)
 
 /* ---- functions ---- */
 
-/* The owner is on the stack below the result: its arena is the model's. */
-static int push_result(lua_State *L, void **owner, vc_domcaps *dc, const vc_error *err)
+static void push_domcaps(lua_State *L, const void *dc)
 {
-    if (!dc)
-        return vc_lua_fail(L, err);
-    *owner = dc->arena;
-    push_table(L, dc->root);
-    vc_lua_release(L, -2);
-    return 1;
+    push_table(L, ((const vc_domcaps *)dc)->root);
+}
+
+/* The tables of a model just read, or nil, message (vc_lua_push_read). */
+static int push_result(lua_State *L, void **owner, const vc_domcaps *dc, const vc_error *err)
+{
+    return vc_lua_push_read(L, owner, dc, dc ? dc->arena : NULL, push_domcaps, err);
 }
 
 /***

@@ -116,6 +116,17 @@ int vc_lua_fail(lua_State *L, const vc_error *err)
     return 2;
 }
 
+int vc_lua_push_read(lua_State *L, void **slot, const void *model, vc_arena *arena, vc_lua_pusher *push,
+                     const vc_error *err)
+{
+    if (!model)
+        return vc_lua_fail(L, err);
+    *slot = arena;
+    push(L, model);
+    vc_lua_release(L, -2);
+    return 1;
+}
+
 void vc_lua_need_stack(lua_State *L, int n)
 {
     /* A few hundred slots fail only when memory does. */

@@ -154,6 +154,13 @@ void vc_lua_open_domcaps(lua_State *L);
 
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);
+/* Pushes the tables of a model just read into its own arena, which is handed
+ * first to its owner (slot, pushed before the read, on the top of the stack)
+ * so that a raised error frees it, and freed once the tables are made. A
+ * NULL model: the read failed with err (vc_lua_fail). */
+typedef void vc_lua_pusher(lua_State *L, const void *model);
+int vc_lua_push_read(lua_State *L, void **slot, const void *model, vc_arena *arena, vc_lua_pusher *push,
+                     const vc_error *err);
 
 __attribute__((visibility("default"))) int luaopen_virtcaps_core(lua_State *L);
 
