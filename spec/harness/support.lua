@@ -100,6 +100,16 @@ function M.sh(cmd)
    return ok == true, out
 end
 
+-- parse(doc) gives nil and exactly message, within a hang bound.
+function M.rejects(parse, doc, message)
+   local luassert = require "luassert"
+   local t0 = os.clock()
+   local model, err = parse(doc)
+   luassert.is_nil(model)
+   luassert.equal(message, err)
+   luassert.is_true(os.clock() - t0 < 2, "took too long")
+end
+
 --- The guest drivers' warnings in caps.warnings ("qemu: ...", "xen: ...",
 -- "lxc: ..."): specs about the drivers probe fixture hosts whose host
 -- section the host probe reports on separately. Those hosts have no KVM;
