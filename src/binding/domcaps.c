@@ -177,46 +177,33 @@ static void push_table(lua_State *L, const dc_node *n)
 typedef struct cctx {
     lua_State *L;
     vc_arena *a;
-    char path[1024];
-    size_t len;
+    vc_lua_path path;
 } cctx;
 
 static size_t path_push(cctx *c, const char *key)
 {
-    size_t old = c->len;
-    int n = snprintf(c->path + c->len, sizeof c->path - c->len, "%s%s", c->len ? "." : "", key);
-    if (n > 0)
-        c->len = c->len + (size_t)n < sizeof c->path ? c->len + (size_t)n : sizeof c->path - 1;
-    return old;
+    return vc_lua_path_add(&c->path, "%s%s", c->path.len ? "." : "", key);
 }
 
 static size_t path_index(cctx *c, size_t i)
 {
-    size_t old = c->len;
-    int n = snprintf(c->path + c->len, sizeof c->path - c->len, "[%zu]", i);
-    if (n > 0)
-        c->len = c->len + (size_t)n < sizeof c->path ? c->len + (size_t)n : sizeof c->path - 1;
-    return old;
+    return vc_lua_path_add(&c->path, "[%zu]", i);
 }
 
 static void path_pop(cctx *c, size_t old)
 {
-    c->len = old;
-    c->path[old] = '\0';
+    vc_lua_path_back(&c->path, old);
 }
 
 /* Raises "path.key: what" (it never returns). */
 static void cfail(cctx *c, const char *key, const char *fmt, ...) VC_PRINTF(3, 4) __attribute__((noreturn));
 static void cfail(cctx *c, const char *key, const char *fmt, ...)
 {
-    char what[300];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    const char *msg = vc_lua_path_vmessage(c->L, &c->path, key, "domain capabilities", fmt, ap);
     va_end(ap);
-    if (key)
-        path_push(c, key);
-    luaL_error(c->L, "%s: %s", c->len ? c->path : "domain capabilities", what);
+    luaL_error(c->L, "%s", msg);
 }
 
 static void *cnew(cctx *c, void *p)

@@ -5,6 +5,7 @@
 #include "base/options.h"
 #include "vc_lua.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define VC_BUFFER_TYPE "virtcaps.Buffer"
@@ -125,6 +126,36 @@ int vc_lua_push_read(lua_State *L, void **slot, const void *model, vc_arena *are
     push(L, model);
     vc_lua_release(L, -2);
     return 1;
+}
+
+/* ---- paths in tables ---- */
+
+size_t vc_lua_path_add(vc_lua_path *p, const char *fmt, ...)
+{
+    size_t saved = p->len;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(p->text + p->len, sizeof p->text - p->len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        p->len += (size_t)n < sizeof p->text - p->len ? (size_t)n : sizeof p->text - p->len - 1;
+    return saved;
+}
+
+void vc_lua_path_back(vc_lua_path *p, size_t len)
+{
+    p->len = len;
+    p->text[len] = '\0';
+}
+
+const char *vc_lua_path_vmessage(lua_State *L, const vc_lua_path *p, const char *key, const char *top,
+                                 const char *fmt, va_list ap)
+{
+    char what[300];
+    vsnprintf(what, sizeof what, fmt, ap);
+    if (key)
+        return lua_pushfstring(L, "%s%s%s: %s", p->text, p->len ? "." : "", key, what);
+    return lua_pushfstring(L, "%s: %s", p->len ? p->text : top, what);
 }
 
 void vc_lua_need_stack(lua_State *L, int n)

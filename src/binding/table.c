@@ -575,45 +575,27 @@ void vc_lua_set_metatables(lua_State *L, int idx)
 typedef struct tctx {
     lua_State *L;
     vc_arena *a;
-    char path[384];
-    size_t len;
+    vc_lua_path path;
 } tctx;
-
-static size_t enter(tctx *t, const char *fmt, ...) VC_PRINTF(2, 3);
-static size_t enter(tctx *t, const char *fmt, ...)
-{
-    size_t saved = t->len;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(t->path + t->len, sizeof t->path - t->len, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len += (size_t)n < sizeof t->path - t->len ? (size_t)n : sizeof t->path - t->len - 1;
-    return saved;
-}
 
 static void leave(tctx *t, size_t saved)
 {
-    t->len = saved;
-    t->path[saved] = '\0';
+    vc_lua_path_back(&t->path, saved);
 }
 
 static const char *sep(const tctx *t)
 {
-    return t->len ? "." : "";
+    return t->path.len ? "." : "";
 }
 
 static int tfail(tctx *t, const char *key, const char *fmt, ...) VC_PRINTF(3, 4);
 static int tfail(tctx *t, const char *key, const char *fmt, ...)
 {
-    char what[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
+    const char *msg = vc_lua_path_vmessage(t->L, &t->path, key, "value", fmt, ap);
     va_end(ap);
-    if (key)
-        return luaL_error(t->L, "%s%s%s: %s", t->path, sep(t), key, what);
-    return luaL_error(t->L, "%s: %s", t->len ? t->path : "value", what);
+    return luaL_error(t->L, "%s", msg);
 }
 
 static void *need(tctx *t, void *p)
@@ -734,7 +716,7 @@ static void *check_array(tctx *t, int tbl, const char *key, size_t elem, bool ne
     size_t n = (size_t)lua_rawlen(t->L, arr);
     void *array = n ? need(t, vc_array(t->a, n, elem)) : NULL;
     for (size_t i = 0; i < n; i++) {
-        size_t saved = enter(t, "%s%s[%zu]", sep(t), key, i + 1);
+        size_t saved = vc_lua_path_add(&t->path, "%s%s[%zu]", sep(t), key, i + 1);
         int ty = lua_rawgeti(t->L, arr, (lua_Integer)i + 1);
         if (need_tables && ty != LUA_TTABLE)
             type_error(t, NULL, "table", -1);
@@ -806,7 +788,7 @@ static void check_cpu(tctx *t, int tbl, vc_cpu *c)
     size_t s;
     if ((sub = opt_table(t, tbl, "microcode"))) {
         static const char *const k[] = {"version", NULL};
-        s = enter(t, "%smicrocode", sep(t));
+        s = vc_lua_path_add(&t->path, "%smicrocode", sep(t));
         check_keys(t, sub, k);
         c->microcode = opt_int(t, sub, "version");
         if (c->microcode == VC_UNSET)
@@ -816,7 +798,7 @@ static void check_cpu(tctx *t, int tbl, vc_cpu *c)
     }
     if ((sub = opt_table(t, tbl, "signature"))) {
         static const char *const k[] = {"family", "model", "stepping", NULL};
-        s = enter(t, "%ssignature", sep(t));
+        s = vc_lua_path_add(&t->path, "%ssignature", sep(t));
         check_keys(t, sub, k);
         c->has_signature = true;
         c->sig_family = opt_int(t, sub, "family");
@@ -827,7 +809,7 @@ static void check_cpu(tctx *t, int tbl, vc_cpu *c)
     }
     if ((sub = opt_table(t, tbl, "counter"))) {
         static const char *const k[] = {"name", "frequency", "scaling", NULL};
-        s = enter(t, "%scounter", sep(t));
+        s = vc_lua_path_add(&t->path, "%scounter", sep(t));
         check_keys(t, sub, k);
         c->has_counter = true;
         c->counter_name = opt_str(t, sub, "name");
@@ -838,7 +820,7 @@ static void check_cpu(tctx *t, int tbl, vc_cpu *c)
     }
     if ((sub = opt_table(t, tbl, "topology"))) {
         static const char *const k[] = {"sockets", "dies", "clusters", "cores", "threads", NULL};
-        s = enter(t, "%stopology", sep(t));
+        s = vc_lua_path_add(&t->path, "%stopology", sep(t));
         check_keys(t, sub, k);
         c->has_topology = true;
         c->sockets = opt_int(t, sub, "sockets");
@@ -851,7 +833,7 @@ static void check_cpu(tctx *t, int tbl, vc_cpu *c)
     }
     if ((sub = opt_table(t, tbl, "maxphysaddr"))) {
         static const char *const k[] = {"mode", "bits", "limit", NULL};
-        s = enter(t, "%smaxphysaddr", sep(t));
+        s = vc_lua_path_add(&t->path, "%smaxphysaddr", sep(t));
         check_keys(t, sub, k);
         c->has_maxphysaddr = true;
         c->addr_mode = opt_str(t, sub, "mode");
@@ -868,7 +850,7 @@ vc_cpu *vc_check_cpu(lua_State *L, int idx, vc_arena *a, const char *path)
 {
     idx = lua_absindex(L, idx);
     tctx t = {.L = L, .a = a};
-    enter(&t, "%s", path);
+    vc_lua_path_add(&t.path, "%s", path);
     if (lua_type(L, idx) != LUA_TTABLE)
         type_error(&t, NULL, "table", idx);
     vc_cpu *cpu = need(&t, vc_cpu_new(a));
@@ -884,7 +866,7 @@ static void scaled(tctx *t, int tbl, const char *key, bool *has, vc_scaled *out,
     out->value = VC_UNSET;
     if (!sub)
         return;
-    size_t s = enter(t, "%s%s", sep(t), key);
+    size_t s = vc_lua_path_add(&t->path, "%s%s", sep(t), key);
     check_keys(t, sub, known);
     *has = true;
     out->value = opt_int(t, sub, "value");
@@ -985,7 +967,7 @@ static vc_topology *check_topology(tctx *t, int tbl)
     ARRAY(t, tbl, "cells", top->cells, top->ncells, true, cell_item);
     int ic = opt_table(t, tbl, "interconnects");
     if (ic) {
-        size_t s = enter(t, ".interconnects");
+        size_t s = vc_lua_path_add(&t->path, ".interconnects");
         check_keys(t, ic, iknown);
         top->has_interconnects = true;
         ARRAY(t, ic, "latencies", top->latencies, top->nlatencies, true, interconnect_item);
@@ -1016,7 +998,7 @@ static vc_monitor *check_monitor(tctx *t, int tbl)
     int sub = opt_table(t, tbl, "monitor");
     if (!sub)
         return NULL;
-    size_t s = enter(t, ".monitor");
+    size_t s = vc_lua_path_add(&t->path, ".monitor");
     vc_monitor *m = need(t, vc_alloc(t->a, sizeof *m));
     check_keys(t, sub, known);
     m->level = opt_int(t, sub, "level");
@@ -1082,7 +1064,7 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     int sub;
     size_t s;
     if ((sub = opt_table(t, tbl, "cpu"))) {
-        s = enter(t, ".cpu");
+        s = vc_lua_path_add(&t->path, ".cpu");
         h->cpu = need(t, vc_cpu_new(t->a));
         check_cpu(t, sub, h->cpu);
         leave(t, s);
@@ -1090,7 +1072,7 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     }
     if ((sub = opt_table(t, tbl, "power_management"))) {
         static const char *const k[] = {"suspend_mem", "suspend_disk", "suspend_hybrid", NULL};
-        s = enter(t, ".power_management");
+        s = vc_lua_path_add(&t->path, ".power_management");
         check_keys(t, sub, k);
         h->has_power_management = true;
         h->suspend_mem = opt_flag(t, sub, "suspend_mem");
@@ -1101,7 +1083,7 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     }
     if ((sub = opt_table(t, tbl, "iommu"))) {
         static const char *const k[] = {"support", NULL};
-        s = enter(t, ".iommu");
+        s = vc_lua_path_add(&t->path, ".iommu");
         check_keys(t, sub, k);
         h->iommu = opt_bool(t, sub, "support");
         if (h->iommu == VC_UNSET_B)
@@ -1111,7 +1093,7 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     }
     if ((sub = opt_table(t, tbl, "migration_features"))) {
         static const char *const k[] = {"live", "uri_transports", NULL};
-        s = enter(t, ".migration_features");
+        s = vc_lua_path_add(&t->path, ".migration_features");
         check_keys(t, sub, k);
         h->has_migration = true;
         h->live_migration = opt_flag(t, sub, "live");
@@ -1121,14 +1103,14 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     }
     h->netprefix = opt_str(t, tbl, "netprefix");
     if ((sub = opt_table(t, tbl, "topology"))) {
-        s = enter(t, ".topology");
+        s = vc_lua_path_add(&t->path, ".topology");
         h->topology = check_topology(t, sub);
         leave(t, s);
         lua_pop(t->L, 1);
     }
     if ((sub = opt_table(t, tbl, "cache"))) {
         static const char *const k[] = {"banks", "monitor", NULL};
-        s = enter(t, ".cache");
+        s = vc_lua_path_add(&t->path, ".cache");
         check_keys(t, sub, k);
         h->cache = need(t, vc_alloc(t->a, sizeof *h->cache));
         ARRAY(t, sub, "banks", h->cache->banks, h->cache->nbanks, true, bank_item);
@@ -1138,7 +1120,7 @@ static void check_host(tctx *t, int tbl, vc_host *h)
     }
     if ((sub = opt_table(t, tbl, "memory_bandwidth"))) {
         static const char *const k[] = {"nodes", "monitor", NULL};
-        s = enter(t, ".memory_bandwidth");
+        s = vc_lua_path_add(&t->path, ".memory_bandwidth");
         check_keys(t, sub, k);
         vc_membw *m = need(t, vc_alloc(t->a, sizeof *m));
         h->memory_bandwidth = m;
@@ -1187,7 +1169,7 @@ static void guest_features(tctx *t, int tbl, vc_guest *g)
             f->present = lua_toboolean(t->L, -1);
         } else if (ty == LUA_TTABLE) {
             int sub = lua_gettop(t->L);
-            size_t s = enter(t, ".%s", name);
+            size_t s = vc_lua_path_add(&t->path, ".%s", name);
             check_keys(t, sub, toggles);
             f->present = true;
             f->default_on = opt_bool(t, sub, "default");
@@ -1213,7 +1195,7 @@ static void guest_item(tctx *t, int idx, size_t i, void *ud)
     int arch = opt_table(t, idx, "arch");
     if (!arch)
         tfail(t, "arch", "missing");
-    size_t s = enter(t, ".arch");
+    size_t s = vc_lua_path_add(&t->path, ".arch");
     check_keys(t, arch, aknown);
     g->arch = opt_str(t, arch, "name");
     g->wordsize = opt_int(t, arch, "wordsize");
@@ -1225,7 +1207,7 @@ static void guest_item(tctx *t, int idx, size_t i, void *ud)
     lua_pop(t->L, 1);
     int feats = opt_table(t, idx, "features");
     if (feats) {
-        s = enter(t, ".features");
+        s = vc_lua_path_add(&t->path, ".features");
         guest_features(t, feats, g);
         leave(t, s);
         lua_pop(t->L, 1);
@@ -1249,7 +1231,7 @@ vc_caps *vc_check_caps(lua_State *L, int idx)
     int host = opt_table(&t, idx, "host");
     if (!host)
         tfail(&t, "host", "missing");
-    size_t s = enter(&t, "host");
+    size_t s = vc_lua_path_add(&t.path, "host");
     check_host(&t, host, &caps->host);
     leave(&t, s);
     lua_pop(L, 1);

@@ -5,6 +5,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <stdarg.h>
 
 #include "model/model.h"
 
@@ -50,6 +51,20 @@ const char *vc_lua_check_text(lua_State *L, int arg, size_t *len);
 /* Whether the table at idx has a key (read raw) that is not a string of
  * known; the key is then left on the top of the stack. */
 bool vc_lua_unknown_key(lua_State *L, int idx, const char *const *known);
+
+/* helpers.c: where a check of tables is, for its messages ("guests[2].arch");
+ * a longer path is cut short. */
+typedef struct vc_lua_path {
+    char text[1024];
+    size_t len;
+} vc_lua_path;
+/* Appends fmt's text; returns the length to go back to. */
+size_t vc_lua_path_add(vc_lua_path *p, const char *fmt, ...) VC_PRINTF(2, 3);
+void vc_lua_path_back(vc_lua_path *p, size_t len);
+/* Pushes and returns "path.key: what" (what from fmt): no key, "path: what",
+ * or "top: what" at the top. */
+const char *vc_lua_path_vmessage(lua_State *L, const vc_lua_path *p, const char *key, const char *top,
+                                 const char *fmt, va_list ap) VC_PRINTF(5, 0);
 
 /* helpers.c: the one reader of options tables. Keys are read raw to reject
  * unknown ones; then each known option is read exactly once (through the
