@@ -242,15 +242,8 @@ static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_
     return cpus[0];
 }
 
-/***
- * Names a host CPU from raw x86 CPUID data, as the reference does.
- * @function decode
- * @tparam string|table cpudata a `<cpudata arch='x86'>` document, or its table
- * @tparam[opt] table opts cpu_map
- * @treturn[1] table the host cpu: arch, model, vendor, signature, features
- * @treturn[2] nil
- * @treturn[2] string what is wrong
- */
+/* Names a host CPU from raw x86 CPUID data, as the reference does.
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_decode(lua_State *L)
 {
     vc_lua_check_nargs(L, 2);
@@ -277,14 +270,8 @@ static int l_decode(lua_State *L)
     return 1;
 }
 
-/***
- * Reads a `<cpudata arch='x86'>` document into its table.
- * @function parse_cpudata
- * @tparam string xml
- * @treturn[1] table {arch="x86", cpuid={{eax_in=,ecx_in=,eax=,ebx=,ecx=,edx=}}, msr={{index=,eax=,edx=}}}
- * @treturn[2] nil
- * @treturn[2] string "line N: what is wrong"
- */
+/* Reads a `<cpudata arch='x86'>` document into its table.
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_parse_cpudata(lua_State *L)
 {
     size_t len;
@@ -299,12 +286,7 @@ static int l_parse_cpudata(lua_State *L)
     return 1;
 }
 
-/***
- * Formats a cpudata table in the reference's layout.
- * @function format_cpudata
- * @tparam table cpudata
- * @treturn string
- */
+/* Formats a cpudata table in the reference's layout. Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_format_cpudata(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -318,16 +300,8 @@ static int l_format_cpudata(lua_State *L)
     return 1;
 }
 
-/***
- * This machine's raw CPU data: every CPUID leaf the reference reads, and
- * IA32_ARCH_CAPABILITIES when it can be read.
- * @function host_cpudata
- * @tparam[opt] table opts cpu_map
- * @treturn[1] table cpudata
- * @treturn[1] string|nil why the MSR is missing, when it is
- * @treturn[2] nil
- * @treturn[2] string
- */
+/* This machine's raw CPU data: every CPUID leaf the reference reads, and
+ * IA32_ARCH_CAPABILITIES when it can be read. Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_host_cpudata(lua_State *L)
 {
     vc_lua_check_nargs(L, 1);
@@ -347,15 +321,9 @@ static int l_host_cpudata(lua_State *L)
     return 2;
 }
 
-/***
- * The reference's standalone `<cpu>` element for a CPU: a host CPU (one with
+/* The reference's standalone `<cpu>` element for a CPU: a host CPU (one with
  * an arch) as in virsh capabilities, a guest CPU with its defaults written.
- * @function format
- * @tparam string|table cpu a `<cpu>` document, a cpu table or a capabilities table
- * @treturn[1] string
- * @treturn[2] nil
- * @treturn[2] string what is wrong with a document
- */
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_format(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -378,19 +346,8 @@ static int l_format(lua_State *L)
 
 static const char *const results[] = {"incompatible", "identical", "superset"};
 
-/***
- * Whether a host CPU can run a guest CPU (virsh cpu-compare).
- * @function compare
- * @tparam string|table host a `<cpu>` document, a cpu table or a capabilities table
- * @tparam string|table guest the same
- * @tparam[opt] table opts cpu_map
- * @treturn[1] string "identical" or "superset"
- * @treturn[2] string "incompatible"
- * @treturn[2] table the features that make it so (may be empty)
- * @treturn[2] string the reference's message
- * @treturn[3] nil
- * @treturn[3] string why the CPUs cannot be compared (unknown model or feature)
- */
+/* Whether a host CPU can run a guest CPU (virsh cpu-compare).
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_compare(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -443,17 +400,8 @@ static int prefixed(lua_State *L, const char *path, vc_error *err)
     return vc_lua_fail(L, err);
 }
 
-/***
- * The largest CPU every given host CPU can run (virsh cpu-baseline).
- * @function baseline
- * @tparam string|table cpus a document with `<cpu>` elements, or a list of
- *   `<cpu>` documents, cpu tables and capabilities tables
- * @tparam[opt] table opts expand (every feature of the model), migratable
- *   (leave out features that block migration), cpu_map
- * @treturn[1] table a guest cpu
- * @treturn[2] nil
- * @treturn[2] string why there is none
- */
+/* The largest CPU every given host CPU can run (virsh cpu-baseline).
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_baseline(lua_State *L)
 {
     luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");
