@@ -99,6 +99,8 @@ describe("virtcaps.cpu.decode", function()
          local ok, err = pcall(cpu.decode, t)
          assert.is_false(ok)
          assert.matches(msg, err, 1, true)
+         -- argument errors one way: the function's name, the table's path inside
+         assert.matches("^bad argument #1 to '[%w._]+' %(", err)
       end
       raises({ cpuid = { { eax_in = -1 } } }, "cpudata.cpuid[1].eax_in: expected an integer from 0 to 4294967295, got -1")
       raises({ cpuid = { { ecx = 1 } } }, "cpudata.cpuid[1].eax_in: expected an integer from 0 to 4294967295, got nothing")

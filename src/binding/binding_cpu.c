@@ -6,6 +6,7 @@
 #include "xml/xml.h"
 #include "vc_lua.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,17 @@ static void push_cpudata(lua_State *L, const vc_cpudata *d)
     lua_setfield(L, -2, "msr");
 }
 
+/* A malformed cpudata table (always the first argument): raises
+ * "bad argument #1 to 'f' (cpudata.x: what is wrong)", as other misuse. */
+__attribute__((noreturn, format(printf, 2, 3))) static void bad_cpudata(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *msg = lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    luaL_argerror(L, 1, msg);
+}
+
 static uint32_t get_u32(lua_State *L, int tbl, const char *path, size_t i, const char *key, bool required)
 {
     int ty = lua_getfield(L, tbl, key);
@@ -112,7 +124,7 @@ static uint32_t get_u32(lua_State *L, int tbl, const char *path, size_t i, const
     if (ty == LUA_TNUMBER)
         v = lua_tointegerx(L, -1, &ok);
     if (!ok || v < 0 || v > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "cpudata.%s[%d].%s: expected an integer from 0 to 4294967295, got %s", path, (int)i, key,
+        bad_cpudata(L, "cpudata.%s[%d].%s: expected an integer from 0 to 4294967295, got %s", path, (int)i, key,
                    ty == LUA_TNIL ? "nothing" : luaL_tolstring(L, -1, NULL));
     lua_pop(L, 1);
     return (uint32_t)v;
@@ -123,23 +135,23 @@ static size_t list_len(lua_State *L, int tbl, const char *key, bool *present)
     int ty = lua_getfield(L, tbl, key);
     *present = ty != LUA_TNIL;
     if (ty != LUA_TNIL && ty != LUA_TTABLE)
-        luaL_error(L, "cpudata.%s: expected a table, got %s", key, luaL_typename(L, -1));
+        bad_cpudata(L, "cpudata.%s: expected a table, got %s", key, luaL_typename(L, -1));
     size_t n = ty == LUA_TTABLE ? (size_t)lua_rawlen(L, -1) : 0;
     if (n > VC_CPUDATA_MAX_ITEMS)
-        luaL_error(L, "cpudata.%s: more than %d items", key, VC_CPUDATA_MAX_ITEMS);
+        bad_cpudata(L, "cpudata.%s: more than %d items", key, VC_CPUDATA_MAX_ITEMS);
     return n;
 }
 
-/* A cpudata table into d (arena a); raises "cpudata.x: what is wrong". */
+/* A cpudata table into d (arena a); raises through bad_cpudata. */
 static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 {
     static const char *const known[] = {"arch", "cpuid", "msr", NULL};
     memset(d, 0, sizeof *d);
     if (vc_lua_unknown_key(L, idx, known))
-        luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
+        bad_cpudata(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
     lua_getfield(L, idx, "arch");
     if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "x86") == 0))
-        luaL_error(L, "cpudata.arch: only 'x86' data can be decoded");
+        bad_cpudata(L, "cpudata.arch: only 'x86' data can be decoded");
     lua_pop(L, 1);
     bool present;
     size_t n = list_len(L, idx, "cpuid", &present);
@@ -147,7 +159,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
         luaL_error(L, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
-            luaL_error(L, "cpudata.cpuid[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+            bad_cpudata(L, "cpudata.cpuid[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
         int t = lua_gettop(L);
         vc_cpuid *c = &d->cpuid[i];
         c->eax_in = get_u32(L, t, "cpuid", i + 1, "eax_in", true);
@@ -166,7 +178,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
         luaL_error(L, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
-            luaL_error(L, "cpudata.msr[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+            bad_cpudata(L, "cpudata.msr[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
         int t = lua_gettop(L);
         d->msr[i].index = get_u32(L, t, "msr", i + 1, "index", true);
         d->msr[i].eax = get_u32(L, t, "msr", i + 1, "eax", true);
@@ -176,7 +188,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
     d->nmsr = n;
     lua_pop(L, 1);
     if (d->ncpuid + d->nmsr == 0)
-        luaL_error(L, "cpudata: no x86 CPU data found");
+        bad_cpudata(L, "cpudata: no x86 CPU data found");
     vc_cpudata_normalize(d);
 }
 
