@@ -194,13 +194,15 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 
 /* ---- CPUs given as XML, cpu tables or capabilities tables ---- */
 
-/* The CPUs of the argument at idx, into arena a. For a string, every CPU
+/* The CPUs of the value at idx (part of argument arg, which a value of
+ * another type is blamed on), into arena a. For a string, every CPU
  * of the document (nil, message returned by the caller on failure); with
  * several, also of documents one after the other, as virsh cpu-baseline
  * reads its file: what does not read as one document is read again inside
  * a wrapper element, and the first reading's error stands if that fails
  * too. For a table, its host.cpu when it has a host, else the table. */
-static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bool several, size_t *n, vc_error *err)
+static vc_cpu **cpus_of(lua_State *L, int idx, int arg, vc_arena *a, const char *path, bool several, size_t *n,
+                        vc_error *err)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t len;
@@ -218,8 +220,9 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bo
         return cpus;
     }
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
-                   luaL_typename(L, idx));
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s",
+                                      path, luaL_typename(L, idx)));
     // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     vc_cpu **out = vc_alloc(a, sizeof *out);
     if (!out)
@@ -244,7 +247,7 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bo
 static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, a, path, false, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, idx, a, path, false, &n, err);
     if (!cpus)
         return NULL;
     if (n != 1) {
@@ -392,7 +395,7 @@ static int l_compare(lua_State *L)
 static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, scratch, path, true, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, 1, scratch, path, true, &n, err);
     if (!cpus)
         return -1;
     for (size_t i = 0; i < n; i++)
