@@ -36,19 +36,19 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 
 all: $(CORE) $(BUILD)/states $(BUILD)/failalloc $(BUILD)/hostsig.so $(BUILD)/swapdirs
 
-# Embed Lua: many states in one process (spec/05-states_spec.lua), a
-# state whose allocator fails (spec/24-out_of_memory_spec.lua).
+# Embed Lua: many states in one process (spec/lua/states_spec.lua), a
+# state whose allocator fails (spec/lua/out_of_memory_spec.lua).
 $(BUILD)/states $(BUILD)/failalloc: $(BUILD)/%: spec/harness/%.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -I$(LUA_INCDIR) $(LDFLAGS) -o $@ $< $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
 # Preloaded into child Lua processes: hostile signal settings of a host
-# process (spec/24-host_signals_spec.lua).
+# process (spec/drivers/host_signals_spec.lua).
 $(BUILD)/hostsig.so: spec/harness/hostsig.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
 
-# Swaps two paths in a loop: races root's emulator search (spec/25-root_emulators_spec.lua).
+# Swaps two paths in a loop: races root's emulator search (spec/drivers/root_emulators_spec.lua).
 $(BUILD)/swapdirs: spec/harness/swapdirs.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -169,7 +169,7 @@ valgrind: deps all
 		$(LUA) spec/harness/cycles.lua $(VALGRIND_CYCLES)
 
 # Static analysis: luacheck (.luacheckrc), the layering of src/README.md
-# (spec/26-layers_spec.lua shows it failing), cppcheck, then clang-tidy with
+# (spec/project/layers_spec.lua shows it failing), cppcheck, then clang-tidy with
 # .clang-tidy's checks.
 lint: deps
 	luacheck --no-color -q lua bin/virtcaps spec examples bench tools

@@ -88,4 +88,40 @@ function M.have(cmd)
    return os.execute("command -v " .. cmd .. " >/dev/null 2>&1") == true
 end
 
+--- Parse and format throughput for the XML document at path, against
+-- libxml2's bare parse of the same bytes (build/xmlbare), printed with the
+-- ratios. parse(doc) gives what format writes; names = {parse=, format=}
+-- label the lines; targets = {parse=, format=} flag the ratios that have the
+-- 2x target.
+function M.xml_vs_bare(path, runs, parse, format, names, targets)
+   local doc = io.open(path, "rb"):read("a")
+   local mb = #doc / 1e6
+   local t = assert(parse(doc))
+   local tp = M.median(runs, function() parse(doc) end)
+   local tf = M.median(runs, function() format(t) end)
+   local p = io.popen((os.getenv("VIRTCAPS_BUILD") or "build") .. "/xmlbare " .. path .. " " .. runs)
+   local bare = tonumber(p:read("l"))
+   p:close()
+   local width = math.max(#names.parse, #names.format, #"libxml2 bare parse")
+   print(string.format("%s (%d bytes)", path:match("[^/]+$"), #doc))
+   print(string.format("  %-" .. width .. "s %8.1f MB/s", "libxml2 bare parse", mb / bare))
+   for _, k in ipairs { "parse", "format" } do
+      local time = k == "parse" and tp or tf
+      print(string.format("  %-" .. width .. "s %8.1f MB/s  (%.2fx the bare parse time%s)", names[k], mb / time,
+         time / bare, targets[k] and "; target <= 2x" or ""))
+   end
+end
+
+--- The largest *.xml file in dir, or nil when it has none.
+function M.largest_xml(dir)
+   local best, size
+   for name in io.popen("ls " .. dir .. "/*.xml 2>/dev/null"):lines() do
+      local f = io.open(name, "rb")
+      local n = f:seek("end")
+      f:close()
+      if not size or n > size then best, size = name, n end
+   end
+   return best
+end
+
 return M

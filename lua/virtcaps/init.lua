@@ -121,6 +121,9 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.domain(xml)                 a domain definition's placement needs
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
+  dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
+
   policy = require "virtcaps.policy"
   policy.choose(caps, {arch=, os_type=, domain=, machine=, min_vcpus=})
   policy.check(caps, rules)            ok, failures {rule=, wanted=, found=, message=}
@@ -154,5 +157,15 @@ M.Capabilities = model.Capabilities
 
 --- CPU models: decode, format, compare, baseline (see virtcaps.cpu).
 M.cpu = require "virtcaps.cpu"
+
+-- virtcaps.domcaps (domain capabilities) loads on first use.
+setmetatable(M, {
+   __index = function(t, k)
+      if k == "domcaps" then
+         rawset(t, k, require "virtcaps.domcaps")
+         return rawget(t, k)
+      end
+   end,
+})
 
 return M

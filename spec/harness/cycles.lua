@@ -1,6 +1,6 @@
 -- N probe/parse/format cycles in one Lua state; prints the resident set size
 -- after the first tenth and at the end (KiB). `make valgrind` runs it under
--- valgrind's leak check; spec/06-cycles_spec.lua checks that RSS stays flat.
+-- valgrind's leak check; spec/lua/cycles_spec.lua checks that RSS stays flat.
 local n = tonumber(arg[1]) or 1000
 local virtcaps = require "virtcaps"
 

@@ -1,6 +1,6 @@
 -- Probes COUNT times with the emulators in DIR (qemu_dirs) and the LXC
 -- driver, and prints each distinct answer (the document and the warnings)
--- once, with how many probes gave it: run by spec/24-host_signals_spec.lua
+-- once, with how many probes gave it: run by spec/drivers/host_signals_spec.lua
 -- in a child process whose signal settings spec/harness/hostsig.c made
 -- hostile. Usage: lua5.4 probe_loop.lua DIR COUNT [TIMEOUT [KVM]]
 -- (KVM: what stands for /dev/kvm; default: nothing)

@@ -1,6 +1,6 @@
 /* swapdirs A B COUNT: exchanges the paths A and B COUNT times
  * (renameat2 RENAME_EXCHANGE), as a user who owns their directory can;
- * spec/25-root_emulators_spec.lua races root's emulator search with it. */
+ * spec/drivers/root_emulators_spec.lua races root's emulator search with it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
--- The TSC frequency cache with this machine's KVM (spec/20-host_cache_spec.lua
+-- The TSC frequency cache with this machine's KVM (spec/host/host_cache_spec.lua
 -- checks it with a /dev/kvm stand-in): the frequency KVM gives is cached per
 -- boot and /dev/kvm node. These fail, loudly, without /dev/kvm.
 local lfs = require "lfs"

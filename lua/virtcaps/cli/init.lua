@@ -21,7 +21,8 @@ With no command, prints this host's capabilities document as
 commands:
   nodeinfo                 CPU and memory summary, as `virsh nodeinfo`
   guests                   the guests this host can run, as a table
-  validate FILE...         checks capabilities documents
+  validate FILE...         checks capabilities (and domain capabilities) documents
+  domcapabilities --caps F what an emulator offers a guest, as `virsh domcapabilities`
   diff A.xml B.xml         what changed from A to B
   check RULES              checks the host against rules (a data file)
   choose --arch A ...      the best way to run a guest
@@ -52,7 +53,7 @@ exit status: 0 ok, 1 a check or comparison failed, 2 bad usage or input
 local COMMANDS = {
    nodeinfo = "nodeinfo", guests = "guests", validate = "validate", diff = "diff", check = "check",
    choose = "choose", fits = "fits", baseline = "baseline", ["cpu-compare"] = "cpu_compare", xpath = "xpath",
-   ["detect-virt"] = "detect_virt", facts = "facts",
+   ["detect-virt"] = "detect_virt", facts = "facts", domcapabilities = "domcapabilities",
 }
 
 local ALIASES = { h = "help", c = "connect", v = "verbose" }

@@ -8,7 +8,8 @@ return {
    usage = [=[
 usage: virtcaps validate FILE... [--json]
 
-Reads each capabilities document the way `virtcaps.load` does and says
+Reads each capabilities document the way `virtcaps.load` does (each domain
+capabilities document, by its root element, as `virtcaps.domcaps.load`) and says
 whether it is valid (with the reader's warnings). Every file is reported;
 the exit status is the worst: 1 when one is not valid, 2 when one cannot be
 read.
@@ -21,7 +22,8 @@ read.
          local data, rerr = output.read_file(ctx, path)
          local caps, err
          if data then
-            caps, err = virtcaps.parse(data)
+            local domain = virtcaps.xpath(data, "name(/*)") == "domainCapabilities"
+            caps, err = (domain and virtcaps.domcaps.parse or virtcaps.parse)(data)
          end
          results[#results + 1] = { file = path, valid = caps ~= nil, readable = data ~= nil, error = err or rerr,
             warnings = json.array(caps and caps.warnings or {}) }

@@ -204,7 +204,7 @@ describe("policy.check", function()
       -- raised at the caller's line
       local ok, err = pcall(function() policy.check(caps, { numa_cells = -1 }) end)
       assert.is_false(ok)
-      assert.matches("^spec/17%-policy_spec%.lua:%d+: bad rule 'numa_cells'", err)
+      assert.matches("^spec/lua/policy_spec%.lua:%d+: bad rule 'numa_cells'", err)
       assert.has_error(function() policy.check(caps, "arch=x86_64") end, "bad argument (rules: table expected, got string)")
    end)
 

@@ -20,7 +20,7 @@ local function runs(dir)
 end
 
 -- The QEMU entries of a cache directory (the host probe keeps its own
--- entries there too: spec/20-host_cache_spec.lua).
+-- entries there too: spec/host/host_cache_spec.lua).
 local function cache_files(dir)
    local t = {}
    for f in lfs.dir(dir) do

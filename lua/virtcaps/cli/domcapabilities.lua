@@ -1,0 +1,76 @@
+--- virtcaps.cli.domcapabilities: `virtcaps domcapabilities`, as `virsh
+-- domcapabilities` (from a document, with --caps FILE).
+-- @module virtcaps.cli.domcapabilities
+local core = require "virtcaps.core"
+local domcaps = require "virtcaps.domcaps"
+local output = require "virtcaps.cli.output"
+local json = require "virtcaps.json"
+
+-- The options `virsh domcapabilities` takes to choose what to probe.
+local PROBE_OPTIONS = { "emulatorbin", "arch", "machine", "virttype" }
+
+-- Empty tables are arrays in JSON (enums, lists); these keys hold elements.
+local OBJECT_KEYS = { devices = true, features = true, cpu = true, modes = true }
+
+local function to_json(value, key)
+   if type(value) ~= "table" then
+      return value
+   end
+   local out = {}
+   for k, v in pairs(value) do
+      out[k] = to_json(v, k)
+   end
+   if next(out) == nil and OBJECT_KEYS[key] then
+      json.object(out)
+   end
+   return out
+end
+
+return {
+   usage = [=[
+usage: virtcaps domcapabilities --caps FILE [--json]
+       virtcaps domcapabilities [--emulatorbin PATH] [--arch ARCH] [--machine MACHINE] [--virttype TYPE]
+
+What one emulator offers a guest for one architecture, machine type and
+virtualization type (CPU modes and models, firmware, devices, features), as
+`virsh domcapabilities` prints it.
+
+options:
+  --caps FILE              print FILE's domain capabilities document ("-": stdin), normalised
+  --json                   the document's table as JSON instead
+  --emulatorbin PATH       the emulator to probe
+  --arch ARCH              the guest architecture
+  --machine MACHINE        the machine type
+  --virttype TYPE          the virtualization type (kvm, qemu, ...)
+
+Probing an emulator (the options but --caps and --json) is not available in
+this version: it comes with the next release. Exit status 2 until then.
+]=],
+   options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value" },
+   -- --caps names a domain capabilities document here
+   probes = true,
+   run = function(ctx, opts)
+      if opts.connect then
+         return output.fail(ctx, 2, "--connect chooses a capabilities driver; domcapabilities probes an emulator")
+      end
+      for _, name in ipairs(PROBE_OPTIONS) do
+         if opts[name] and opts.caps then
+            return output.fail(ctx, 2, "--" .. name .. " chooses what to probe; it cannot be combined with --caps")
+         end
+      end
+      if not opts.caps then
+         return output.fail(ctx, 2, "probing an emulator for domain capabilities is not available in this"
+            .. " version; give a `virsh domcapabilities` document with --caps FILE")
+      end
+      local dc, err = output.load(ctx, opts.caps, domcaps)
+      if not dc then
+         return output.fail(ctx, 2, err)
+      end
+      if opts.json then
+         output.write(ctx, output.encode(to_json(dc)), "\n")
+      else
+         output.write(ctx, core.domcaps_format(dc))
+      end
+      return 0
+   end,
+}

@@ -1,0 +1,240 @@
+--- virtcaps.domcaps: domain capabilities (`virsh domcapabilities`): what one
+-- emulator offers a guest for one architecture, machine type and
+-- virtualization type. The README's "Domain capabilities" section gives
+-- the table's whole shape.
+-- @module virtcaps.domcaps
+local core = require "virtcaps.core"
+
+local M = {}
+
+local DomCaps = {}
+DomCaps.__index = DomCaps
+
+local function plural(n, word)
+   return string.format("%d %s%s", n, word, n == 1 and "" or "s")
+end
+
+local function custom_models(self)
+   local custom = self.cpu and self.cpu.modes and self.cpu.modes.custom
+   return custom and custom.models or {}
+end
+
+-- Names of the supported entries of a table of elements, in a fixed order.
+local function supported_names(t, order)
+   local names = {}
+   for _, k in ipairs(order) do
+      if type(t[k]) == "table" and t[k].supported then
+         names[#names + 1] = k
+      end
+   end
+   return names
+end
+
+local DEVICES = { "disk", "graphics", "video", "hostdev", "rng", "filesystem", "tpm", "redirdev", "channel" }
+local SECURITY = { sev = "SEV", sgx = "SGX", ["s390-pv"] = "s390 PV" }
+
+--- One paragraph: emulator, arch, machine, virt type, vCPU limit, firmware,
+-- CPU models usable of all, devices, security features.
+function DomCaps:__tostring()
+   local parts = { string.format("%s %s guest on %s", self.arch or "?", self.domain or "?", self.path or "?") }
+   if self.machine then
+      parts[#parts + 1] = "machine " .. self.machine
+   end
+   if self.vcpu and self.vcpu.max then
+      parts[#parts + 1] = string.format("up to %s", plural(self.vcpu.max, "vCPU"))
+   end
+   local guest_os = self.os or {}
+   local fw = guest_os.firmware and #guest_os.firmware > 0 and table.concat(guest_os.firmware, ", ")
+   if not fw and guest_os.loader and guest_os.loader.supported then
+      fw = plural(#(guest_os.loader.values or {}), "loader")
+   end
+   parts[#parts + 1] = "firmware " .. (fw or "none")
+   local models, usable = custom_models(self), 0
+   for _, m in ipairs(models) do
+      if m.usable == true then
+         usable = usable + 1
+      end
+   end
+   parts[#parts + 1] = string.format("%d of %s usable", usable, plural(#models, "CPU model"))
+   local devices = supported_names(self.devices or {}, DEVICES)
+   parts[#parts + 1] = "devices " .. (#devices > 0 and table.concat(devices, ", ") or "none")
+   local sec = {}
+   for _, k in ipairs { "sev", "sgx", "s390-pv" } do
+      local f = self.features and self.features[k]
+      if type(f) == "table" and f.supported then
+         sec[#sec + 1] = SECURITY[k]
+      end
+   end
+   parts[#parts + 1] = "security " .. (#sec > 0 and table.concat(sec, ", ") or "none")
+   return table.concat(parts, "; ")
+end
+
+--- The document, as the reference writes it.
+-- @function xml
+DomCaps.xml = core.domcaps_format
+
+local FILTER_FIELDS = { usable = true, vendor = true, name = true, deprecated = true }
+
+local function matches(want, value)
+   if type(want) == "function" then
+      return want(value)
+   elseif type(want) == "table" then
+      for _, w in ipairs(want) do
+         if w == value then
+            return true
+         end
+      end
+      return false
+   end
+   return want == value
+end
+
+--- The custom mode's CPU models: an iterator of model, index.
+-- @tparam[opt] table|function filter fields usable (true, false or
+-- "unknown"), vendor, deprecated (a value, a list meaning any of, or a
+-- function), name (a Lua pattern the whole name must match); or a
+-- predicate function(model)
+-- @usage for m in dc:cpu_models{usable = true, vendor = "Intel"} do print(m.name) end
+function DomCaps:cpu_models(filter)
+   local ft = type(filter)
+   if filter ~= nil and ft ~= "table" and ft ~= "function" then
+      error(string.format("bad argument #1 to 'cpu_models' (filter table or function expected, got %s)", ft), 2)
+   end
+   if ft == "table" then
+      for k in pairs(filter) do
+         if not FILTER_FIELDS[k] then
+            error(string.format("bad argument #1 to 'cpu_models' (unknown filter field '%s'; fields: %s)",
+               tostring(k), "deprecated, name, usable, vendor"), 2)
+         end
+      end
+      if filter.name ~= nil and type(filter.name) ~= "string" then
+         error("bad argument #1 to 'cpu_models' (filter field 'name': pattern string expected)", 2)
+      end
+   end
+   local function keep(m)
+      if ft == "function" then
+         return filter(m)
+      elseif ft == "table" then
+         for k, want in pairs(filter) do
+            if k == "name" then
+               if not m.name:match("^" .. want .. "$") then
+                  return false
+               end
+            elseif not matches(want, k == "deprecated" and (m.deprecated or false) or m[k]) then
+               return false
+            end
+         end
+      end
+      return true
+   end
+   local models, i = custom_models(self), 0
+   return function()
+      while true do
+         i = i + 1
+         local m = models[i]
+         if m == nil then
+            return nil
+         elseif keep(m) then
+            return m, i
+         end
+      end
+   end
+end
+
+--- Whether the emulator supports something: a dotted path into the table,
+-- and optionally a value its list (an enum, the loader's values) holds.
+-- Without a value: an element's `supported`, a boolean's value, or whether
+-- the path exists.
+-- @usage dc:supports("devices.disk.bus", "virtio"); dc:supports("features.sev")
+function DomCaps:supports(path, value)
+   if type(path) ~= "string" or path == "" then
+      error(string.format("bad argument #1 to 'supports' (path string expected, got %s)", type(path)), 2)
+   end
+   local node = self
+   for part in path:gmatch("[^.]+") do
+      if type(node) ~= "table" then
+         return false
+      end
+      node = node[part]
+      if node == nil then
+         return false
+      end
+   end
+   if value == nil then
+      if type(node) == "table" and node.supported ~= nil then
+         return node.supported == true
+      end
+      return node ~= false
+   end
+   if type(node) == "table" then
+      if node.supported == false then
+         return false
+      end
+      for _, v in ipairs(node) do
+         if v == value then
+            return true
+         end
+      end
+      return false
+   end
+   return node == value
+end
+
+--- Whether a custom CPU model can run here.
+-- @tparam string name
+-- @treturn[1] boolean true
+-- @treturn[2] boolean false
+-- @treturn[2] table the features that block it (empty when the document names none)
+-- @treturn[3] nil
+-- @treturn[3] string why there is no answer (not a model here, or usability unknown)
+function DomCaps:usable(name)
+   if type(name) ~= "string" then
+      error(string.format("bad argument #1 to 'usable' (model name expected, got %s)", type(name)), 2)
+   end
+   for _, m in ipairs(custom_models(self)) do
+      if m.name == name then
+         if m.usable == true then
+            return true
+         elseif m.usable == false then
+            return false, m.blockers or {}
+         end
+         return nil, string.format("the usability of CPU model %s is unknown", name)
+      end
+   end
+   return nil, string.format("no custom CPU model %s for %s", name, self.path or "this emulator")
+end
+
+local function with_methods(dc, ...)
+   if dc then
+      return setmetatable(dc, DomCaps)
+   end
+   return dc, ...
+end
+
+--- Parses a domain capabilities document.
+-- @tparam string xml
+-- @treturn[1] table the domain capabilities (with the methods above)
+-- @treturn[2] nil
+-- @treturn[2] string "line N: what is wrong"
+function M.parse(xml)
+   return with_methods(core.domcaps_parse(xml))
+end
+
+--- Reads a domain capabilities document from a file.
+-- @tparam string path
+-- @treturn[1] table
+-- @treturn[2] nil
+-- @treturn[2] string "PATH: line N: what is wrong"
+function M.load(path)
+   return with_methods(core.domcaps_load(path))
+end
+
+--- Writes a domain capabilities table as the reference does; raises
+-- "path: what is wrong" for a table that is not one.
+-- @function format
+M.format = core.domcaps_format
+
+--- The metatable of domain capabilities tables, for extension.
+M.DomainCapabilities = DomCaps
+
+return M
