@@ -1,10 +1,11 @@
 /* Any bytes as values of a model -> a well-formed document: the one
- * escaper (xml_write.c) makes whatever a value holds well-formed. */
+ * escaper (xml/write.c) makes whatever a value holds well-formed. */
 #include <libxml/parser.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "vc.h"
+#include "model/model.h"
+#include "xml/xml.h"
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
 

@@ -76,8 +76,11 @@ M.xpath = core.xpath
 --- Reads the parts of a libvirt domain definition that placement checks use
 -- (see the README for the table); sizes are KiB.
 -- @function domain
--- @tparam string xml
--- @treturn[1] table
+-- @tparam string xml a `<domain>` document
+-- @treturn[1] table `{type=, name=, os={type=, arch=, machine=}, emulator=,
+-- vcpu={count=, current=, placement=, cpuset=}, memory=, current_memory=,
+-- max_memory=, numa={{id=, cpus=, memory=}}, hugepages={{size=, nodeset=}},
+-- numatune={mode=, nodeset=, placement=, memnodes={...}}, cpu={mode=, xml=}}`
 -- @treturn[2] nil
 -- @treturn[2] string "line N: what is wrong"
 M.domain = core.domain

@@ -1,7 +1,7 @@
 -- Every document virtcaps writes is well-formed, whatever its values hold:
 -- each byte that starts no well-formed UTF-8 sequence and each character
 -- XML forbids become U+FFFD, C0 controls
--- other than tab, newline and CR are dropped (src/xml_write.c).
+-- other than tab, newline and CR are dropped (src/xml/write.c).
 local virtcaps = require "virtcaps"
 local fake = require "fake_qemu"
 local support = require "support"

@@ -26,14 +26,7 @@ static int push_caps_result(lua_State *L, void **slot, const vc_caps *caps, cons
     return vc_lua_push_read(L, slot, caps, caps ? caps->arena : NULL, push_caps, err);
 }
 
-/***
- * Parses a capabilities document.
- * @function parse
- * @tparam string xml the document
- * @treturn[1] table the capabilities
- * @treturn[2] nil
- * @treturn[2] string "line N: what is wrong"
- */
+/* Parses a capabilities document. Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_parse(lua_State *L)
 {
     size_t len;
@@ -44,14 +37,8 @@ static int l_parse(lua_State *L)
     return push_caps_result(L, slot, vc_xml_read(xml, len, &err), &err);
 }
 
-/***
- * Reads and parses a capabilities document from a file.
- * @function load
- * @tparam string path
- * @treturn[1] table the capabilities
- * @treturn[2] nil
- * @treturn[2] string "PATH: line N: what is wrong"
- */
+/* Reads and parses a capabilities document from a file.
+ * Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_load(lua_State *L)
 {
     const char *path = vc_lua_check_text(L, 1, NULL);
@@ -61,13 +48,9 @@ static int l_load(lua_State *L)
     return push_caps_result(L, slot, vc_xml_read_file(path, &err), &err);
 }
 
-/***
- * Formats a capabilities table in the reference's exact layout.
+/* Formats a capabilities table in the reference's exact layout.
  * Raises "path: what is wrong" for a table that is not capabilities.
- * @function format
- * @tparam table caps
- * @treturn string the document
- */
+ * Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -143,14 +126,7 @@ static vc_caps *probe_from_args(lua_State *L, void ***slot, vc_error *err)
     return vc_probe(&opts, err);
 }
 
-/***
- * Probes this host.
- * @function probe
- * @tparam[opt] table opts root, paths, arch, clusters, drivers, qemu_dirs, cache_dir, cache, timeout, cpu_map
- * @treturn[1] table capabilities (with warnings)
- * @treturn[2] nil
- * @treturn[2] string
- */
+/* Probes this host. Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_probe(lua_State *L)
 {
     void **slot;
@@ -159,16 +135,9 @@ static int l_probe(lua_State *L)
     return push_caps_result(L, slot, caps, &err);
 }
 
-/***
- * Probes this host and formats the document at once, without building the
+/* Probes this host and formats the document at once, without building the
  * tables (what `virtcaps` with no arguments prints); the warnings are left
- * out, as `virsh capabilities` has none.
- * @function probe_xml
- * @tparam[opt] table opts as for probe
- * @treturn[1] string
- * @treturn[2] nil
- * @treturn[2] string
- */
+ * out, as `virsh capabilities` has none. Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_probe_xml(lua_State *L)
 {
     void **slot;
@@ -187,15 +156,8 @@ static int l_probe_xml(lua_State *L)
     return 1;
 }
 
-/***
- * The reference's `virsh nodeinfo` numbers for this host.
- * @function nodeinfo
- * @tparam[opt] table opts root, paths, arch, threads_per_subcore
- * @treturn[1] table {model=, cpus=, maxcpus=, mhz=, nodes=, sockets=, cores=, threads=, memory=} (memory in KiB,
- * absent when /proc/meminfo says nothing)
- * @treturn[2] nil
- * @treturn[2] string what could not be read
- */
+/* The reference's `virsh nodeinfo` numbers for this host.
+ * Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_nodeinfo(lua_State *L)
 {
     vc_probe_opts opts;
@@ -220,15 +182,8 @@ static int l_nodeinfo(lua_State *L)
     return 1;
 }
 
-/***
- * The host CPU's signature line, as the reference computes it (x86,
- * ppc64 and s390 only).
- * @function signature
- * @tparam[opt] table opts root, paths, arch
- * @treturn[1] string|nil the signature, nil where the reference computes none
- * @treturn[2] nil
- * @treturn[2] string what could not be read
- */
+/* The host CPU's signature line, as the reference computes it (x86,
+ * ppc64 and s390 only). Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_signature(lua_State *L)
 {
     vc_probe_opts opts;
@@ -245,12 +200,7 @@ static int l_signature(lua_State *L)
     return 1;
 }
 
-/***
- * Whether a file descriptor is a terminal (the command line's progress line).
- * @function isatty
- * @tparam integer fd
- * @treturn boolean
- */
+/* Whether a file descriptor is a terminal (the command line's progress line). */
 static int l_isatty(lua_State *L)
 {
     lua_Integer fd = luaL_checkinteger(L, 1);
@@ -259,14 +209,9 @@ static int l_isatty(lua_State *L)
     return 1;
 }
 
-/***
- * The metatables parse, load and probe give their tables from now on in
+/* The metatables parse, load and probe give their tables from now on in
  * this Lua state (virtcaps registers its own once; it sets them while the
- * tables are built).
- * @function set_metatables
- * @tparam table metatables caps, host, cpu (the host CPU), cell, cell_cpu,
- * guests (the list), guest, machine, domain
- */
+ * tables are built). */
 static int l_set_metatables(lua_State *L)
 {
     vc_lua_check_nargs(L, 1);

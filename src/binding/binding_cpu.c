@@ -6,6 +6,7 @@
 #include "xml/xml.h"
 #include "vc_lua.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,17 @@ static void push_cpudata(lua_State *L, const vc_cpudata *d)
     lua_setfield(L, -2, "msr");
 }
 
+/* A malformed cpudata table (always the first argument): raises
+ * "bad argument #1 to 'f' (cpudata.x: what is wrong)", as other misuse. */
+__attribute__((noreturn, format(printf, 2, 3))) static void bad_cpudata(lua_State *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *msg = lua_pushvfstring(L, fmt, ap);
+    va_end(ap);
+    luaL_argerror(L, 1, msg);
+}
+
 static uint32_t get_u32(lua_State *L, int tbl, const char *path, size_t i, const char *key, bool required)
 {
     int ty = lua_getfield(L, tbl, key);
@@ -112,7 +124,7 @@ static uint32_t get_u32(lua_State *L, int tbl, const char *path, size_t i, const
     if (ty == LUA_TNUMBER)
         v = lua_tointegerx(L, -1, &ok);
     if (!ok || v < 0 || v > (lua_Integer)UINT32_MAX)
-        luaL_error(L, "cpudata.%s[%d].%s: expected an integer from 0 to 4294967295, got %s", path, (int)i, key,
+        bad_cpudata(L, "cpudata.%s[%d].%s: expected an integer from 0 to 4294967295, got %s", path, (int)i, key,
                    ty == LUA_TNIL ? "nothing" : luaL_tolstring(L, -1, NULL));
     lua_pop(L, 1);
     return (uint32_t)v;
@@ -123,23 +135,23 @@ static size_t list_len(lua_State *L, int tbl, const char *key, bool *present)
     int ty = lua_getfield(L, tbl, key);
     *present = ty != LUA_TNIL;
     if (ty != LUA_TNIL && ty != LUA_TTABLE)
-        luaL_error(L, "cpudata.%s: expected a table, got %s", key, luaL_typename(L, -1));
+        bad_cpudata(L, "cpudata.%s: expected a table, got %s", key, luaL_typename(L, -1));
     size_t n = ty == LUA_TTABLE ? (size_t)lua_rawlen(L, -1) : 0;
     if (n > VC_CPUDATA_MAX_ITEMS)
-        luaL_error(L, "cpudata.%s: more than %d items", key, VC_CPUDATA_MAX_ITEMS);
+        bad_cpudata(L, "cpudata.%s: more than %d items", key, VC_CPUDATA_MAX_ITEMS);
     return n;
 }
 
-/* A cpudata table into d (arena a); raises "cpudata.x: what is wrong". */
+/* A cpudata table into d (arena a); raises through bad_cpudata. */
 static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
 {
     static const char *const known[] = {"arch", "cpuid", "msr", NULL};
     memset(d, 0, sizeof *d);
     if (vc_lua_unknown_key(L, idx, known))
-        luaL_error(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
+        bad_cpudata(L, "cpudata.%s: unknown field", luaL_tolstring(L, -1, NULL));
     lua_getfield(L, idx, "arch");
     if (!lua_isnil(L, -1) && !(lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "x86") == 0))
-        luaL_error(L, "cpudata.arch: only 'x86' data can be decoded");
+        bad_cpudata(L, "cpudata.arch: only 'x86' data can be decoded");
     lua_pop(L, 1);
     bool present;
     size_t n = list_len(L, idx, "cpuid", &present);
@@ -147,7 +159,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
         luaL_error(L, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
-            luaL_error(L, "cpudata.cpuid[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+            bad_cpudata(L, "cpudata.cpuid[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
         int t = lua_gettop(L);
         vc_cpuid *c = &d->cpuid[i];
         c->eax_in = get_u32(L, t, "cpuid", i + 1, "eax_in", true);
@@ -166,7 +178,7 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
         luaL_error(L, "out of memory");
     for (size_t i = 0; i < n; i++) {
         if (lua_rawgeti(L, -1, (lua_Integer)i + 1) != LUA_TTABLE)
-            luaL_error(L, "cpudata.msr[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
+            bad_cpudata(L, "cpudata.msr[%d]: expected a table, got %s", (int)i + 1, luaL_typename(L, -1));
         int t = lua_gettop(L);
         d->msr[i].index = get_u32(L, t, "msr", i + 1, "index", true);
         d->msr[i].eax = get_u32(L, t, "msr", i + 1, "eax", true);
@@ -176,19 +188,21 @@ static void check_cpudata(lua_State *L, int idx, vc_arena *a, vc_cpudata *d)
     d->nmsr = n;
     lua_pop(L, 1);
     if (d->ncpuid + d->nmsr == 0)
-        luaL_error(L, "cpudata: no x86 CPU data found");
+        bad_cpudata(L, "cpudata: no x86 CPU data found");
     vc_cpudata_normalize(d);
 }
 
 /* ---- CPUs given as XML, cpu tables or capabilities tables ---- */
 
-/* The CPUs of the argument at idx, into arena a. For a string, every CPU
+/* The CPUs of the value at idx (part of argument arg, which a value of
+ * another type is blamed on), into arena a. For a string, every CPU
  * of the document (nil, message returned by the caller on failure); with
  * several, also of documents one after the other, as virsh cpu-baseline
  * reads its file: what does not read as one document is read again inside
  * a wrapper element, and the first reading's error stands if that fails
  * too. For a table, its host.cpu when it has a host, else the table. */
-static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bool several, size_t *n, vc_error *err)
+static vc_cpu **cpus_of(lua_State *L, int idx, int arg, vc_arena *a, const char *path, bool several, size_t *n,
+                        vc_error *err)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
         size_t len;
@@ -206,8 +220,9 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bo
         return cpus;
     }
     if (lua_type(L, idx) != LUA_TTABLE)
-        luaL_error(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s", path,
-                   luaL_typename(L, idx));
+        luaL_argerror(L, arg,
+                      lua_pushfstring(L, "%s: expected a <cpu> document, a cpu table or a capabilities table, got %s",
+                                      path, luaL_typename(L, idx)));
     // NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers
     vc_cpu **out = vc_alloc(a, sizeof *out);
     if (!out)
@@ -232,7 +247,7 @@ static vc_cpu **cpus_of(lua_State *L, int idx, vc_arena *a, const char *path, bo
 static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, a, path, false, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, idx, a, path, false, &n, err);
     if (!cpus)
         return NULL;
     if (n != 1) {
@@ -242,15 +257,8 @@ static vc_cpu *one_cpu(lua_State *L, int idx, vc_arena *a, const char *path, vc_
     return cpus[0];
 }
 
-/***
- * Names a host CPU from raw x86 CPUID data, as the reference does.
- * @function decode
- * @tparam string|table cpudata a `<cpudata arch='x86'>` document, or its table
- * @tparam[opt] table opts cpu_map
- * @treturn[1] table the host cpu: arch, model, vendor, signature, features
- * @treturn[2] nil
- * @treturn[2] string what is wrong
- */
+/* Names a host CPU from raw x86 CPUID data, as the reference does.
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_decode(lua_State *L)
 {
     vc_lua_check_nargs(L, 2);
@@ -277,14 +285,8 @@ static int l_decode(lua_State *L)
     return 1;
 }
 
-/***
- * Reads a `<cpudata arch='x86'>` document into its table.
- * @function parse_cpudata
- * @tparam string xml
- * @treturn[1] table {arch="x86", cpuid={{eax_in=,ecx_in=,eax=,ebx=,ecx=,edx=}}, msr={{index=,eax=,edx=}}}
- * @treturn[2] nil
- * @treturn[2] string "line N: what is wrong"
- */
+/* Reads a `<cpudata arch='x86'>` document into its table.
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_parse_cpudata(lua_State *L)
 {
     size_t len;
@@ -299,12 +301,7 @@ static int l_parse_cpudata(lua_State *L)
     return 1;
 }
 
-/***
- * Formats a cpudata table in the reference's layout.
- * @function format_cpudata
- * @tparam table cpudata
- * @treturn string
- */
+/* Formats a cpudata table in the reference's layout. Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_format_cpudata(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -318,16 +315,8 @@ static int l_format_cpudata(lua_State *L)
     return 1;
 }
 
-/***
- * This machine's raw CPU data: every CPUID leaf the reference reads, and
- * IA32_ARCH_CAPABILITIES when it can be read.
- * @function host_cpudata
- * @tparam[opt] table opts cpu_map
- * @treturn[1] table cpudata
- * @treturn[1] string|nil why the MSR is missing, when it is
- * @treturn[2] nil
- * @treturn[2] string
- */
+/* This machine's raw CPU data: every CPUID leaf the reference reads, and
+ * IA32_ARCH_CAPABILITIES when it can be read. Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_host_cpudata(lua_State *L)
 {
     vc_lua_check_nargs(L, 1);
@@ -347,15 +336,9 @@ static int l_host_cpudata(lua_State *L)
     return 2;
 }
 
-/***
- * The reference's standalone `<cpu>` element for a CPU: a host CPU (one with
+/* The reference's standalone `<cpu>` element for a CPU: a host CPU (one with
  * an arch) as in virsh capabilities, a guest CPU with its defaults written.
- * @function format
- * @tparam string|table cpu a `<cpu>` document, a cpu table or a capabilities table
- * @treturn[1] string
- * @treturn[2] nil
- * @treturn[2] string what is wrong with a document
- */
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_format(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -378,19 +361,8 @@ static int l_format(lua_State *L)
 
 static const char *const results[] = {"incompatible", "identical", "superset"};
 
-/***
- * Whether a host CPU can run a guest CPU (virsh cpu-compare).
- * @function compare
- * @tparam string|table host a `<cpu>` document, a cpu table or a capabilities table
- * @tparam string|table guest the same
- * @tparam[opt] table opts cpu_map
- * @treturn[1] string "identical" or "superset"
- * @treturn[2] string "incompatible"
- * @treturn[2] table the features that make it so (may be empty)
- * @treturn[2] string the reference's message
- * @treturn[3] nil
- * @treturn[3] string why the CPUs cannot be compared (unknown model or feature)
- */
+/* Whether a host CPU can run a guest CPU (virsh cpu-compare).
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_compare(lua_State *L)
 {
     luaL_checkany(L, 1);
@@ -423,7 +395,7 @@ static int l_compare(lua_State *L)
 static int add_cpus(lua_State *L, vc_baseline *b, int idx, vc_arena *scratch, const char *path, vc_error *err)
 {
     size_t n;
-    vc_cpu **cpus = cpus_of(L, idx, scratch, path, true, &n, err);
+    vc_cpu **cpus = cpus_of(L, idx, 1, scratch, path, true, &n, err);
     if (!cpus)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -443,17 +415,8 @@ static int prefixed(lua_State *L, const char *path, vc_error *err)
     return vc_lua_fail(L, err);
 }
 
-/***
- * The largest CPU every given host CPU can run (virsh cpu-baseline).
- * @function baseline
- * @tparam string|table cpus a document with `<cpu>` elements, or a list of
- *   `<cpu>` documents, cpu tables and capabilities tables
- * @tparam[opt] table opts expand (every feature of the model), migratable
- *   (leave out features that block migration), cpu_map
- * @treturn[1] table a guest cpu
- * @treturn[2] nil
- * @treturn[2] string why there is none
- */
+/* The largest CPU every given host CPU can run (virsh cpu-baseline).
+ * Documented (LDoc) in lua/virtcaps/cpu.lua. */
 static int l_baseline(lua_State *L)
 {
     luaL_argexpected(L, lua_type(L, 1) == LUA_TSTRING || lua_type(L, 1) == LUA_TTABLE, 1, "string or table");

@@ -11,17 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/***
- * Evaluates an XPath 1.0 expression over an XML document (parsed like
- * capabilities documents: no DTD, no network).
- * @function xpath
- * @tparam string xml
- * @tparam string expr
- * @treturn[1] table|string|number|boolean a list of strings for a node-set
- * (attribute and text values, elements as markup), else the value
- * @treturn[2] nil
- * @treturn[2] string "bad XPath expression '...': what at character N", or the document's error
- */
+/* Evaluates an XPath 1.0 expression over an XML document (parsed like
+ * capabilities documents: no DTD, no network). Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_xpath(lua_State *L)
 {
     size_t len;
@@ -136,18 +127,8 @@ static void push_domain(lua_State *L, const vc_domain_def *d)
     }
 }
 
-/***
- * Reads the parts of a libvirt domain definition that placement checks use.
- * Sizes are KiB integers.
- * @function domain
- * @tparam string xml a `<domain>` document
- * @treturn[1] table `{type=, name=, os={type=, arch=, machine=}, emulator=,
- * vcpu={count=, current=, placement=, cpuset=}, memory=, current_memory=,
- * max_memory=, numa={{id=, cpus=, memory=}}, hugepages={{size=, nodeset=}},
- * numatune={mode=, nodeset=, placement=, memnodes={...}}, cpu={mode=, xml=}}`
- * @treturn[2] nil
- * @treturn[2] string "line N: what is wrong"
- */
+/* Reads the parts of a libvirt domain definition that placement checks use.
+ * Sizes are KiB integers. Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_domain(lua_State *L)
 {
     size_t len;
@@ -165,14 +146,8 @@ static int l_domain(lua_State *L)
     return 1;
 }
 
-/***
- * Parses a cpuset ("0-3,8,^2") into a sorted list of CPU numbers.
- * @function cpuset
- * @tparam string set
- * @treturn[1] table sorted, without duplicates
- * @treturn[2] nil
- * @treturn[2] string "invalid cpuset '...': what is wrong"
- */
+/* Parses a cpuset ("0-3,8,^2") into a sorted list of CPU numbers.
+ * Documented (LDoc) in lua/virtcaps/units.lua. */
 static int l_cpuset(lua_State *L)
 {
     const char *s = vc_lua_check_text(L, 1, NULL);
@@ -196,13 +171,9 @@ static int l_cpuset(lua_State *L)
     return 1;
 }
 
-/***
- * Formats CPU numbers as the reference writes cpusets ("0-3,8"); the list
+/* Formats CPU numbers as the reference writes cpusets ("0-3,8"); the list
  * may be in any order and have duplicates. Raises for anything but CPU numbers.
- * @function cpuset_format
- * @tparam table cpus
- * @treturn string
- */
+ * Documented (LDoc) in lua/virtcaps/units.lua. */
 static int l_cpuset_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
@@ -234,16 +205,8 @@ static int l_cpuset_format(lua_State *L)
     return 1;
 }
 
-/***
- * What this host itself runs under, with the names systemd-detect-virt
- * prints for --vm and --container.
- * @function detect_virt
- * @tparam[opt] table opts root, paths (as for probe); cpuid: the CPUID
- * hypervisor signature to assume ("KVMKVMKVM"; "" for none) instead of the CPU's
- * @treturn[1] table `{vm=, container=}` ("none" when there is none)
- * @treturn[2] nil
- * @treturn[2] string
- */
+/* What this host itself runs under, with the names systemd-detect-virt
+ * prints for --vm and --container. Documented (LDoc) in lua/virtcaps/init.lua. */
 static int l_detect_virt(lua_State *L)
 {
     static const vc_opt known[] = {{"root", VC_OPT_STRING}, {"paths", VC_OPT_MAP}, {"cpuid", VC_OPT_STRING},

@@ -595,14 +595,8 @@ static int push_result(lua_State *L, void **owner, const vc_domcaps *dc, const v
     return vc_lua_push_read(L, owner, dc, dc ? dc->arena : NULL, push_domcaps, err);
 }
 
-/***
- * Parses a domain capabilities document.
- * @function domcaps_parse
- * @tparam string xml
- * @treturn[1] table
- * @treturn[2] nil
- * @treturn[2] string "line N: what is wrong"
- */
+/* Parses a domain capabilities document.
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcaps_parse(lua_State *L)
 {
     size_t len;
@@ -613,11 +607,8 @@ static int l_domcaps_parse(lua_State *L)
     return push_result(L, owner, vc_domcaps_read(xml, len, &err), &err);
 }
 
-/***
- * Reads and parses a domain capabilities document from a file.
- * @function domcaps_load
- * @tparam string path
- */
+/* Reads and parses a domain capabilities document from a file.
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcaps_load(lua_State *L)
 {
     const char *path = luaL_checkstring(L, 1);
@@ -627,13 +618,9 @@ static int l_domcaps_load(lua_State *L)
     return push_result(L, owner, vc_domcaps_read_file(path, &err), &err);
 }
 
-/***
- * Formats a domain capabilities table in the reference's layout; raises
+/* Formats a domain capabilities table in the reference's layout; raises
  * "path: what is wrong" for a table that is not one.
- * @function domcaps_format
- * @tparam table dc
- * @treturn string
- */
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcaps_format(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);

@@ -189,7 +189,7 @@ static int find_target(int host, int guest)
 {
     if (vc_arch_native(host, guest))
         guest = host;
-    if (is_arch(guest, "ppc64") || is_arch(guest, "ppc64le"))
+    if (guest >= 0 && vc_arch_is_ppc64(vc_arch_at((size_t)guest)->name))
         guest = vc_arch_index("ppc64");
     return guest;
 }
@@ -399,12 +399,13 @@ static int add_guest(qemu_probe *p, int arch, const emulator *em, bool kvm, vc_e
         return -1;
     if (kvm && vc_guest_domain(caps, g, "kvm", err) < 0)
         return -1;
-    bool x86 = is_arch(arch, "i686") || is_arch(arch, "x86_64");
+    const char *name = vc_arch_at((size_t)arch)->name;
+    bool x86 = vc_arch_is_x86(name);
     if (is_arch(arch, "i686")) {
         vc_guest_feature_set(g, VC_GF_PAE, VC_UNSET_B, VC_UNSET_B);
         vc_guest_feature_set(g, VC_GF_NONPAE, VC_UNSET_B, VC_UNSET_B);
     }
-    if (x86 || is_arch(arch, "aarch64"))
+    if (x86 || vc_arch_is_aarch64(name))
         vc_guest_feature_set(g, VC_GF_ACPI, 1, 1);
     if (x86)
         vc_guest_feature_set(g, VC_GF_APIC, 1, 0);

@@ -49,13 +49,20 @@ static bool exists(dctx *d, const char *path)
 
 /* Reads up to size-1 bytes of a regular file; returns the count, or -1 when
  * it cannot be read (absent, unreadable: both mean "no evidence" to the
- * callers). */
+ * callers; running out of memory fails the whole answer instead). */
 static ssize_t read_bytes(dctx *d, const char *path, char *buf, size_t size)
 {
     char p[PATH_MAX], *text;
     size_t n;
     bool truncated;
-    if (map(d, path, p, sizeof p) < 0 || vc_file_read(p, size - 1, &text, &n, &truncated) < 0)
+    if (map(d, path, p, sizeof p) < 0)
+        return -1;
+    int rc = vc_file_read(p, size - 1, &text, &n, &truncated);
+    if (rc == -ENOMEM && !d->failed) {
+        d->failed = true;
+        vc_oom(d->err);
+    }
+    if (rc < 0)
         return -1;
     memcpy(buf, text, n + 1);
     free(text);
