@@ -434,6 +434,11 @@ describe("hostile domain capabilities documents", function()
       rejects("<domainCapabilities/>", "line 1: <domainCapabilities> needs a <path> element")
    end)
 
+   it("are not looked for at a path with a NUL byte (the C string would end there)", function()
+      assert.has_error(function() domcaps.load(support.DATA .. "/domcaps/expected/empty.xml\0.bak") end,
+         "bad argument #1 to 'domcaps_load' (string contains a NUL byte)")
+   end)
+
    it("declare entities or DTDs", function()
       local lol = '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol1 "&lol;&lol;&lol;">]>\n'
          .. doc("<machine>&lol1;</machine>")

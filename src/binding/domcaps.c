@@ -611,7 +611,7 @@ static int l_domcaps_parse(lua_State *L)
  * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcaps_load(lua_State *L)
 {
-    const char *path = luaL_checkstring(L, 1);
+    const char *path = vc_lua_check_text(L, 1, NULL);
     vc_lua_check_nargs(L, 1);
     void **owner = vc_lua_arena_owner(L);
     vc_error err;
