@@ -3,7 +3,6 @@
 -- the limit the answer is nil and a message, through virtcaps.xpath and
 -- caps:xpath alike, and it comes before the strings are built.
 local virtcaps = require "virtcaps"
-local support = require "support"
 
 local LIMIT = 64 * 1024 * 1024
 local MiB = 1024 * 1024
