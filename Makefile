@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) -Isrc -I$(LU
 
 DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-utils libjson-c-dev nettle-dev lua-busted lua-cjson lua-dkjson lua-filesystem lua-check lua-ldoc libvirt0 luarocks clang libclang-rt-14-dev clang-tidy cppcheck valgrind systemd openssl
 
-.PHONY: all deps reference-deps run test conformance reference asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
+.PHONY: all deps reference-deps run test conformance reference kvm-test asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
 all: $(CORE) $(BUILD)/states $(BUILD)/failalloc $(BUILD)/hostsig.so $(BUILD)/swapdirs
 
@@ -104,6 +104,10 @@ conformance: deps all
 # when the reference cannot be run.
 reference: deps reference-deps all
 	$(BUSTED) --run=reference
+
+# What needs this machine's KVM (spec/kvm); fails, loudly, without /dev/kvm.
+kvm-test: deps all
+	$(BUSTED) --run=kvm
 
 # The plain build too: children under a low ulimit -v cannot run ASan.
 asan-test: deps all

@@ -4,7 +4,7 @@
 -- is shown to be used (a doctored value comes back) and to be dropped when
 -- a part of its key changes. The CPU name checks run on this machine's CPU;
 -- the TSC checks give the probe a /dev/kvm stand-in, so that they hold on
--- any machine (spec/reference/reference_tsc_cache_spec.lua asks a real KVM).
+-- any machine (spec/kvm/kvm_tsc_cache_spec.lua, `make kvm-test`, asks a real KVM).
 local cjson = require "cjson"
 local lfs = require "lfs"
 local support = require "support"
