@@ -117,22 +117,29 @@ asan-test: deps all
 		LD_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 		VIRTCAPS_BUILD=build-asan VIRTCAPS_CONFORMANCE=$(abspath $(CONFORMANCE)) $(BUSTED) --cpath=build-asan/?.so
 
-# libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding.
+# libFuzzer harnesses (fuzz/fuzz_*.c) link the C core without the Lua binding;
+# the core is compiled once for all of them ($(BUILD)/fuzz/obj).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC     := $(filter-out src/binding/%,$(SRC))
+FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS)
+FUZZ_LINK    := -fsanitize=fuzzer,address,undefined
+FUZZ_OBJ     := $(SRC:src/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CORE    := $(filter-out $(BUILD)/fuzz/obj/binding/%,$(FUZZ_OBJ))
 FUZZERS      := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
 
-$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_SRC) $(HDR)
+$(BUILD)/fuzz/obj/%.o: src/%.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc $(XML_CFLAGS) $(JSONC_CFLAGS) \
-		-o $@ $< $(FUZZ_SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(FUZZ_OBJ:.o=.d)
+
+$(BUILD)/fuzz/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) -o $@ $< $(FUZZ_CORE) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS)
 
 # The options reader's harness drives the binding from Lua: it links both.
-$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c $(SRC) $(HDR)
-	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -I$(LUA_INCDIR) $(XML_CFLAGS) $(JSONC_CFLAGS) \
-		-o $@ $< $(SRC) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS) $$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
+$(BUILD)/fuzz/fuzz_options: fuzz/fuzz_options.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_LINK) -o $@ $< $(FUZZ_OBJ) $(XML_LIBS) $(JSONC_LIBS) $(NETTLE_LIBS) \
+		$$($(PKG_CONFIG) --libs lua$(LUA_VERSION))
 
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do fuzz/run $$f $(FUZZ_SECONDS) $(abspath $(CONFORMANCE)) || exit 1; done
