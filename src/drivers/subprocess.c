@@ -158,17 +158,30 @@ struct vc_pidfd_info {
 #define VC_PIDFD_INFO_EXIT (UINT64_C(1) << 3)
 #define VC_PIDFD_GET_INFO _IOWR(0xFF, 11, struct vc_pidfd_info)
 
+/* How long a reaped leader may take to have its exit recorded. */
+#define EXIT_RECORD_MS 1000
+
 /* The status of a leader the host process reaped (SIGCHLD ignored, or a
- * handler that waits for every child), when the kernel still tells it. */
+ * handler that waits for every child), when the kernel still tells it.
+ * The reaper marks the task dead before the kernel records its exit: while
+ * the pidfd still answers without the exit, it is being released, so ask
+ * again (an old kernel without the record answers ESRCH once it is gone). */
 static int reaped_status(int pid_fd)
 {
-    struct vc_pidfd_info info;
-    memset(&info, 0, sizeof info);
-    info.mask = VC_PIDFD_INFO_EXIT;
-    if (pid_fd < 0 || vc_sys_ioctl(pid_fd, VC_PIDFD_GET_INFO, (unsigned long)(uintptr_t)&info) < 0 ||
-        !(info.mask & VC_PIDFD_INFO_EXIT))
-        return -1;
-    return info.exit_code;
+    long deadline = now_ms() + EXIT_RECORD_MS;
+    while (pid_fd >= 0) {
+        struct vc_pidfd_info info;
+        memset(&info, 0, sizeof info);
+        info.mask = VC_PIDFD_INFO_EXIT;
+        if (vc_sys_ioctl(pid_fd, VC_PIDFD_GET_INFO, (unsigned long)(uintptr_t)&info) < 0)
+            return -1;
+        if (info.mask & VC_PIDFD_INFO_EXIT)
+            return info.exit_code;
+        if (now_ms() >= deadline)
+            return -1;
+        sched_yield();
+    }
+    return -1;
 }
 
 /* Ends a run: its group dies while the leader is still unreaped, so the
