@@ -62,6 +62,26 @@ function M.require_files(dir, pattern)
    return names
 end
 
+--- Asserts two long texts are equal; on a difference the message shows the
+-- first differing line of each with its neighbours, not two whole texts
+-- cut off by the log.
+function M.same_text(want, got)
+   if want == got then return end
+   local function lines(s)
+      local t = {}
+      for line in (s .. "\n"):gmatch("([^\n]*)\n") do t[#t + 1] = line end
+      return t
+   end
+   local w, g = lines(want), lines(got)
+   local at = 1
+   while w[at] == g[at] do at = at + 1 end
+   local function around(t)
+      return table.concat(t, "\n", math.max(1, at - 3), math.min(#t, at + 3))
+   end
+   error(string.format("texts differ at line %d (%d lines wanted, %d got)\nwanted:\n%s\ngot:\n%s", at, #w, #g,
+      around(w), around(g)), 2)
+end
+
 function M.tmpname()
    return os.tmpname()
 end
