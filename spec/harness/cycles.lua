@@ -1,4 +1,4 @@
--- N probe/parse/format cycles in one Lua state; prints the resident set size
+-- N probe/parse/format cycles (capabilities and domain capabilities) in one Lua state; prints the resident set size
 -- after the first tenth and at the end (KiB). `make valgrind` runs it under
 -- valgrind's leak check; spec/lua/cycles_spec.lua checks that RSS stays flat.
 local n = tonumber(arg[1]) or 1000
@@ -12,6 +12,8 @@ local function rss_kib()
 end
 
 local doc = assert(io.open("spec/fixtures/xml/debian12-x86_64-virsh.xml")):read("a")
+local domcaps = require "virtcaps.domcaps"
+local dcdoc = assert(io.open("spec/conformance-data/domcaps/expected/qemu_7.2.0.x86_64.xml")):read("a")
 local early
 for i = 1, n do
    local probed = assert(virtcaps.probe())
@@ -21,6 +23,8 @@ for i = 1, n do
    assert(virtcaps.format(caps) == doc)
    assert(not virtcaps.parse(doc:sub(1, #doc // 2)))
    assert(not pcall(virtcaps.format, { host = { cpu = { arch = false } } }))
+   assert(domcaps.format(assert(domcaps.parse(dcdoc))) == dcdoc)
+   assert(not domcaps.parse(dcdoc:sub(1, #dcdoc // 2)))
    if i == n // 10 then
       collectgarbage()
       early = rss_kib()
