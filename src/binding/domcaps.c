@@ -4,6 +4,7 @@
  * as the string "unknown", enums as lists of strings under their name,
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
+#include "drivers/xen_domcaps.h"
 #include "model/domcaps.h"
 #include "vc_lua.h"
 
@@ -638,12 +639,41 @@ static int l_domcaps_format(lua_State *L)
     return 1;
 }
 
+/* The Xen (libxl) driver's domain capabilities of this host (root, paths
+ * stand in for it). Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+static int l_domcaps_xen(lua_State *L)
+{
+    static const vc_opt known[] = {
+        {"root", VC_OPT_STRING},    {"paths", VC_OPT_MAP},      {"emulatorbin", VC_OPT_STRING},
+        {"arch", VC_OPT_STRING},    {"machine", VC_OPT_STRING}, {"virttype", VC_OPT_STRING},
+        {"loaders", VC_OPT_LIST},   {NULL, VC_OPT_STRING},
+    };
+    enum { O_ROOT, O_PATHS, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, N_OPTS };
+    vc_lua_check_nargs(L, 1);
+    vc_optval o[N_OPTS];
+    vc_lua_options(L, 1, known, o);
+    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n};
+    vc_xen_dc_args args = {
+        .emulatorbin = o[O_EMULATORBIN].str,
+        .arch = o[O_ARCH].str,
+        .machine = o[O_MACHINE].str,
+        .virttype = o[O_VIRTTYPE].str,
+        .loaders_given = o[O_LOADERS].given,
+        .loaders = o[O_LOADERS].list,
+        .nloaders = o[O_LOADERS].n,
+    };
+    void **owner = vc_lua_arena_owner(L);
+    vc_error err;
+    return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+}
+
 void vc_lua_open_domcaps(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"domcaps_parse", l_domcaps_parse},
         {"domcaps_load", l_domcaps_load},
         {"domcaps_format", l_domcaps_format},
+        {"domcaps_xen", l_domcaps_xen},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);
