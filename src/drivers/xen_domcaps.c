@@ -70,12 +70,14 @@ static void add_enum(builder *b, dc_node *n, const char *const *list)
     if (!e)
         return;
     e->name = note(b, vc_strdup(b->a, list[0]));
-    while (list[e->n + 1])
-        e->n++;
-    if (e->n && !(e->values = note(b, vc_alloc(b->a, e->n * sizeof *e->values))))
+    size_t count = 0;
+    while (list[count + 1])
+        count++;
+    if (count && !(e->values = note(b, vc_alloc(b->a, count * sizeof *e->values))))
         return;
-    for (size_t i = 0; i < e->n; i++)
+    for (size_t i = 0; i < count; i++)
         e->values[i] = note(b, vc_strdup(b->a, list[i + 1]));
+    e->n = count;
 }
 
 /* ENUM(b, node, name, values...) */
