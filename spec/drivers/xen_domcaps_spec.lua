@@ -140,6 +140,8 @@ describe("Xen domain capabilities", function()
       assert.error_matches(function() xen { machines = "xenfv" } end, "unknown option 'machines'")
       assert.error_matches(function() xen { loaders = "/x" } end, "loaders")
       assert.error_matches(function() xen { machine = 1 } end, "machine")
+      assert.error_matches(function() xen { emulatorbin = "/a\0b" } end,
+         "option 'emulatorbin': string contains a NUL byte", 1, true)
       assert.error_matches(function() virtcaps.domcapabilities { driver = "lxc" } end,
          "option 'driver': 'qemu' or 'xen' expected, got 'lxc'")
       assert.error_matches(function() virtcaps.domcapabilities("xen") end, "bad argument #1")
