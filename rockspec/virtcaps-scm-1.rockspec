@@ -58,6 +58,7 @@ build = {
             "src/drivers/qmp.c",
             "src/drivers/subprocess.c",
             "src/drivers/xen.c",
+            "src/drivers/xen_domcaps.c",
             "src/host/cache.c",
             "src/host/cachedir.c",
             "src/host/context.c",

@@ -229,6 +229,25 @@ function M.load(path)
    return with_methods(core.domcaps_load(path))
 end
 
+--- What one driver offers a guest on this host, as `virsh domcapabilities`
+-- answers (libvirt 9.0.0): in this version the Xen (libxl) driver's, for
+-- xenpv, xenpvh and xenfv guests. An unknown option raises.
+-- @tparam[opt] table opts driver ("xen", or "qemu": the default unless
+-- virttype is "xen"), virttype, machine (default xenpv), arch (default the
+-- host's), emulatorbin (default /usr/bin/qemu-system-x86_64); root, paths
+-- stand in for the host as for virtcaps.probe; loaders: a test hook, the
+-- firmware list instead of the driver's (ovmf.bin, hvmloader under
+-- /usr/lib/xen/boot)
+-- @treturn[1] table the domain capabilities (with the methods above)
+-- @treturn[2] nil
+-- @treturn[2] string the reference's words: "no connection driver available
+-- for xen:///system: ...", "unknown virttype: kvm", "unknown architecture: x",
+-- "Xen only supports 'xenpv', 'xenpvh' and 'xenfv' machines"
+-- @usage dc = assert(virtcaps.domcaps.probe{virttype = "xen", machine = "xenfv"})
+function M.probe(opts)
+   return with_methods(core.domcapabilities(opts))
+end
+
 --- Writes a domain capabilities table as the reference does; raises
 -- "path: what is wrong" for a table that is not one.
 -- @function format

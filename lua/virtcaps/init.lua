@@ -122,6 +122,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
   dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc = virtcaps.domcapabilities{virttype="xen", machine="xenfv"}   this host's Xen driver's
   dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
 
   policy = require "virtcaps.policy"
@@ -151,6 +152,17 @@ M.nodeinfo = core.nodeinfo
 -- @treturn[2] nil
 -- @treturn[2] string
 M.signature = core.signature
+
+--- What one driver offers a guest on this host (`virsh domcapabilities`):
+-- virtcaps.domcaps.probe.
+-- @tparam[opt] table opts as for virtcaps.domcaps.probe
+-- @treturn[1] table domain capabilities
+-- @treturn[2] nil
+-- @treturn[2] string
+-- @usage dc = assert(virtcaps.domcapabilities{virttype = "xen", machine = "xenfv"})
+function M.domcapabilities(opts)
+   return M.domcaps.probe(opts)
+end
 
 --- The metatable given to capabilities tables, for extension.
 M.Capabilities = model.Capabilities

@@ -4,6 +4,7 @@
  * as the string "unknown", enums as lists of strings under their name,
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
+#include "drivers/xen_domcaps.h"
 #include "model/domcaps.h"
 #include "vc_lua.h"
 
@@ -638,12 +639,53 @@ static int l_domcaps_format(lua_State *L)
     return 1;
 }
 
+/* What one driver offers a guest on this host (root, paths stand in for
+ * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen.
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+static int l_domcapabilities(lua_State *L)
+{
+    static const vc_opt known[] = {
+        {"root", VC_OPT_STRING},     {"paths", VC_OPT_MAP},      {"driver", VC_OPT_STRING},
+        {"emulatorbin", VC_OPT_STRING}, {"arch", VC_OPT_STRING}, {"machine", VC_OPT_STRING},
+        {"virttype", VC_OPT_STRING}, {"loaders", VC_OPT_LIST},   {NULL, VC_OPT_STRING},
+    };
+    enum { O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, N_OPTS };
+    vc_lua_check_nargs(L, 1);
+    vc_optval o[N_OPTS];
+    vc_lua_options(L, 1, known, o);
+    const char *driver = o[O_DRIVER].str, *virttype = o[O_VIRTTYPE].str;
+    if (driver && strcmp(driver, "xen") != 0 && strcmp(driver, "qemu") != 0)
+        return luaL_argerror(L, 1, lua_pushfstring(L, "option 'driver': 'qemu' or 'xen' expected, got '%s'", driver));
+    if (!driver)
+        driver = virttype && strcmp(virttype, "xen") == 0 ? "xen" : "qemu";
+    if (strcmp(driver, "xen") != 0) {
+        luaL_pushfail(L);
+        lua_pushstring(L, "probing QEMU for domain capabilities is not available in this version"
+                          " (only the Xen driver's: virttype xen)");
+        return 2;
+    }
+    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n};
+    vc_xen_dc_args args = {
+        .emulatorbin = o[O_EMULATORBIN].str,
+        .arch = o[O_ARCH].str,
+        .machine = o[O_MACHINE].str,
+        .virttype = virttype,
+        .loaders_given = o[O_LOADERS].given,
+        .loaders = o[O_LOADERS].list,
+        .nloaders = o[O_LOADERS].n,
+    };
+    void **owner = vc_lua_arena_owner(L);
+    vc_error err;
+    return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+}
+
 void vc_lua_open_domcaps(lua_State *L)
 {
     static const luaL_Reg fns[] = {
         {"domcaps_parse", l_domcaps_parse},
         {"domcaps_load", l_domcaps_load},
         {"domcaps_format", l_domcaps_format},
+        {"domcapabilities", l_domcapabilities},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

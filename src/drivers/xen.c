@@ -5,6 +5,7 @@
 #include "base/hostfs.h"
 #include "base/options.h"
 #include "drivers/drivers.h"
+#include "drivers/xen_domcaps.h"
 #include "host/context.h"
 #include "model/model.h"
 
@@ -114,30 +115,55 @@ static bool control_domain(const vc_probe_opts *opts)
     return dom0 || vc_host_exists(opts, "/dev/xen/xenstored") > 0;
 }
 
-int vc_drv_xen(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
+/* The guest architectures the hypervisor reports: how many (0: no Xen
+ * hypervisor here), -1 on OOM. */
+static int read_archs(const vc_probe_opts *opts, xen_arch *archs)
 {
-    const vc_probe_opts *opts = ctx->opts;
-    int host = ctx->arch_index;
     char *str = vc_host_read(opts, "/sys/hypervisor/properties/capabilities", CAPS_LIMIT, NULL);
     if (!str)
         str = vc_host_read(opts, "/proc/xen/capabilities", CAPS_LIMIT, NULL);
     regex_t re;
     if (regcomp(&re, XEN_CAP_REGEX, REG_EXTENDED) != 0) {
         free(str);
-        return vc_oom(err);
+        return -1;
     }
-    xen_arch archs[MAX_GUEST_ARCHS];
     size_t n = str ? parse_caps(str, archs, &re) : 0;
     regfree(&re);
     free(str);
+    return (int)n;
+}
+
+#define NO_XEN "no Xen hypervisor capabilities in /sys/hypervisor/properties/capabilities or /proc/xen/capabilities"
+#define NOT_DOM0 "not a Xen control domain (dom0): the reference's driver would not load"
+
+int vc_xen_host_check(const vc_probe_opts *opts, vc_error *err)
+{
+    xen_arch archs[MAX_GUEST_ARCHS];
+    int n = read_archs(opts, archs);
+    if (n < 0)
+        return vc_oom(err);
+    if (n == 0 || !control_domain(opts))
+        return vc_fail(err, VC_EINPUT, "no connection driver available for xen:///system: %s",
+                       n == 0 ? NO_XEN : NOT_DOM0);
+    return 0;
+}
+
+int vc_drv_xen(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
+{
+    const vc_probe_opts *opts = ctx->opts;
+    int host = ctx->arch_index;
+    xen_arch archs[MAX_GUEST_ARCHS];
+    int got = read_archs(opts, archs);
+    if (got < 0)
+        return vc_oom(err);
+    size_t n = (size_t)got;
     bool dom0 = control_domain(opts);
     if (n == 0 || !dom0) {
         int rc = 0;
         if (explicit && n == 0)
-            rc = vc_caps_warn(caps, "xen: no Xen hypervisor capabilities in /sys/hypervisor/properties/capabilities "
-                                    "or /proc/xen/capabilities");
+            rc = vc_caps_warn(caps, "xen: " NO_XEN);
         else if (explicit)
-            rc = vc_caps_warn(caps, "xen: not a Xen control domain (dom0): the reference's driver would not load");
+            rc = vc_caps_warn(caps, "xen: " NOT_DOM0);
         if (rc < 0 || n == 0 || !explicit)
             return rc < 0 ? vc_oom(err) : 0;
     }

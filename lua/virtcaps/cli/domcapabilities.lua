@@ -43,26 +43,37 @@ options:
   --machine MACHINE        the machine type
   --virttype TYPE          the virtualization type (kvm, qemu, ...)
 
-Probing an emulator (the options but --caps and --json) is not available in
-this version: it comes with the next release. Exit status 2 until then.
+Probing: the Xen (libxl) driver's, with --virttype xen or -c xen (machines
+xenpv, the default, xenpvh and xenfv); QEMU's comes with the next release
+(exit status 2 until then). The reference's errors exit with status 2.
 ]=],
    options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value" },
    -- --caps names a domain capabilities document here
    probes = true,
    run = function(ctx, opts)
-      if opts.connect then
-         return output.fail(ctx, 2, "--connect chooses a capabilities driver; domcapabilities probes an emulator")
-      end
       for _, name in ipairs(PROBE_OPTIONS) do
          if opts[name] and opts.caps then
             return output.fail(ctx, 2, "--" .. name .. " chooses what to probe; it cannot be combined with --caps")
          end
       end
-      if not opts.caps then
-         return output.fail(ctx, 2, "probing an emulator for domain capabilities is not available in this"
-            .. " version; give a `virsh domcapabilities` document with --caps FILE")
+      local dc, err
+      if opts.caps then
+         dc, err = output.load(ctx, opts.caps, domcaps)
+      else
+         local conn, cerr = output.connection(opts)
+         local driver = conn and opts.connect and conn.drivers[1]
+         if not conn then
+            return output.fail(ctx, 2, cerr)
+         elseif driver == "lxc" then
+            -- the reference's LXC driver has no domain capabilities
+            return output.fail(ctx, 2, "this function is not supported by the connection driver: "
+               .. "virConnectGetDomainCapabilities")
+         end
+         dc, err = domcaps.probe {
+            driver = driver, virttype = opts.virttype, machine = opts.machine, arch = opts.arch,
+            emulatorbin = opts.emulatorbin,
+         }
       end
-      local dc, err = output.load(ctx, opts.caps, domcaps)
       if not dc then
          return output.fail(ctx, 2, err)
       end
