@@ -182,9 +182,11 @@ local BASELINE_OPTS = { expand = true, migratable = true, features = true, cpu_m
 -- @tparam string|table cpus a document (each `<cpu>` virsh takes from it),
 --   or a list of such documents and cpu tables
 -- @tparam[opt] table opts expand (`--features`), migratable
---   (`--migratable`), features (the CPU features the hypervisor knows:
---   others are dropped; the reference takes them from QEMU's host CPU
---   expansion, which domain capabilities do not carry), cpu_map
+--   (`--migratable`: by the CPU model database's marks), features (the
+--   CPU features the hypervisor knows, in libvirt's names: others are
+--   dropped; the reference takes them from QEMU's host CPU expansion, which
+--   domain capabilities do not carry, and with `--migratable` only QEMU's
+--   migratable ones instead of the database's marks), cpu_map
 -- @treturn[1] table guest cpu (fallback forbid), for `format`
 -- @treturn[2] nil
 -- @treturn[2] string why there is none
@@ -208,6 +210,8 @@ function M.hypervisor_baseline(dc, cpus, opts)
    if not X86[dc.arch] then
       return nil, string.format("computing baseline hypervisor CPU is not supported for arch %s", tostring(dc.arch))
    end
+   -- One document: its CPUs as one (messages name no position); a list:
+   -- each item's CPUs in turn.
    local list = {}
    for _, item in ipairs(type(cpus) == "string" and { cpus } or cpus) do
       if type(item) == "string" then
@@ -215,10 +219,13 @@ function M.hypervisor_baseline(dc, cpus, opts)
          if not found then
             return nil, err
          end
-         table.move(found, 1, #found, #list + 1, list)
+         list[#list + 1] = "<cpus>" .. table.concat(found) .. "</cpus>"
       else
          list[#list + 1] = item
       end
+   end
+   if type(cpus) == "string" then
+      list = list[1]
    end
    o.models, o.blockers = {}, {}
    local custom = dc.cpu and dc.cpu.modes and dc.cpu.modes.custom

@@ -256,4 +256,31 @@ function M.shell(cmd)
    return code, out, err
 end
 
+-- QEMU's names of x86 CPU features the reference renames when it reads them
+-- (virQEMUCapsCPUFeaturesX86): in its capabilities cache's blockers and
+-- host CPU properties.
+local FROM_QEMU = { ["cmp-legacy"] = "cmp_legacy", ["ds-cpl"] = "ds_cpl", ["fxsr-opt"] = "fxsr_opt",
+   ["kvm-pv-eoi"] = "kvm_pv_eoi", ["kvm-pv-unhalt"] = "kvm_pv_unhalt", ["lahf-lm"] = "lahf_lm",
+   ["nodeid-msr"] = "nodeid_msr", pclmulqdq = "pclmuldq", ["perfctr-core"] = "perfctr_core",
+   ["perfctr-nb"] = "perfctr_nb", ["tsc-adjust"] = "tsc_adjust" }
+
+--- The list of QEMU feature names in the reference's names, in place.
+function M.features_from_qemu(names)
+   for i, n in ipairs(names) do
+      names[i] = FROM_QEMU[n] or n
+   end
+   return names
+end
+
+--- The blockers of the reference's capabilities cache (qemuCaps XML) for
+-- one accelerator, set on the unusable models of domain capabilities
+-- (libvirt 9.0.0's documents leave them out).
+function M.with_blockers(dc, qemucaps_xml, accel)
+   for m in dc:cpu_models { usable = false } do
+      m.blockers = M.features_from_qemu(assert(require("virtcaps").xpath(qemucaps_xml, string.format(
+         "/qemuCaps/cpu[@type='%s' and @name='%s']/blocker/@name", accel, m.name))))
+   end
+   return dc
+end
+
 return M

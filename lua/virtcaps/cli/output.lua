@@ -233,6 +233,28 @@ function M.file_and_caps(ctx, opts, path)
    return data, caps
 end
 
+--- The domain capabilities of --domcaps FILE and a file argument's
+-- bytes; on failure, the message said and the exit status.
+-- @treturn[1] table domain capabilities
+-- @treturn[1] string the file's bytes
+-- @treturn[2] nil
+-- @treturn[2] integer the exit status
+function M.domcaps_and_file(ctx, opts, path)
+   if not opts.domcaps then
+      return nil, M.fail(ctx, 2, "needs --domcaps FILE (a `virsh domcapabilities` document): probing an emulator"
+         .. " for domain capabilities is not available in this version")
+   end
+   local dc, err = M.load(ctx, opts.domcaps, require "virtcaps.domcaps")
+   if not dc then
+      return nil, M.fail(ctx, 2, err)
+   end
+   local data, rerr = M.read_file(ctx, path)
+   if not data then
+      return nil, M.fail(ctx, 2, rerr)
+   end
+   return dc, data
+end
+
 --- Columns padded to their widest cell.
 function M.write_table(ctx, header, rows)
    local widths = {}
