@@ -1,6 +1,7 @@
--- virtcaps hypervisor-cpu-compare and hypervisor-cpu-baseline: virsh's
--- lines and exit statuses over the reference's domain capabilities (the
--- answers are what virsh printed for the same QEMU 7.2 TCG document).
+-- The commands over domain capabilities (--domcaps): hypervisor-cpu-compare
+-- and hypervisor-cpu-baseline with virsh's lines and exit statuses over the
+-- reference's domain capabilities (the answers are what virsh printed for
+-- the same QEMU 7.2 TCG document), and fits --domcaps.
 local json = require "dkjson"
 local support = require "support"
 
@@ -70,5 +71,22 @@ describe("virtcaps hypervisor-cpu-baseline", function()
          { run { "hypervisor-cpu-baseline", two, "--domcaps", TCG } })
       os.remove(g)
       os.remove(two)
+   end)
+end)
+
+describe("virtcaps fits --domcaps", function()
+   it("adds what the domain asks of the emulator", function()
+      local caps = "spec/fixtures/xml/debian12-x86_64-virsh.xml"
+      local q35 = support.DATA .. "/domcaps/expected/qemu_7.2.0-q35.x86_64.xml"
+      local small = "spec/fixtures/domain/kvm-q35-small.xml"
+      assert.same({ 0, small .. ": fits\n", "" }, { run { "fits", small, "--caps", caps, "--domcaps", q35 } })
+      local code, out = run { "fits", "spec/fixtures/domain/kvm-q35-devices.xml", "--caps", caps, "--domcaps", q35 }
+      assert.equal(1, code)
+      assert.matches("\ntpm: wanted TPM version 1.2, found 2.0\n", out)
+      assert.matches("cpu: wanted CPU model Icelake%-Server, found not usable here\n", out)
+      local bad = temp("<domainCapabilities/>")
+      code, out = run { "fits", small, "--caps", caps, "--domcaps", bad }
+      assert.same({ 2, "" }, { code, out })
+      os.remove(bad)
    end)
 end)
