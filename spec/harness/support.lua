@@ -283,4 +283,57 @@ function M.with_blockers(dc, qemucaps_xml, accel)
    return dc
 end
 
+--- Calls fn with the name of a temporary file holding text; its results.
+function M.with_file(text, fn)
+   local path = M.tmpname()
+   M.write(path, text)
+   local results = table.pack(fn(path))
+   os.remove(path)
+   return table.unpack(results, 1, results.n)
+end
+
+--- The cpucompare guests of the conformance data (not the baselines'),
+-- then n guest CPUs made from models and features with a small LCG from
+-- seed (the same cases on every run): {name=, xml=} each.
+function M.guest_cpus(n, seed, models, features)
+   local list = {}
+   for _, f in ipairs(M.require_files(M.DATA .. "/cpucompare", "^x86_64%-.+%.xml$")) do
+      if not f:match("baseline") then
+         list[#list + 1] = { name = f, xml = M.read(M.DATA .. "/cpucompare/" .. f) }
+      end
+   end
+   local policies = { "force", "require", "optional", "disable", "forbid" }
+   local function rand(k)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % k + 1
+   end
+   for i = 1, n do
+      local parts = { string.format("<cpu match='%s'>", ({ "exact", "minimum", "strict" })[rand(3)]),
+         "<model>" .. models[rand(#models)] .. "</model>" }
+      local seen = {}
+      for _ = 1, rand(6) - 1 do
+         local f = features[rand(#features)]
+         if not seen[f] then
+            seen[f] = true
+            parts[#parts + 1] = string.format("<feature policy='%s' name='%s'/>", policies[rand(5)], f)
+         end
+      end
+      parts[#parts + 1] = "</cpu>"
+      list[#list + 1] = { name = "generated guest " .. i, xml = table.concat(parts, "\n") }
+   end
+   return list
+end
+
+--- The inputs of the conformance data's x86 baseline cases: {name=, cpus=}
+-- with the <cpuTest> wrapper taken off, as virsh reads them.
+function M.baseline_inputs()
+   local cases = {}
+   for _, f in ipairs(M.require_files(M.DATA .. "/cpucompare", "^x86_64%-baseline%-.+%.xml$")) do
+      if not f:match("%-result%.xml$") and not f:match("%-expanded%.xml$") and not f:match("%-migratable%.xml$") then
+         cases[#cases + 1] = { name = f, cpus = (M.read(M.DATA .. "/cpucompare/" .. f):gsub("</?cpuTest>", "")) }
+      end
+   end
+   return cases
+end
+
 return M

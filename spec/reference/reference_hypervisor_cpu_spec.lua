@@ -9,19 +9,11 @@
 local virtcaps = require "virtcaps"
 local support = require "support"
 
-local DATA = support.DATA
-
 local function virsh(args)
    return support.sh("virsh -c 'qemu:///embed?root=" .. support.reference_root() .. "' " .. args)
 end
 
-local function with_file(text, fn)
-   local path = support.tmpname()
-   support.write(path, text)
-   local results = table.pack(fn(path))
-   os.remove(path)
-   return table.unpack(results, 1, results.n)
-end
+local with_file = support.with_file
 
 -- The reference's domain capabilities for --virttype qemu and ARCH, with
 -- the blockers of its capabilities cache for TCG; the document's text; and
@@ -53,34 +45,9 @@ local FEATURES = { "vmx", "svm", "pcid", "x2apic", "avx", "avx2", "avx512f", "rt
    "sha-ni", "npt", "lm", "nx" }
 local MODELS = { "qemu64", "qemu32", "Penryn", "Nehalem", "Westmere", "SandyBridge", "Haswell-noTSX", "Broadwell",
    "Skylake-Client", "Icelake-Server", "EPYC", "EPYC-Rome", "Opteron_G3", "kvm64", "core2duo", "Conroe" }
-local POLICIES = { "force", "require", "optional", "disable", "forbid" }
 
 local function guests()
-   local list = {}
-   for _, f in ipairs(support.require_files(DATA .. "/cpucompare", "^x86_64%-.+%.xml$")) do
-      if not f:match("baseline") then
-         list[#list + 1] = { name = f, xml = support.read(DATA .. "/cpucompare/" .. f) }
-      end
-   end
-   local seed = 11
-   local function rand(n)
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      return seed % n + 1
-   end
-   for i = 1, 40 do
-      local parts = { string.format("<cpu match='%s'>", ({ "exact", "minimum", "strict" })[rand(3)]),
-         "<model>" .. MODELS[rand(#MODELS)] .. "</model>" }
-      local seen = {}
-      for _ = 1, rand(5) - 1 do
-         local f = FEATURES[rand(#FEATURES)]
-         if not seen[f] then
-            seen[f] = true
-            parts[#parts + 1] = string.format("<feature policy='%s' name='%s'/>", POLICIES[rand(5)], f)
-         end
-      end
-      parts[#parts + 1] = "</cpu>"
-      list[#list + 1] = { name = "generated guest " .. i, xml = table.concat(parts, "\n") }
-   end
+   local list = support.guest_cpus(40, 11, MODELS, FEATURES)
    list[#list + 1] = { name = "a domain", xml = "<domain type='qemu'><name>d</name><memory>1024</memory>"
       .. "<os><type>hvm</type></os><cpu mode='custom' match='exact'><model>Westmere</model></cpu></domain>" }
    list[#list + 1] = { name = "host-passthrough", xml = "<cpu mode='host-passthrough'/>" }
@@ -128,12 +95,7 @@ for _, arch in ipairs { "x86_64", "i686" } do
 end
 
 describe("reference: virsh hypervisor-cpu-baseline --virttype qemu", function()
-   local cases = {}
-   for _, f in ipairs(support.require_files(DATA .. "/cpucompare", "^x86_64%-baseline%-.+%.xml$")) do
-      if not f:match("%-result%.xml$") and not f:match("%-expanded%.xml$") and not f:match("%-migratable%.xml$") then
-         cases[#cases + 1] = { name = f, cpus = support.read(DATA .. "/cpucompare/" .. f):gsub("</?cpuTest>", "") }
-      end
-   end
+   local cases = support.baseline_inputs()
    for _, g in ipairs(guests()) do
       if g.name:match("^generated") and #cases < 30 then
          cases[#cases + 1] = { name = g.name, cpus = g.xml }

@@ -31,12 +31,9 @@ one fails, 2 for unknown rules or a file that cannot be read.
       if not rules then
          return output.fail(ctx, 2, err)
       end
-      local dc
-      if opts.domcaps then
-         dc, err = output.load(ctx, opts.domcaps, require "virtcaps.domcaps")
-         if not dc then
-            return output.fail(ctx, 2, err)
-         end
+      local dc, dcode = output.domcaps(ctx, opts)
+      if dcode then
+         return dcode
       end
       local caps, code = output.caps(ctx, opts)
       if not caps then

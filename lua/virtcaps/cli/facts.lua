@@ -20,12 +20,9 @@ TPM versions, SEV and SGX.
    options = { domcaps = "value" },
    probes = true,
    run = function(ctx, opts)
-      local dc, derr
-      if opts.domcaps then
-         dc, derr = output.load(ctx, opts.domcaps, require "virtcaps.domcaps")
-         if not dc then
-            return output.fail(ctx, 2, derr)
-         end
+      local dc, dcode = output.domcaps(ctx, opts)
+      if dcode then
+         return dcode
       end
       local caps, code = output.caps(ctx, opts)
       if not caps then

@@ -25,13 +25,9 @@ TPM, host devices, RNGs, SEV/SGX.
       if not xml then
          return caps
       end
-      local dc
-      if opts.domcaps then
-         local err
-         dc, err = output.load(ctx, opts.domcaps, require "virtcaps.domcaps")
-         if not dc then
-            return output.fail(ctx, 2, err)
-         end
+      local dc, dcode = output.domcaps(ctx, opts)
+      if dcode then
+         return dcode
       end
       local fits, failures, warnings = policy.fits(caps, xml, dc, { overcommit = not opts["no-overcommit"] })
       if fits == nil then

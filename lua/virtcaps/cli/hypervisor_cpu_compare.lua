@@ -2,7 +2,6 @@
 -- FILE --domcaps DC.xml`, as `virsh hypervisor-cpu-compare`.
 -- @module virtcaps.cli.hypervisor_cpu_compare
 local output = require "virtcaps.cli.output"
-local json = require "virtcaps.json"
 
 -- virsh's lines for each result.
 local SAYS = {
@@ -34,15 +33,7 @@ status 1 when it cannot, with the reason on stderr.
       if not result then
          return output.fail(ctx, 2, args[1] .. ": " .. tostring(features))
       end
-      if opts.json then
-         output.write(ctx, output.encode({ result = result, features = json.array(features or {}), message = message }),
-            "\n")
-      else
-         output.write(ctx, string.format(SAYS[result], args[1]), "\n\n")
-      end
-      if result == "incompatible" then
-         return output.fail(ctx, 1, message)
-      end
-      return 0
+      -- virsh ends these lines with an empty one
+      return output.comparison(ctx, opts, string.format(SAYS[result], args[1]) .. "\n\n", result, features, message)
    end,
 }
