@@ -79,7 +79,11 @@ M.compare = core.cpu_compare
 -- @tparam string|table cpus a document holding `<cpu>` elements, or a list
 --   of `<cpu>` documents, cpu tables and capabilities tables
 -- @tparam[opt] table opts expand (list every feature, `--features`),
---   migratable (leave out features that block migration), cpu_map
+--   migratable (leave out features that block migration), cpu_map; for a
+--   hypervisor's baseline (`hypervisor_baseline` sets them): models (the
+--   only candidate model names), blockers ("MODEL:FEATURE" strings: a
+--   model's features that block it there, disabled when it is chosen),
+--   features (the feature names kept; the others are dropped)
 -- @treturn[1] table guest cpu: mode, match, model, fallback, vendor, features
 -- @treturn[2] nil
 -- @treturn[2] string why there is none (different vendors, no common feature)
