@@ -53,14 +53,68 @@ local function hugepages(caps, facts)
    facts.virtcaps_hugepage_sizes = labels
 end
 
---- The facts of a capabilities table.
+local function enum_list(list)
+   local set = {}
+   for _, v in ipairs(list or {}) do
+      set[v] = true
+   end
+   return sorted_list(set)
+end
+
+-- What a scheduler asks of one emulator: the guest it is for, its CPU
+-- models and host-model CPU, firmware, TPM versions, SEV and SGX.
+local function domcaps_facts(dc, facts)
+   local modes = dc.cpu and dc.cpu.modes or {}
+   local supported = {}
+   for _, m in ipairs { "host-passthrough", "maximum", "host-model", "custom" } do
+      if modes[m] and modes[m].supported then
+         supported[m] = true
+      end
+   end
+   local usable = {}
+   for _, m in ipairs(modes.custom and modes.custom.models or {}) do
+      if m.usable == true then
+         usable[m.name] = true
+      end
+   end
+   local hm = supported["host-model"] and modes["host-model"] or {}
+   local dos = dc.os and dc.os.supported ~= false and dc.os or {}
+   local loader = dos.loader and dos.loader.supported and dos.loader or {}
+   local tpm = dc.devices and dc.devices.tpm
+   local features = dc.features or {}
+   local sev, sgx = features.sev or {}, features.sgx or {}
+   facts.virtcaps_domcaps_emulator = dc.path
+   facts.virtcaps_domcaps_arch = dc.arch
+   facts.virtcaps_domcaps_domain_type = dc.domain
+   facts.virtcaps_domcaps_machine = dc.machine
+   facts.virtcaps_domcaps_max_vcpus = dc.vcpu and dc.vcpu.max
+   facts.virtcaps_domcaps_cpu_modes = sorted_list(supported)
+   facts.virtcaps_domcaps_cpu_models_usable = sorted_list(usable)
+   facts.virtcaps_domcaps_host_model = hm.model
+   facts.virtcaps_domcaps_host_model_vendor = hm.vendor
+   facts.virtcaps_domcaps_firmware = enum_list(dos.firmware)
+   facts.virtcaps_domcaps_secure_boot = false
+   for _, v in ipairs(loader.secure or {}) do
+      facts.virtcaps_domcaps_secure_boot = facts.virtcaps_domcaps_secure_boot or v == "yes"
+   end
+   facts.virtcaps_domcaps_tpm_versions = enum_list(tpm and tpm.supported and tpm.backendVersion)
+   facts.virtcaps_domcaps_sev = sev.supported or false
+   facts.virtcaps_domcaps_sev_max_guests = sev.supported and sev.maxGuests or nil
+   facts.virtcaps_domcaps_sgx = sgx.supported or false
+   facts.virtcaps_domcaps_sgx_epc_kib = sgx.supported and sgx.section_size and sgx.section_size.value or nil
+end
+
+--- The facts of a capabilities table, and of an emulator's domain
+-- capabilities when given.
 -- @tparam table caps
 -- @tparam[opt] table virt `{vm=, container=}` as `virtcaps.detect_virt` gives
--- it for the host the facts describe; leave it out for a saved document
+-- it for the host the facts describe; leave it out (nil) for a saved document
 -- (another host's, or this one's from another time)
+-- @tparam[opt] table dc domain capabilities (`virtcaps.domcaps`): adds the
+-- `virtcaps_domcaps_` facts
 -- @treturn table
 -- @usage local facts = virtcaps_facts.of(assert(virtcaps.probe()), virtcaps.detect_virt())
-function M.of(caps, virt)
+function M.of(caps, virt, dc)
    local Caps = virtcaps.Capabilities
    local cpu = caps.host.cpu
    local arches, kvm_arches, os_types, domains = {}, {}, {}, {}
@@ -102,6 +156,9 @@ function M.of(caps, virt)
       virtcaps_virtualization = Caps.virtualization(caps) or "none",
    }
    hugepages(caps, facts)
+   if dc then
+      domcaps_facts(dc, facts)
+   end
    return facts
 end
 

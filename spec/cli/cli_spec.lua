@@ -210,7 +210,8 @@ describe("virtcaps check", function()
       local unknown = rules('return { min_ram = "4 GiB" }')
       assert.same({ 2, "", "virtcaps check: " .. unknown .. ": unknown rule 'min_ram' (known: arch, cpu_vendor, "
          .. "cpu_model, virtualization, guest_arches, os_types, domains, machines, features, min_cpus, min_memory, "
-         .. "numa_cells, hugepages, iommu, live_migration, secmodels)\n" }, { run { "check", unknown, "--caps", CAPS } })
+         .. "numa_cells, hugepages, iommu, live_migration, secmodels, firmware, secure_boot, cpu_modes, cpu_models, tpm, "
+         .. "sev, sgx)\n" }, { run { "check", unknown, "--caps", CAPS } })
       local badvalue = rules('return { min_memory = "plenty" }')
       assert.same({ 2, "", "virtcaps check: " .. badvalue
          .. ": bad rule 'min_memory': cannot read 'plenty' as a size (like \"64 GiB\")\n" },

@@ -276,4 +276,84 @@ function M.shell(cmd)
    return code, out, err
 end
 
+-- QEMU's names of x86 CPU features the reference renames when it reads them
+-- (virQEMUCapsCPUFeaturesX86): in its capabilities cache's blockers and
+-- host CPU properties.
+local FROM_QEMU = { ["cmp-legacy"] = "cmp_legacy", ["ds-cpl"] = "ds_cpl", ["fxsr-opt"] = "fxsr_opt",
+   ["kvm-pv-eoi"] = "kvm_pv_eoi", ["kvm-pv-unhalt"] = "kvm_pv_unhalt", ["lahf-lm"] = "lahf_lm",
+   ["nodeid-msr"] = "nodeid_msr", pclmulqdq = "pclmuldq", ["perfctr-core"] = "perfctr_core",
+   ["perfctr-nb"] = "perfctr_nb", ["tsc-adjust"] = "tsc_adjust" }
+
+--- The list of QEMU feature names in the reference's names, in place.
+function M.features_from_qemu(names)
+   for i, n in ipairs(names) do
+      names[i] = FROM_QEMU[n] or n
+   end
+   return names
+end
+
+--- The blockers of the reference's capabilities cache (qemuCaps XML) for
+-- one accelerator, set on the unusable models of domain capabilities
+-- (libvirt 9.0.0's documents leave them out).
+function M.with_blockers(dc, qemucaps_xml, accel)
+   for m in dc:cpu_models { usable = false } do
+      m.blockers = M.features_from_qemu(assert(require("virtcaps").xpath(qemucaps_xml, string.format(
+         "/qemuCaps/cpu[@type='%s' and @name='%s']/blocker/@name", accel, m.name))))
+   end
+   return dc
+end
+
+--- Calls fn with the name of a temporary file holding text; its results.
+function M.with_file(text, fn)
+   local path = M.tmpname()
+   M.write(path, text)
+   local results = table.pack(fn(path))
+   os.remove(path)
+   return table.unpack(results, 1, results.n)
+end
+
+--- The cpucompare guests of the conformance data (not the baselines'),
+-- then n guest CPUs made from models and features with a small LCG from
+-- seed (the same cases on every run): {name=, xml=} each.
+function M.guest_cpus(n, seed, models, features)
+   local list = {}
+   for _, f in ipairs(M.require_files(M.DATA .. "/cpucompare", "^x86_64%-.+%.xml$")) do
+      if not f:match("baseline") then
+         list[#list + 1] = { name = f, xml = M.read(M.DATA .. "/cpucompare/" .. f) }
+      end
+   end
+   local policies = { "force", "require", "optional", "disable", "forbid" }
+   local function rand(k)
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % k + 1
+   end
+   for i = 1, n do
+      local parts = { string.format("<cpu match='%s'>", ({ "exact", "minimum", "strict" })[rand(3)]),
+         "<model>" .. models[rand(#models)] .. "</model>" }
+      local seen = {}
+      for _ = 1, rand(6) - 1 do
+         local f = features[rand(#features)]
+         if not seen[f] then
+            seen[f] = true
+            parts[#parts + 1] = string.format("<feature policy='%s' name='%s'/>", policies[rand(5)], f)
+         end
+      end
+      parts[#parts + 1] = "</cpu>"
+      list[#list + 1] = { name = "generated guest " .. i, xml = table.concat(parts, "\n") }
+   end
+   return list
+end
+
+--- The inputs of the conformance data's x86 baseline cases: {name=, cpus=}
+-- with the <cpuTest> wrapper taken off, as virsh reads them.
+function M.baseline_inputs()
+   local cases = {}
+   for _, f in ipairs(M.require_files(M.DATA .. "/cpucompare", "^x86_64%-baseline%-.+%.xml$")) do
+      if not f:match("%-result%.xml$") and not f:match("%-expanded%.xml$") and not f:match("%-migratable%.xml$") then
+         cases[#cases + 1] = { name = f, cpus = (M.read(M.DATA .. "/cpucompare/" .. f):gsub("</?cpuTest>", "")) }
+      end
+   end
+   return cases
+end
+
 return M

@@ -188,7 +188,7 @@ describe("policy.check", function()
       end
       bad({ min_ram = "4 GiB" }, "unknown rule 'min_ram' (known: arch, cpu_vendor, cpu_model, virtualization, "
          .. "guest_arches, os_types, domains, machines, features, min_cpus, min_memory, numa_cells, hugepages, iommu, "
-         .. "live_migration, secmodels)")
+         .. "live_migration, secmodels, firmware, secure_boot, cpu_modes, cpu_models, tpm, sev, sgx)")
       bad({ min_memory = "lots" }, "bad rule 'min_memory': cannot read 'lots' as a size (like \"64 GiB\")")
       bad({ min_cpus = "8" }, "bad rule 'min_cpus': a non-negative integer expected, got 8")
       bad({ iommu = "yes" }, "bad rule 'iommu': true or false expected, got yes")
@@ -200,7 +200,7 @@ describe("policy.check", function()
       bad({ hugepages = { { size = "huge" } } }, "bad rule 'hugepages': cannot read 'huge' as a size (like \"64 GiB\")")
       bad({ [1] = "kvm" }, "unknown rule '1' (known: arch, cpu_vendor, cpu_model, virtualization, "
          .. "guest_arches, os_types, domains, machines, features, min_cpus, min_memory, numa_cells, hugepages, iommu, "
-         .. "live_migration, secmodels)")
+         .. "live_migration, secmodels, firmware, secure_boot, cpu_modes, cpu_models, tpm, sev, sgx)")
       -- raised at the caller's line
       local ok, err = pcall(function() policy.check(caps, { numa_cells = -1 }) end)
       assert.is_false(ok)
@@ -211,7 +211,7 @@ describe("policy.check", function()
    it("lists its rules", function()
       assert.same({ "arch", "cpu_vendor", "cpu_model", "virtualization", "guest_arches", "os_types", "domains",
          "machines", "features", "min_cpus", "min_memory", "numa_cells", "hugepages", "iommu", "live_migration",
-         "secmodels" }, policy.rules())
+         "secmodels", "firmware", "secure_boot", "cpu_modes", "cpu_models", "tpm", "sev", "sgx" }, policy.rules())
    end)
 end)
 
@@ -324,8 +324,9 @@ describe("policy.fits", function()
       assert.has_error(function() policy.fits(caps, 42) end,
          "bad argument #2 to 'fits' (domain XML or table expected, got number)")
       assert.has_error(function() policy.fits(caps, { type = "kvm", vcpus = 2 }) end,
-         "unknown domain field 'vcpus' (known: cpu, current_memory, emulator, hugepages, max_memory, memory, name, "
-         .. "numa, numatune, os, type, vcpu)")
+         "unknown domain field 'vcpus' (known: cpu, current_memory, disks, emulator, firmware, graphics, hostdevs, "
+         .. "hugepages, launch_security, loader, max_memory, memory, name, numa, numatune, os, rngs, secure_boot, sgx, "
+         .. "tpms, type, vcpu, video)")
       assert.has_error(function() policy.fits(caps, { type = "kvm", memory = "much" }) end,
          "bad domain: 'memory': cannot read 'much' as a size (like \"64 GiB\")")
       assert.has_error(function() policy.fits(caps, { memory = 1 }) end,

@@ -14,13 +14,7 @@ local function virsh(args)
    return support.sh("virsh -c 'qemu:///embed?root=" .. root:gsub("%s+$", "") .. "' " .. args)
 end
 
-local function with_file(text, fn)
-   local path = support.tmpname()
-   support.write(path, text)
-   local results = table.pack(fn(path))
-   os.remove(path)
-   return table.unpack(results, 1, results.n)
-end
+local with_file = support.with_file
 
 local ref_caps -- parsed once: virsh capabilities takes seconds
 local function reference_host()
@@ -35,35 +29,9 @@ local FEATURES = { "vmx", "svm", "pcid", "x2apic", "avx", "avx2", "avx512f", "av
    "rdctl-no", "arch-capabilities", "hypervisor", "monitor", "ibpb" }
 local MODELS = { "qemu64", "Penryn", "Nehalem", "Westmere", "SandyBridge", "Haswell-noTSX", "Broadwell",
    "Skylake-Client", "Icelake-Server", "Cooperlake", "EPYC", "Opteron_G3", "kvm64" }
-local POLICIES = { "force", "require", "optional", "disable", "forbid" }
 
 local function guests()
-   local list = {}
-   for _, f in ipairs(support.require_files(DATA .. "/cpucompare", "^x86_64%-.+%.xml$")) do
-      if not f:match("baseline") then
-         list[#list + 1] = { name = f, xml = support.read(DATA .. "/cpucompare/" .. f) }
-      end
-   end
-   local seed = 7
-   local function rand(n) -- a small LCG: the same cases on every run
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      return seed % n + 1
-   end
-   for i = 1, 60 do
-      local parts = { string.format("<cpu match='%s'>", ({ "exact", "minimum", "strict" })[rand(3)]),
-         "<model>" .. MODELS[rand(#MODELS)] .. "</model>" }
-      local seen = {}
-      for _ = 1, rand(6) - 1 do
-         local f = FEATURES[rand(#FEATURES)]
-         if not seen[f] then
-            seen[f] = true
-            parts[#parts + 1] = string.format("<feature policy='%s' name='%s'/>", POLICIES[rand(5)], f)
-         end
-      end
-      parts[#parts + 1] = "</cpu>"
-      list[#list + 1] = { name = "generated guest " .. i, xml = table.concat(parts, "\n") }
-   end
-   return list
+   return support.guest_cpus(60, 7, MODELS, FEATURES)
 end
 
 -- The QEMU driver drops features QEMU does not know from baselines
@@ -114,12 +82,7 @@ describe("reference: virsh cpu-compare --error", function()
 end)
 
 describe("reference: virsh cpu-baseline", function()
-   local cases = {}
-   for _, f in ipairs(support.require_files(DATA .. "/cpucompare", "^x86_64%-baseline%-.+%.xml$")) do
-      if not f:match("%-result%.xml$") and not f:match("%-expanded%.xml$") and not f:match("%-migratable%.xml$") then
-         cases[#cases + 1] = { name = f, cpus = support.read(DATA .. "/cpucompare/" .. f):gsub("</?cpuTest>", "") }
-      end
-   end
+   local cases = support.baseline_inputs()
    local hosts = {}
    for _, f in ipairs(support.require_files(DATA .. "/cpuid", "%-host%.xml$")) do
       hosts[#hosts + 1] = support.read(DATA .. "/cpuid/" .. f)

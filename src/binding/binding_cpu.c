@@ -21,18 +21,58 @@ static void free_db(void *db)
     vc_cpu_db_free(db);
 }
 
-/* The options at arg (cpu_map; for baseline also expand and migratable),
- * read into an arena it pushes, which the call then uses for its work. */
+/* The hypervisor's models for a baseline: the names, each with the
+ * blockers given as "MODEL:FEATURE" for it. NULL with err on OOM. */
+static vc_hv_model *hv_models(vc_arena *a, const vc_optval *names, const vc_optval *blockers, vc_error *err)
+{
+    vc_hv_model *models = vc_alloc(a, (names->n + 1) * sizeof *models);
+    if (!models) {
+        vc_oom(err);
+        return NULL;
+    }
+    for (size_t i = 0; i < names->n; i++) {
+        vc_hv_model *m = &models[i];
+        *m = (vc_hv_model){.name = names->list[i]};
+        size_t len = strlen(m->name);
+        for (size_t j = 0; j < blockers->n; j++) {
+            const char *b = blockers->list[j];
+            if (strncmp(b, m->name, len) != 0 || b[len] != ':')
+                continue;
+            if (!m->blockers && !(m->blockers = vc_alloc(a, (blockers->n + 1) * sizeof *m->blockers))) {
+                vc_oom(err);
+                return NULL;
+            }
+            m->blockers[m->nblockers++] = b + len + 1;
+        }
+    }
+    return models;
+}
+
+/* The options at arg (cpu_map; for baseline also expand, migratable and
+ * the hypervisor's models, blockers and features), read into an arena it
+ * pushes, which the call then uses for its work. */
 static vc_arena *cpu_options(lua_State *L, int arg, const char **dir, vc_baseline_opts *bopts)
 {
     static const vc_opt known[] = {{"cpu_map", VC_OPT_STRING}, {"expand", VC_OPT_BOOLEAN},
-                                   {"migratable", VC_OPT_BOOLEAN}, {NULL, VC_OPT_STRING}};
+                                   {"migratable", VC_OPT_BOOLEAN}, {"models", VC_OPT_LIST},
+                                   {"blockers", VC_OPT_LIST}, {"features", VC_OPT_LIST},
+                                   {NULL, VC_OPT_STRING}};
     static const vc_opt map_only[] = {{"cpu_map", VC_OPT_STRING}, {NULL, VC_OPT_STRING}};
-    vc_optval v[3];
+    vc_optval v[6];
     vc_arena *a = vc_lua_options(L, arg, bopts ? known : map_only, v);
     *dir = v[0].str;
-    if (bopts)
-        *bopts = (vc_baseline_opts){.expand = v[1].boolean, .migratable = v[2].boolean};
+    if (!bopts)
+        return a;
+    if (v[4].given && !v[3].given)
+        luaL_argerror(L, arg, "option 'blockers' needs option 'models'");
+    *bopts = (vc_baseline_opts){.expand = v[1].boolean, .migratable = v[2].boolean,
+                                .features = v[5].list, .nfeatures = v[5].n, .has_features = v[5].given};
+    if (v[3].given) {
+        vc_error err;
+        if (!(bopts->models = hv_models(a, &v[3], &v[4], &err)))
+            luaL_error(L, "%s", err.msg);
+        bopts->nmodels = v[3].n;
+    }
     return a;
 }
 

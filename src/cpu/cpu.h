@@ -190,11 +190,21 @@ int vc_cpu_format(vc_buf *out, const vc_cpu *cpu, vc_error *err);
 
 /* ---- x86: naming, comparing, baselines (x86.c) ---- */
 
+/* A hypervisor's CPU models (domain capabilities' custom mode): the only
+ * candidates of a baseline, each with the features that block it there. */
+typedef struct vc_hv_model {
+    const char *name;
+    const char **blockers;
+    size_t nblockers;
+} vc_hv_model;
+
 typedef struct vc_x86_decode_opts {
     bool guest;              /* decode as a guest CPU (baselines) rather than a host CPU */
     const char *const *preferred; /* models to favour; a single one is taken when it fits */
     size_t npreferred;
     bool migratable;         /* leave out features that block migration */
+    const vc_hv_model *models; /* NULL: every model of the database */
+    size_t nmodels;
 } vc_x86_decode_opts;
 
 /* Raw CPUID/MSR data to the database's words; *signature is leaf 1's eax
@@ -228,6 +238,14 @@ int vc_x86_baseline_add(vc_x86_baseline *b, const vc_cpu *cpu, vc_error *err);
 typedef struct vc_baseline_opts {
     bool expand;         /* list every feature of the model (--features) */
     bool migratable;     /* leave out features that block migration (--migratable) */
+    /* virsh hypervisor-cpu-baseline: the hypervisor's models (NULL: any),
+     * the features it knows (has_features: only those are kept; names the
+     * database lacks are skipped, as the reference skips them) */
+    const vc_hv_model *models;
+    size_t nmodels;
+    const char *const *features;
+    size_t nfeatures;
+    bool has_features;
 } vc_baseline_opts;
 int vc_x86_baseline_finish(vc_x86_baseline *b, const vc_baseline_opts *opts, vc_cpu *out, vc_error *err);
 /* virCPUExpandFeatures for x86 CPUs (sorted by name afterwards). */

@@ -223,6 +223,25 @@ static int use_candidate(const candidate *cur, const candidate *cand, uint32_t s
     return 0;
 }
 
+static const vc_hv_model *hv_model(const vc_x86_decode_opts *opts, const char *name)
+{
+    for (size_t i = 0; i < opts->nmodels; i++)
+        if (strcmp(opts->models[i].name, name) == 0)
+            return &opts->models[i];
+    return NULL;
+}
+
+/* x86DataToCPU: a blocker the CPU does not bring beyond the model is
+ * disabled explicitly, like the model's features the CPU lacks. */
+static void add_blockers(const vc_x86_map *map, const vc_hv_model *hv, const uint32_t *extra, uint32_t *missing)
+{
+    for (size_t i = 0; hv && i < hv->nblockers; i++) {
+        const vc_x86_feature *f = vc_x86_feature_find(map, hv->blockers[i]);
+        if (f && !has_feature(extra, f))
+            add_feature(missing, f);
+    }
+}
+
 int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signature, const vc_x86_decode_opts *opts,
                   vc_arena *a, vc_cpu *cpu, vc_error *err)
 {
@@ -243,10 +262,14 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signatu
             continue;
         if (opts->guest ? !m->decode_guest : !m->decode_host)
             continue;
+        const vc_hv_model *hv = opts->models ? hv_model(opts, m->name) : NULL;
+        if (opts->models && !hv)
+            continue;
         for (size_t w = 0; w < nw; w++) {
             extra[w] = data[w] & ~m->data[w];
             missing[w] = m->data[w] & ~data[w];
         }
+        add_blockers(map, hv, extra, missing);
         candidate cand = {.model = m};
         if (!opts->guest) {
             /* A host CPU is never described by disabling a model's features. */
@@ -280,6 +303,7 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signatu
         extra[w] = data[w] & ~m->data[w];
         missing[w] = m->data[w] & ~data[w];
     }
+    add_blockers(map, opts->models ? hv_model(opts, m->name) : NULL, extra, missing);
     size_t max = map->nfeatures + m->nremoved + 1;
     // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_feature **list = vc_alloc(a, max * sizeof *list);
@@ -582,13 +606,26 @@ int vc_x86_baseline_finish(vc_x86_baseline *b, const vc_baseline_opts *opts, vc_
     const vc_x86_map *map = b->map;
     if (b->n == 0)
         return vc_fail(err, VC_EINPUT, "no CPUs given");
+    if (opts->has_features) {
+        uint32_t *known = vec_new(map, b->a);
+        if (!known)
+            return vc_oom(err);
+        for (size_t i = 0; i < opts->nfeatures; i++) {
+            const vc_x86_feature *f = vc_x86_feature_find(map, opts->features[i]);
+            if (f)
+                add_feature(known, f);
+        }
+        for (size_t w = 0; w < map->nwords; w++)
+            b->base[w] &= known[w];
+    }
     if (vec_empty(map, b->base))
         return vc_fail(err, VC_EINPUT, "CPUs are incompatible");
     if (b->vendor)
         for (int r = 0; r < 3; r++)
             b->base[b->vendor->bits[r].word] |= b->vendor->bits[r].mask;
     vc_x86_decode_opts dopts = {
-        .guest = true, .preferred = b->names, .npreferred = b->nnames, .migratable = opts->migratable};
+        .guest = true, .preferred = b->names, .npreferred = b->nnames, .migratable = opts->migratable,
+        .models = opts->models, .nmodels = opts->nmodels};
     if (vc_x86_decode(map, b->base, 0, &dopts, b->a, out, err) < 0)
         return -1;
     out->mode = "custom";

@@ -7,15 +7,19 @@ local json = require "virtcaps.json"
 
 return {
    usage = [=[
-usage: virtcaps check RULES [--caps FILE | -c URI] [--json]
+usage: virtcaps check RULES [--domcaps DC.xml] [--caps FILE | -c URI] [--json]
 
 Checks the host against rules. RULES holds one table of rules, as data:
   return { arch = "x86_64", domains = {"kvm"}, min_cpus = 8, min_memory = "64 GiB",
            hugepages = {size = "1 GiB", count = 4}, iommu = true, numa_cells = 2 }
 (strings, numbers, booleans and tables, `--` comments; nothing is run).
+Rules over an emulator's domain capabilities (firmware = "efi",
+secure_boot, cpu_modes, cpu_models = {...}, tpm = "2.0", sev, sgx) need
+--domcaps DC.xml (a `virsh domcapabilities` document).
 Prints each failed rule with what was wanted and found; exit status 1 when
 one fails, 2 for unknown rules or a file that cannot be read.
 ]=],
+   options = { domcaps = "value" },
    args = { 1, 1, "one RULES file" },
    probes = true,
    run = function(ctx, opts, args)
@@ -27,11 +31,15 @@ one fails, 2 for unknown rules or a file that cannot be read.
       if not rules then
          return output.fail(ctx, 2, err)
       end
+      local dc, dcode = output.domcaps(ctx, opts)
+      if dcode then
+         return dcode
+      end
       local caps, code = output.caps(ctx, opts)
       if not caps then
          return code
       end
-      local ok, holds, failures = pcall(policy.check, caps, rules)
+      local ok, holds, failures = pcall(policy.check, caps, rules, dc)
       if not ok then
          return output.fail(ctx, 2, args[1] .. ": " .. tostring(holds))
       end

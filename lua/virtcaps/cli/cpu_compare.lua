@@ -1,7 +1,6 @@
 --- virtcaps.cli.cpu_compare: `virtcaps cpu-compare CPU.xml`, as `virsh cpu-compare`.
 -- @module virtcaps.cli.cpu_compare
 local output = require "virtcaps.cli.output"
-local json = require "virtcaps.json"
 
 -- virsh's lines for each result.
 local SAYS = {
@@ -31,15 +30,6 @@ features that are missing.
       if not result then
          return output.fail(ctx, 2, args[1] .. ": " .. tostring(features))
       end
-      if opts.json then
-         output.write(ctx, output.encode({ result = result, features = json.array(features or {}), message = message }),
-            "\n")
-      else
-         output.write(ctx, string.format(SAYS[result], args[1]), "\n")
-      end
-      if result == "incompatible" then
-         return output.fail(ctx, 1, message)
-      end
-      return 0
+      return output.comparison(ctx, opts, string.format(SAYS[result], args[1]) .. "\n", result, features, message)
    end,
 }

@@ -6,15 +6,18 @@ local json = require "virtcaps.json"
 
 return {
    usage = [=[
-usage: virtcaps fits DOMAIN.xml [--no-overcommit] [--caps FILE | -c URI] [--json]
+usage: virtcaps fits DOMAIN.xml [--no-overcommit] [--domcaps DC.xml] [--caps FILE | -c URI] [--json]
 
 Whether a libvirt domain definition can run on this host: guest arch and
 domain type, emulator, machine type, vCPUs, cpuset, memory, NUMA placement
 and huge pages. Exit status 1 with the reasons when it cannot; what the
 reference accepts but may hurt (more vCPUs than host CPUs) is a warning,
-or a failure with --no-overcommit.
+or a failure with --no-overcommit. With --domcaps (the emulator's `virsh
+domcapabilities` document), also what the domain asks of the emulator:
+firmware, loader, secure boot, CPU mode and model, disks, graphics, video,
+TPM, host devices, RNGs, SEV/SGX.
 ]=],
-   options = { ["no-overcommit"] = "flag" },
+   options = { ["no-overcommit"] = "flag", domcaps = "value" },
    args = { 1, 1, "one DOMAIN.xml file" },
    probes = true,
    run = function(ctx, opts, args)
@@ -22,7 +25,11 @@ or a failure with --no-overcommit.
       if not xml then
          return caps
       end
-      local fits, failures, warnings = policy.fits(caps, xml, { overcommit = not opts["no-overcommit"] })
+      local dc, dcode = output.domcaps(ctx, opts)
+      if dcode then
+         return dcode
+      end
+      local fits, failures, warnings = policy.fits(caps, xml, dc, { overcommit = not opts["no-overcommit"] })
       if fits == nil then
          return output.fail(ctx, 2, args[1] .. ": " .. failures)
       end

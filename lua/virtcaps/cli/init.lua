@@ -29,6 +29,10 @@ commands:
   fits DOMAIN.xml          whether a domain definition can run here
   baseline FILE...         the CPU model every host can run
   cpu-compare CPU.xml      whether the host CPU runs a guest CPU
+  hypervisor-cpu-compare FILE --domcaps DC
+                           whether the emulator's CPU runs a guest CPU
+  hypervisor-cpu-baseline FILE --domcaps DC
+                           the CPU model all CPUs run in the emulator's models
   xpath EXPR               XPath over the capabilities document
   detect-virt              the VM and container this host runs in
   facts                    one JSON object for config management
@@ -54,6 +58,7 @@ local COMMANDS = {
    nodeinfo = "nodeinfo", guests = "guests", validate = "validate", diff = "diff", check = "check",
    choose = "choose", fits = "fits", baseline = "baseline", ["cpu-compare"] = "cpu_compare", xpath = "xpath",
    ["detect-virt"] = "detect_virt", facts = "facts", domcapabilities = "domcapabilities",
+   ["hypervisor-cpu-compare"] = "hypervisor_cpu_compare", ["hypervisor-cpu-baseline"] = "hypervisor_cpu_baseline",
 }
 
 local ALIASES = { h = "help", c = "connect", v = "verbose" }

@@ -233,6 +233,59 @@ function M.file_and_caps(ctx, opts, path)
    return data, caps
 end
 
+--- The domain capabilities of --domcaps FILE, when it is given; on
+-- failure, the message said and the exit status.
+-- @treturn[1] table|nil domain capabilities (nil: no --domcaps)
+-- @treturn[2] nil
+-- @treturn[2] integer the exit status
+function M.domcaps(ctx, opts)
+   if not opts.domcaps then
+      return nil
+   end
+   local dc, err = M.load(ctx, opts.domcaps, require "virtcaps.domcaps")
+   if not dc then
+      return nil, M.fail(ctx, 2, err)
+   end
+   return dc
+end
+
+--- The domain capabilities of --domcaps FILE (needed) and a file
+-- argument's bytes; on failure, the message said and the exit status.
+-- @treturn[1] table domain capabilities
+-- @treturn[1] string the file's bytes
+-- @treturn[2] nil
+-- @treturn[2] integer the exit status
+function M.domcaps_and_file(ctx, opts, path)
+   if not opts.domcaps then
+      return nil, M.fail(ctx, 2, "needs --domcaps FILE (a `virsh domcapabilities` document): probing an emulator"
+         .. " for domain capabilities is not available in this version")
+   end
+   local dc, code = M.domcaps(ctx, opts)
+   if not dc then
+      return nil, code
+   end
+   local data, rerr = M.read_file(ctx, path)
+   if not data then
+      return nil, M.fail(ctx, 2, rerr)
+   end
+   return dc, data
+end
+
+--- A CPU comparison's answer: virsh's line (with its line ends) or JSON;
+-- the exit status, 1 with the message when incompatible.
+function M.comparison(ctx, opts, line, result, features, message)
+   if opts.json then
+      local json = require "virtcaps.json"
+      M.write(ctx, M.encode({ result = result, features = json.array(features or {}), message = message }), "\n")
+   else
+      M.write(ctx, line)
+   end
+   if result == "incompatible" then
+      return M.fail(ctx, 1, message)
+   end
+   return 0
+end
+
 --- Columns padded to their widest cell.
 function M.write_table(ctx, header, rows)
    local widths = {}

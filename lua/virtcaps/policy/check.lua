@@ -249,32 +249,121 @@ rule("secmodels", function(caps, v, failures)
    all_of_rule(failures, "secmodels", strings_rule(v, "secmodels"), list, set_of(list), "security models")
 end)
 
+-- Rules over domain capabilities: what the emulator offers a guest.
+local DC_RULES = {}
+local function dc_rule(name, fn)
+   DC_RULES[name] = true
+   rule(name, fn)
+end
+
+local function enum(list)
+   return list or {}, set_of(list or {})
+end
+
+dc_rule("firmware", function(_, v, failures, dc)
+   local list, set = enum(dc.os and dc.os.supported ~= false and dc.os.firmware)
+   all_of_rule(failures, "firmware", strings_rule(v, "firmware"), list, set, "firmware")
+end)
+
+dc_rule("secure_boot", function(_, v, failures, dc)
+   local want = bool_rule(v, "secure_boot")
+   local loader = dc.os and dc.os.loader or {}
+   local have = loader.supported ~= false and set_of(loader.secure or {}).yes or false
+   if have ~= want then
+      failure(failures, "secure_boot", want and "supported" or "not supported",
+         have and "supported" or "not supported")
+   end
+end)
+
+dc_rule("cpu_modes", function(_, v, failures, dc)
+   local list = {}
+   local modes = dc.cpu and dc.cpu.modes or {}
+   for _, m in ipairs { "host-passthrough", "maximum", "host-model", "custom" } do
+      if modes[m] and modes[m].supported then list[#list + 1] = m end
+   end
+   all_of_rule(failures, "cpu_modes", strings_rule(v, "cpu_modes"), list, set_of(list), "CPU modes")
+end)
+
+dc_rule("cpu_models", function(_, v, failures, dc)
+   local wanted = strings_rule(v, "cpu_models")
+   local not_usable = {}
+   for _, name in ipairs(wanted) do
+      local usable, why = virtcaps.domcaps.DomainCapabilities.usable(dc, name)
+      if usable == false then
+         not_usable[#not_usable + 1] = #why > 0 and string.format("%s (blocked by %s)", name, util.blockers_text(why))
+            or name
+      elseif usable == nil then
+         not_usable[#not_usable + 1] = string.format("%s (%s)", name, why:match("^no custom CPU model") and "not listed"
+            or "usability unknown")
+      end
+   end
+   if #not_usable > 0 then
+      failure(failures, "cpu_models", join(wanted), "not usable: " .. table.concat(not_usable, ", "))
+   end
+end)
+
+dc_rule("tpm", function(_, v, failures, dc)
+   local tpm = dc.devices and dc.devices.tpm
+   local list, set = enum(tpm and tpm.supported and tpm.backendVersion)
+   local wanted = strings_rule(v, "tpm")
+   if not (tpm and tpm.supported) then
+      failure(failures, "tpm", "TPM " .. join(wanted), "no TPM")
+   else
+      all_of_rule(failures, "tpm", wanted, list, set, "TPM versions")
+   end
+end)
+
+for _, name in ipairs { "sev", "sgx" } do
+   dc_rule(name, function(_, v, failures, dc)
+      local want = bool_rule(v, name)
+      local f = dc.features and dc.features[name]
+      local have = f and f.supported or false
+      if have ~= want then
+         failure(failures, name, want and "supported" or "not supported", have and "supported" or "not supported")
+      end
+   end)
+end
+
 --- Checks a host against rules. Rules (all optional): arch, cpu_vendor,
 -- cpu_model, virtualization (a value or a list meaning one of); guest_arches,
 -- os_types, domains, machines, features, secmodels (lists, all of them
 -- needed); min_cpus, numa_cells (at least); min_memory (a size: "64 GiB", or
 -- KiB); hugepages ({size=, count=} or a list of them; count defaults to 1);
--- iommu, live_migration (booleans). Unknown rules and bad values raise.
+-- iommu, live_migration (booleans). Over domain capabilities (the third
+-- argument, `virtcaps.domcaps`): firmware (firmware types, all needed:
+-- "efi"), secure_boot (boolean: a loader that can boot securely),
+-- cpu_modes (all needed: "host-passthrough", "maximum", "host-model",
+-- "custom"), cpu_models (custom models that must all be usable here: the
+-- failure names the blockers), tpm (TPM backend versions, all needed:
+-- "2.0"), sev, sgx (booleans). Unknown rules and bad values raise, and so
+-- does a domain capabilities rule without domain capabilities.
 -- @tparam table caps
 -- @tparam table rules
+-- @tparam[opt] table dc domain capabilities, for their rules
 -- @treturn boolean whether every rule holds
 -- @treturn table failures, in the order above: `{rule=, wanted=, found=, message=}`
 -- (wanted and found as text), with numbers beside them where the rule is one:
 -- wanted_count, found_count (min_cpus, numa_cells, hugepages; page_kib),
 -- wanted_kib, found_kib (min_memory)
 -- @usage local ok, failures = policy.check(caps, {domains={"kvm"}, hugepages={size="1 GiB", count=4}})
-function M.check(caps, rules)
+function M.check(caps, rules, dc)
    check_table(caps, "caps", 2)
    check_table(rules, "rules", 2)
+   if dc ~= nil then
+      check_table(dc, "dc", 2)
+   end
    for k in pairs(rules) do
       if not RULES[k] then
          error(string.format("unknown rule '%s' (known: %s)", tostring(k), join(RULE_ORDER)), 2)
+      elseif DC_RULES[k] and not dc then
+         error(string.format("rule '%s' is about domain capabilities: give them (policy.check(caps, rules, dc), "
+            .. "virtcaps check --domcaps FILE)", k), 2)
       end
    end
    local failures = {}
    for _, name in ipairs(RULE_ORDER) do
       if rules[name] ~= nil then
-         local ok, err = pcall(RULES[name], caps, rules[name], failures)
+         local ok, err = pcall(RULES[name], caps, rules[name], failures, dc)
          if not ok then
             error(type(err) == "table" and err.bad_rule or err, type(err) == "table" and 2 or 0)
          end

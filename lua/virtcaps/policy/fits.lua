@@ -3,6 +3,7 @@
 local virtcaps = require "virtcaps"
 local util = require "virtcaps.policy.util"
 local machine_types = require "virtcaps.policy.machines"
+local offers = require "virtcaps.policy.offers"
 
 local Caps = virtcaps.Capabilities
 local human = virtcaps.human
@@ -24,7 +25,8 @@ local pick_machine = machine_types.pick_machine
 local M = {}
 
 local DOMAIN_KEYS = set_of { "type", "name", "os", "emulator", "vcpu", "memory", "current_memory", "max_memory",
-   "numa", "hugepages", "numatune", "cpu" }
+   "numa", "hugepages", "numatune", "cpu", table.unpack(offers.KEYS) }
+local LIST_KEYS = { "disks", "graphics", "video", "tpms", "hostdevs", "rngs" }
 
 -- A domain table as virtcaps.domain returns it, from one a person wrote
 -- (vcpu may be a count, sizes may be strings).
@@ -83,6 +85,11 @@ local function normalise_domain(t)
    end
    if d.numatune ~= nil then
       check_table(d.numatune, "domain.numatune", 3)
+   end
+   for _, k in ipairs(LIST_KEYS) do
+      if d[k] ~= nil then
+         check_table(d[k], "domain." .. k, 3)
+      end
    end
    return d
 end
@@ -247,11 +254,25 @@ end
 -- where it asks for them, NUMA placement and huge pages. More vCPUs than the
 -- host has CPUs is overcommit, which QEMU and the reference accept: a
 -- warning, or a failure with `opts.overcommit = false`.
+-- With domain capabilities (`virtcaps.domcaps`) of the emulator, also what
+-- the domain asks of it: firmware (`<os firmware>`, the loader's path,
+-- type, readonly and secure, secure boot), the CPU mode and custom model
+-- (one not usable here fails with its blockers), disk buses, devices and
+-- models, graphics types, video models, TPM models, backends and versions,
+-- host device modes and types, RNG models and backends, SEV or s390 PV
+-- launch security and SGX memory; each failure names what was asked and
+-- what the emulator offers.
 -- What tools such as virt-lint look for with XPath, as one call.
 -- @tparam table caps
 -- @tparam string|table domain a `<domain>` document, or a table as
--- `virtcaps.domain` returns it (vcpu may be a count, sizes may be "4 GiB")
--- @treturn[1] boolean whether it fits
+-- `virtcaps.domain` returns it (vcpu may be a count, sizes may be "4 GiB"),
+-- with, for domain capabilities checks, firmware, loader = {path=, type=,
+-- readonly=, secure=}, secure_boot, cpu = {mode=, model=}, disks = {{bus=,
+-- device=, model=}}, graphics = {types}, video = {models}, tpms = {{model=,
+-- backend=, version=}}, hostdevs = {{mode=, type=}}, rngs = {{model=,
+-- backend=}}, launch_security ("sev", "s390-pv"), sgx (true)
+-- @tparam[opt] table dc domain capabilities of the emulator (may be left out:
+-- opts comes third then)
 -- @tparam[opt] table opts overcommit (default true): false makes more vCPUs
 -- than host CPUs a failure
 -- @treturn[1] boolean whether it fits
@@ -259,8 +280,16 @@ end
 -- @treturn[1] table warnings, the same shape: what runs but may hurt
 -- @treturn[2] nil
 -- @treturn[2] string why the domain document cannot be read
-function M.fits(caps, domain, opts)
+-- @usage policy.fits(caps, xml, virtcaps.domcaps.load("dc.xml"))
+function M.fits(caps, domain, dc, opts)
    check_table(caps, "caps", 2)
+   -- domain capabilities name their emulator and virt type; options never do
+   if dc ~= nil and (type(dc) ~= "table" or type(dc.path) ~= "string" or type(dc.domain) ~= "string") then
+      if opts ~= nil then
+         error("bad argument #3 to 'fits' (domain capabilities expected)", 2)
+      end
+      dc, opts = nil, dc
+   end
    if opts ~= nil then
       check_table(opts, "opts", 2)
       for k, v in pairs(opts) do
@@ -366,6 +395,9 @@ function M.fits(caps, domain, opts)
    end
    check_numa(caps, dom, failures)
    check_hugepages(caps, dom, failures)
+   if dc then
+      offers.check(dc, dom, type(domain) == "string" and offers.from_xml(domain) or dom, failures, warnings)
+   end
    return #failures == 0, failures, warnings
 end
 

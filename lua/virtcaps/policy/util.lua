@@ -259,6 +259,17 @@ local function failure(list, rule, wanted, found, numbers)
    list[#list + 1] = f
 end
 
+-- A model's blockers once each: QEMU names a feature once per property it blocks.
+local function blockers_text(why)
+   local names, seen = {}, {}
+   for _, b in ipairs(why) do
+      if not seen[b] then
+         seen[b], names[#names + 1] = true, b
+      end
+   end
+   return table.concat(names, ", ")
+end
+
 local function guest_key(g)
    return g.os_type .. "/" .. g.arch.name
 end
@@ -279,5 +290,6 @@ M.list_of, M.join, M.set_of, M.sorted_keys, M.some = list_of, join, set_of, sort
 M.host_arch, M.check_table, M.check_keys = host_arch, check_table, check_keys
 M.bad_rule, M.rule_size, M.pages_by_size, M.page_sizes = bad_rule, rule_size, pages_by_size, page_sizes
 M.failure, M.guest_key, M.guest_machines, M.pattern_error = failure, guest_key, guest_machines, pattern_error
+M.blockers_text = blockers_text
 
 return M

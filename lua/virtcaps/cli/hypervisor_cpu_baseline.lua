@@ -1,0 +1,37 @@
+--- virtcaps.cli.hypervisor_cpu_baseline: `virtcaps hypervisor-cpu-baseline
+-- FILE --domcaps DC.xml`, as `virsh hypervisor-cpu-baseline`.
+-- @module virtcaps.cli.hypervisor_cpu_baseline
+local output = require "virtcaps.cli.output"
+
+return {
+   usage = [=[
+usage: virtcaps hypervisor-cpu-baseline FILE --domcaps DC.xml [--features] [--migratable] [--json]
+
+The largest guest CPU that every CPU in FILE (<cpu> elements, a domain, a
+capabilities document's host CPU, a domain capabilities document's
+host-model) can run, in the CPU models of the emulator of DC.xml (a
+`virsh domcapabilities` document), printed as `virsh
+hypervisor-cpu-baseline` prints it. --features lists every feature of the
+model, --migratable leaves out features that block migration.
+]=],
+   options = { domcaps = "value", features = "flag", migratable = "flag" },
+   args = { 1, 1, "one FILE" },
+   no_caps = "hypervisor-cpu-baseline reads domain capabilities: --domcaps FILE",
+   run = function(ctx, opts, args)
+      local cpu = require "virtcaps.cpu"
+      local dc, data = output.domcaps_and_file(ctx, opts, args[1])
+      if not dc then
+         return data
+      end
+      local result, err = cpu.hypervisor_baseline(dc, data, { expand = opts.features, migratable = opts.migratable })
+      if not result then
+         return output.fail(ctx, 1, args[1] .. ": " .. err)
+      end
+      if opts.json then
+         output.write(ctx, output.encode(output.model_json(result, "cpu")), "\n")
+      else
+         output.write(ctx, cpu.format(result), "\n")
+      end
+      return 0
+   end,
+}

@@ -1,0 +1,168 @@
+-- Side by side with the reference on this machine: `virsh
+-- hypervisor-cpu-compare` and `hypervisor-cpu-baseline --virttype qemu`
+-- (libvirt 9.0.0's QEMU driver, embedded, with Debian's QEMU under TCG:
+-- no KVM needed) against virtcaps.cpu.hypervisor_compare/_baseline over the
+-- reference's own `virsh domcapabilities --virttype qemu`. The blockers of
+-- its models, which 9.0.0's document leaves out, come from the reference's
+-- capabilities cache (what probing QEMU gives virtcaps). Fails loudly
+-- without virsh.
+local virtcaps = require "virtcaps"
+local support = require "support"
+
+local function virsh(args)
+   return support.sh("virsh -c 'qemu:///embed?root=" .. support.reference_root() .. "' " .. args)
+end
+
+local with_file = support.with_file
+
+-- The reference's domain capabilities for --virttype qemu and ARCH, with
+-- the blockers of its capabilities cache for TCG; the document's text; and
+-- the features of QEMU's host CPU expansion under TCG (all, migratable).
+local dcs = {}
+local function reference_dc(arch)
+   if not dcs[arch] then
+      local ok, xml = virsh("domcapabilities --virttype qemu --arch " .. arch)
+      assert(ok, "the reference failed: " .. xml)
+      local dc = assert(virtcaps.domcaps.parse(xml))
+      local dir = support.reference_root() .. "/cache/qemu/capabilities"
+      local cache
+      for _, f in ipairs(support.cache_entries(dir, "%.xml$")) do
+         local text = support.read(dir .. "/" .. f)
+         if text:find("<emulator>" .. dc.path .. "</emulator>", 1, true) then cache = text end
+      end
+      assert(cache, "no capabilities cache of the reference for " .. dc.path)
+      support.with_blockers(dc, cache, "tcg")
+      local props = "/qemuCaps/hostCPU[@type='tcg']/property"
+      dcs[arch] = { dc = dc, xml = xml, features = support.features_from_qemu(assert(virtcaps.xpath(cache, props .. "/@name"))),
+         migratable = support.features_from_qemu(assert(virtcaps.xpath(cache, props .. "[not(@migratable='no')]/@name"))) }
+      assert(#dcs[arch].features > 100, "no host CPU expansion in the reference's cache")
+   end
+   return dcs[arch].dc, dcs[arch].xml, dcs[arch]
+end
+
+local FEATURES = { "vmx", "svm", "pcid", "x2apic", "avx", "avx2", "avx512f", "rtm", "hle", "pdpe1gb", "3dnowext",
+   "sse4.2", "aes", "tsc-deadline", "xsaves", "la57", "ssbd", "hypervisor", "monitor", "mpx", "vme", "rdseed",
+   "sha-ni", "npt", "lm", "nx" }
+local MODELS = { "qemu64", "qemu32", "Penryn", "Nehalem", "Westmere", "SandyBridge", "Haswell-noTSX", "Broadwell",
+   "Skylake-Client", "Icelake-Server", "EPYC", "EPYC-Rome", "Opteron_G3", "kvm64", "core2duo", "Conroe" }
+
+local function guests()
+   local list = support.guest_cpus(40, 11, MODELS, FEATURES)
+   list[#list + 1] = { name = "a domain", xml = "<domain type='qemu'><name>d</name><memory>1024</memory>"
+      .. "<os><type>hvm</type></os><cpu mode='custom' match='exact'><model>Westmere</model></cpu></domain>" }
+   list[#list + 1] = { name = "host-passthrough", xml = "<cpu mode='host-passthrough'/>" }
+   return list
+end
+
+local SAYS = {
+   identical = "is identical to the CPU provided by hypervisor on the host",
+   superset = "^The CPU provided by hypervisor on the host is a superset",
+}
+
+for _, arch in ipairs { "x86_64", "i686" } do
+   describe("reference: virsh hypervisor-cpu-compare --virttype qemu --arch " .. arch, function()
+      it("on its own domain capabilities", function()
+         local dc, xml = reference_dc(arch)
+         local ok, out = with_file(xml, function(path)
+            return virsh("hypervisor-cpu-compare --virttype qemu --arch " .. arch .. " " .. path)
+         end)
+         assert.is_true(ok, out)
+         assert.matches(SAYS.identical, out)
+         assert.equal("identical", virtcaps.cpu.hypervisor_compare(dc, xml))
+      end)
+      for _, g in ipairs(guests()) do
+         it(g.name, function()
+            local dc = reference_dc(arch)
+            local ok, out = with_file(g.xml, function(path)
+               return virsh("hypervisor-cpu-compare --error --virttype qemu --arch " .. arch .. " " .. path)
+            end)
+            local result, features, message = virtcaps.cpu.hypervisor_compare(dc, g.xml)
+            if ok then
+               local want = out:match(SAYS.identical) and "identical" or out:match(SAYS.superset) and "superset"
+               assert.is_string(want, out)
+               assert.equal(want, result)
+            elseif out:match("error: the CPU is incompatible with host CPU: ") then
+               assert.equal("incompatible", result)
+               assert.is_table(features)
+               assert.equal(out:match("incompatible with host CPU: ([^\n]*)"), message)
+            else
+               assert.is_nil(result)
+               assert.equal(out:match("\nerror: [%w ]+error: ([^\n]*)") or out, features)
+            end
+         end)
+      end
+   end)
+end
+
+describe("reference: virsh hypervisor-cpu-baseline --virttype qemu", function()
+   local cases = support.baseline_inputs()
+   for _, g in ipairs(guests()) do
+      if g.name:match("^generated") and #cases < 30 then
+         cases[#cases + 1] = { name = g.name, cpus = g.xml }
+      end
+   end
+   for _, c in ipairs(cases) do
+      it(c.name, function()
+         local dc, _, known = reference_dc("x86_64")
+         -- QEMU reports migratability: the reference keeps its migratable
+         -- features instead of filtering by the database's marks.
+         local flags = { [""] = { features = known.features },
+            ["--features"] = { expand = true, features = known.features },
+            ["--migratable"] = { features = known.migratable } }
+         for flag, opts in pairs(flags) do
+            local ok, out = with_file(c.cpus, function(path)
+               return virsh("hypervisor-cpu-baseline --virttype qemu " .. flag .. " " .. path)
+            end)
+            local cpu, err = virtcaps.cpu.hypervisor_baseline(dc, c.cpus, opts)
+            if ok then
+               assert.equal(out, virtcaps.cpu.format((assert(cpu, err))) .. "\n", flag)
+            else
+               assert.is_nil(cpu, flag)
+               assert.equal(out:match("error: [%w ]+failed: ([^\n]*)") or out, err, flag)
+            end
+         end
+      end)
+   end
+
+   it("is not computed for aarch64, as the reference says", function()
+      local ok, out = with_file("<cpu><model>cortex-a57</model></cpu>", function(path)
+         return virsh("hypervisor-cpu-baseline --virttype qemu --arch aarch64 " .. path)
+      end)
+      assert.is_false(ok)
+      local ok2, xml = virsh("domcapabilities --virttype qemu --arch aarch64")
+      assert(ok2, xml)
+      local dc = assert(virtcaps.domcaps.parse(xml))
+      local _, err = virtcaps.cpu.hypervisor_baseline(dc, "<cpu><model>cortex-a57</model></cpu>")
+      assert.equal(out:match("Operation not supported: ([^\n]*)"), err)
+      local _, cerr = virtcaps.cpu.hypervisor_compare(dc, "<cpu><model>cortex-a57</model></cpu>")
+      local ok3, cout = with_file("<cpu><model>cortex-a57</model></cpu>", function(path)
+         return virsh("hypervisor-cpu-compare --virttype qemu --arch aarch64 " .. path)
+      end)
+      assert.is_false(ok3)
+      assert.equal(cout:match("Operation not supported: ([^\n]*)"), cerr)
+   end)
+end)
+
+describe("reference: the command lines print what virsh prints", function()
+   it("hypervisor-cpu-compare and hypervisor-cpu-baseline", function()
+      local _, xml = reference_dc("x86_64")
+      local dcfile = support.tmpname()
+      support.write(dcfile, xml)
+      for _, g in ipairs { "<cpu><model>qemu64</model></cpu>", "<cpu><model>Skylake-Client</model></cpu>" } do
+         with_file(g, function(path)
+            for _, cmd in ipairs { "hypervisor-cpu-compare", "hypervisor-cpu-baseline" } do
+               local _, want = support.sh("virsh -c 'qemu:///embed?root=" .. support.reference_root() .. "' " .. cmd
+                  .. " --virttype qemu " .. path .. " 2>/dev/null")
+               local _, out = support.cli { cmd, path, "--domcaps", dcfile }
+               if cmd == "hypervisor-cpu-baseline" and g:match("Skylake") then
+                  -- the document carries no blockers: the model alone, where virsh disables them
+                  assert.matches("<model fallback='forbid'>Skylake%-Client</model>", out)
+               else
+                  assert.equal(want, out, cmd)
+               end
+            end
+         end)
+      end
+      os.remove(dcfile)
+   end)
+end)
