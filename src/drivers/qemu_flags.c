@@ -590,7 +590,7 @@ typedef struct schema {
     size_t n;
     char **steps;          /* the query being traversed */
     size_t nsteps, at;
-    size_t budget;
+    size_t budget, depth;
 } schema;
 
 enum { Q_NO = 0, Q_YES = 1, Q_MALFORMED = -2, Q_TERMINAL = -3, Q_LIMIT = -4 };
@@ -730,13 +730,25 @@ static int traverse_builtin(schema *s, json_object *cur)
     return strcmp(t, q + 1) == 0 ? Q_YES : Q_NO;
 }
 
+static int traverse_type(schema *s, json_object *cur);
+
+/* Types refer to types: a path deeper than the reference's 1000 steps is a
+ * malformed schema, more steps in all (alternates branch) too many. */
 static int traverse(schema *s, const char *type)
 {
     json_object *cur = schema_lookup(s, type);
     if (s->budget-- == 0)
         return Q_LIMIT;
-    if (!cur)
+    if (!cur || s->depth >= 1000)
         return Q_MALFORMED;
+    s->depth++;
+    int rc = traverse_type(s, cur);
+    s->depth--;
+    return rc;
+}
+
+static int traverse_type(schema *s, json_object *cur)
+{
     if (s->at >= s->nsteps)
         return Q_YES;
     const char *meta = member_str(cur, "meta-type");
@@ -783,6 +795,7 @@ static int schema_path_exists(schema *s, const char *query, vc_error *err)
     s->nsteps = n;
     s->at = 1;
     s->budget = VC_QEMU_FLAGS_MAX_STEPS;
+    s->depth = 0;
     if (!schema_lookup(s, steps[0]))
         return 0;
     switch (traverse(s, steps[0])) {
