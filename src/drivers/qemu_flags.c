@@ -7,6 +7,7 @@
 #include "base/arch.h"
 #include "drivers/qmp.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,7 +221,7 @@ typedef struct prop_flag {
     bool scsi_default;
 } prop_flag;
 
-#define PROPS(t) t, sizeof t / sizeof *t
+#define PROPS(t) (t), sizeof(t) / sizeof *(t)
 
 static const prop_flag props_virtio_balloon[] = {
     { "deflate-on-oom", "virtio-balloon-pci.deflate-on-oom", false },
@@ -389,8 +390,8 @@ typedef struct type_props {
     X("virtio-mem-pci", props_virtio_mem, "virtio-mem-pci") \
     X("virtio-iommu-pci", props_virtio_iommu, "virtio-iommu-pci")
 
-#define TYPE_ROW(type, props, cond) { type, PROPS(props), cond },
-#define TYPE_NAME(type, props, cond) type,
+#define TYPE_ROW(type, props, cond) { (type), PROPS(props), (cond) },
+#define TYPE_NAME(type, props, cond) (type),
 
 static const type_props device_props[] = { DEVICE_PROPS(TYPE_ROW) };
 
@@ -791,14 +792,17 @@ static int schema_path_exists(schema *s, const char *query, vc_error *err)
             break;
         *slash = '\0';
     }
+    if (!schema_lookup(s, steps[0]))
+        return 0;
     s->steps = steps;
     s->nsteps = n;
     s->at = 1;
     s->budget = VC_QEMU_FLAGS_MAX_STEPS;
     s->depth = 0;
-    if (!schema_lookup(s, steps[0]))
-        return 0;
-    switch (traverse(s, steps[0])) {
+    int rc = traverse(s, steps[0]);
+    s->steps = NULL;
+    s->nsteps = 0;
+    switch (rc) {
     case Q_YES:
         return 1;
     case Q_NO:
@@ -843,10 +847,9 @@ static int machine_props_flags(flagset *fs, const vc_qemucaps *qc, const qc_repl
         const type_props *tp = &machine_props[i];
         const char *canon = strcmp(tp->type, "none") == 0 ? "none" : canonical_machine(qc, accel, tp->type);
         char qom[VC_QMP_MAX_NAME + sizeof "-machine"];
-        if (!canon || strlen(canon) + sizeof "-machine" > sizeof qom)
+        int len = canon ? snprintf(qom, sizeof qom, "%s-machine", canon) : -1;
+        if (len < 0 || (size_t)len >= sizeof qom)
             continue;
-        strcpy(qom, canon);
-        strcat(qom, "-machine");
         if (props_flags(fs, named_reply(r->object_props, r->nobject_props, qom), tp, err) < 0)
             return -1;
     }
