@@ -43,7 +43,7 @@ local function list_of(set)
 end
 
 -- what x86_64 QEMU 7.2 gets from the architecture and version alone
-local BASE = { "cpu-cache", "no-acpi", "no-hpet" }
+local BASE = { "no-acpi", "no-hpet" }
 
 local function with(...)
    local t = { table.unpack(BASE) }
@@ -66,7 +66,7 @@ describe("QEMU capability flags", function()
    it("from types, properties, commands, options and their conditions", function()
       local ok, set = flags {
          { "query-kvm", nil, { enabled = true, present = true } },
-         { "query-commands", nil, { { name = "query-vnc" }, { name = "quit" } } },
+         { "query-commands", nil, { { name = "query-vnc" }, { name = "quit" }, { name = "query-cpu-model-expansion" } } },
          { "qom-list-types", nil, { { name = "VGA" }, { name = "virtio-scsi-pci" }, { name = "sev-guest" } } },
          { "device-list-properties", { typename = "virtio-blk-pci" },
             { { name = "scsi", type = "bool", ["default-value"] = false } } },
@@ -81,7 +81,8 @@ describe("QEMU capability flags", function()
       }
       assert.is_true(ok, set)
       -- machine-hpet replaces no-hpet; sev-guest is gone without SEV capabilities
-      assert.same({ "VGA", "VGA.vgamem_mb", "cpu-cache", "kvm", "machine-hpet", "migrate-rdma", "no-acpi", "spice",
+      assert.same({ "VGA", "VGA.vgamem_mb", "cpu-cache", "kvm", "machine-hpet", "migrate-rdma", "no-acpi",
+         "query-cpu-model-expansion", "spice",
          "spice-gl", "tpm-crb", "tpm-emulator", "virtio-blk-pci.scsi", "virtio-blk-pci.scsi.default.disabled",
          "virtio-scsi-pci", "vnc" }, list_of(set))
    end)

@@ -889,7 +889,8 @@ static void derived_flags(flagset *fs, const vc_qemucaps *qc)
     const char *arch = qc->arch ? qc->arch : "";
     if (vc_arch_is_x86(arch)) {
         set(fs, "no-acpi");
-        set(fs, "cpu-cache");
+        if (has(fs, "query-cpu-model-expansion"))
+            set(fs, "cpu-cache");
         if (!has(fs, "machine-hpet"))
             set(fs, "no-hpet");
     } else if (strcmp(arch, "aarch64") == 0) {
