@@ -1,7 +1,9 @@
 -- The QEMU capability flags the reference derived from each probing record
 -- (conformance data domcaps/replies/caps_V.ARCH.replies): virtcaps' flags
 -- for the record's first round (build/qemu_flags) must be exactly the
--- <flag name=> set of the reference's cache file domcaps/qemucaps/caps_V.ARCH.xml.
+-- <flag name=> set of the reference's cache file domcaps/qemucaps/caps_V.ARCH.xml,
+-- and the property queries virtcaps would send after the record's
+-- qom-list-types and query-machines must be the record's, in its order.
 local support = require "support"
 
 local DOMCAPS = support.conformance_category("domcaps")
@@ -31,8 +33,8 @@ local function reference_flags(xml)
    return flags
 end
 
-local function virtcaps_flags(replies)
-   local ok, out = support.sh("'" .. support.BUILD .. "/qemu_flags' '" .. replies .. "'")
+local function harness_lines(replies, mode)
+   local ok, out = support.sh("'" .. support.BUILD .. "/qemu_flags' " .. (mode or "") .. " '" .. replies .. "'")
    assert(ok, "qemu_flags failed on " .. replies .. ": " .. out)
    local flags = {}
    for line in out:gmatch("[^\n]+") do flags[#flags + 1] = line end
@@ -44,11 +46,17 @@ describe("conformance: QEMU capability flags from the reference's probing record
    for _, name in ipairs(dir and support.require_files(dir, "%.replies$") or {}) do
       it("the reference's flags, no more, no less: " .. name, function()
          local xml = DOMCAPS .. "/qemucaps/" .. name:gsub("%.replies$", ".xml")
-         local want, got = reference_flags(xml), virtcaps_flags(dir .. "/" .. name)
+         local want, got = reference_flags(xml), harness_lines(dir .. "/" .. name)
          local missing, extra = minus(want, set_of(got)), minus(got, set_of(want))
          assert(#missing == 0 and #extra == 0, string.format("%s: missing %d flag(s): %s; extra %d flag(s): %s",
             name, #missing, table.concat(missing, " "), #extra, table.concat(extra, " ")))
          assert.equal(#want, #got)
+      end)
+
+      it("the reference's property queries, in its order: " .. name, function()
+         local asked = harness_lines(dir .. "/" .. name, "--asked")
+         assert(#asked > 0, "no property queries in " .. name)
+         assert.same(asked, harness_lines(dir .. "/" .. name, "--asks"))
       end)
    end
 end)

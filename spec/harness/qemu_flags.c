@@ -2,7 +2,9 @@
  * (conformance data domcaps/replies/caps_V.ARCH.replies: requests and replies paired
  * by id), one per line, from the record's first round (the one under KVM)
  * as the reference does. spec/conformance/qemu_flags_spec.lua compares them
- * with the reference's own conclusions. Usage: qemu_flags FILE.replies */
+ * with the reference's own conclusions. With --asks: the property queries
+ * virtcaps would send (vc_qemu_flags_wants_props, ..._machine_qom_type);
+ * with --asked: those the record holds. Usage: qemu_flags [--asks|--asked] FILE */
 #include "base/arch.h"
 #include "drivers/qemu_flags.h"
 
@@ -17,6 +19,8 @@ typedef struct record {
     qc_named_reply dev[MAX_NAMED], obj[MAX_NAMED];
     json_object *machines;
     json_object *cpus[QC_NACCEL];
+    json_object *asked[2 * MAX_NAMED]; /* the first round's property requests, answered or not */
+    size_t nasked;
 } record;
 
 static char *slurp(const char *path, size_t *len)
@@ -99,6 +103,9 @@ static int read_record(json_object *all, record *rec)
             continue;
         if (strcmp(cmd, "qmp_capabilities") == 0 && ++round >= QC_NACCEL)
             break;
+        if (round == 0 && rec->nasked < 2 * MAX_NAMED &&
+            (strcmp(cmd, "device-list-properties") == 0 || strcmp(cmd, "qom-list-properties") == 0))
+            rec->asked[rec->nasked++] = req;
         for (size_t j = i + 1; j < n; j++) {
             json_object *rep = json_object_array_get_idx(all, j), *ret;
             const char *rid = str_of(rep, "id");
@@ -136,6 +143,44 @@ static json_object *parse_all(const char *data, size_t len)
     return all;
 }
 
+/* The accelerator of the first round: KVM when query-kvm said so. */
+static int first_accel(const record *rec)
+{
+    json_object *v;
+    bool on = true;
+    for (size_t i = 0; i < 2; i++)
+        on = on && rec->r.kvm && json_object_object_get_ex(rec->r.kvm, i ? "enabled" : "present", &v) &&
+             json_object_get_boolean(v);
+    return on ? QC_KVM : QC_TCG;
+}
+
+/* The property queries virtcaps would send after this record's
+ * qom-list-types and query-machines. */
+static void print_asks(const vc_qemucaps *qc, const record *rec)
+{
+    for (const char *const *t = vc_qemu_flags_device_types(); *t; t++)
+        if (vc_qemu_flags_wants_props(rec->r.qom_types, *t))
+            printf("device-list-properties %s\n", *t);
+    for (const char *const *t = vc_qemu_flags_object_types(); *t; t++)
+        if (vc_qemu_flags_wants_props(rec->r.qom_types, *t))
+            printf("qom-list-properties %s\n", *t);
+    for (const char *const *t = vc_qemu_flags_machine_types(); *t; t++) {
+        char qom[512];
+        if (vc_qemu_flags_machine_qom_type(qc, first_accel(rec), *t, qom, sizeof qom))
+            printf("qom-list-properties %s\n", qom);
+    }
+}
+
+static void print_asked(const record *rec)
+{
+    for (size_t i = 0; i < rec->nasked; i++) {
+        json_object *args = NULL;
+        json_object_object_get_ex(rec->asked[i], "arguments", &args);
+        const char *type = args ? str_of(args, "typename") : NULL;
+        printf("%s %s\n", str_of(rec->asked[i], "execute"), type ? type : "");
+    }
+}
+
 /* What the caller of vc_qemu_caps_flags fills first: arch, version, machine
  * types and CPU model names. */
 static int fill_caller_facts(vc_qemucaps *qc, const record *rec)
@@ -150,29 +195,33 @@ static int fill_caller_facts(vc_qemucaps *qc, const record *rec)
     for (size_t i = 0; i < 3; i++)
         qc->version = qc->version * 1000 + (json_object_object_get_ex(q, parts[i], &v) ? (unsigned)json_object_get_int(v) : 0);
     size_t nm = rec->machines ? json_object_array_length(rec->machines) : 0;
-    qc->accel[QC_KVM].machines = vc_array(qc->arena, nm + 1, sizeof(qc_machine));
-    for (size_t i = 0; qc->accel[QC_KVM].machines && i < nm; i++) {
+    qc_accel_caps *first = &qc->accel[first_accel(rec)];
+    first->machines = vc_array(qc->arena, nm + 1, sizeof(qc_machine));
+    for (size_t i = 0; first->machines && i < nm; i++) {
         json_object *m = json_object_array_get_idx(rec->machines, i);
         const char *name = str_of(m, "name"), *alias = str_of(m, "alias");
-        qc_machine *out = &qc->accel[QC_KVM].machines[qc->accel[QC_KVM].nmachines++];
+        qc_machine *out = &first->machines[first->nmachines++];
         out->name = name ? vc_strdup(qc->arena, name) : NULL;
         out->alias = alias ? vc_strdup(qc->arena, alias) : NULL;
     }
-    for (int a = 0; a < QC_NACCEL; a++) {
-        size_t nc = rec->cpus[a] ? json_object_array_length(rec->cpus[a]) : 0;
-        qc->accel[a].cpus = vc_array(qc->arena, nc + 1, sizeof(qc_cpu_model));
-        for (size_t i = 0; qc->accel[a].cpus && i < nc; i++) {
-            const char *name = str_of(json_object_array_get_idx(rec->cpus[a], i), "name");
-            qc->accel[a].cpus[qc->accel[a].ncpus++].name = name ? vc_strdup(qc->arena, name) : NULL;
+    for (int round = 0; round < QC_NACCEL; round++) {
+        size_t nc = rec->cpus[round] ? json_object_array_length(rec->cpus[round]) : 0;
+        qc_accel_caps *ac = &qc->accel[round ? QC_TCG : first_accel(rec)];
+        ac->cpus = vc_array(qc->arena, nc + 1, sizeof(qc_cpu_model));
+        for (size_t i = 0; ac->cpus && i < nc; i++) {
+            const char *name = str_of(json_object_array_get_idx(rec->cpus[round], i), "name");
+            ac->cpus[ac->ncpus++].name = name ? vc_strdup(qc->arena, name) : NULL;
         }
     }
-    return qc->arch && qc->accel[QC_KVM].machines ? 0 : -1;
+    return qc->arch && first->machines ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
+    const char *mode = argc == 3 ? argv[1] : "";
+    const char *path = argc == 2 || argc == 3 ? argv[argc - 1] : NULL;
     size_t len = 0;
-    char *data = argc == 2 ? slurp(argv[1], &len) : NULL;
+    char *data = path ? slurp(path, &len) : NULL;
     json_object *all = data ? parse_all(data, len) : NULL;
     record rec;
     vc_qemucaps *qc = vc_qemucaps_new();
@@ -180,14 +229,20 @@ int main(int argc, char **argv)
     int status = 1;
 
     memset(&rec, 0, sizeof rec);
-    if (argc != 2)
-        fprintf(stderr, "usage: qemu_flags FILE.replies\n");
+    if (!path || (argc == 3 && strcmp(mode, "--asks") != 0 && strcmp(mode, "--asked") != 0))
+        fprintf(stderr, "usage: qemu_flags [--asks|--asked] FILE.replies\n");
     else if (!all || read_record(all, &rec) < 0)
-        fprintf(stderr, "%s: not a probing record\n", argv[1]);
+        fprintf(stderr, "%s: not a probing record\n", path);
     else if (!qc || fill_caller_facts(qc, &rec) < 0)
-        fprintf(stderr, "%s: no query-target or query-version reply\n", argv[1]);
-    else if (vc_qemu_caps_flags(qc, &rec.r, &err) < 0)
-        fprintf(stderr, "%s: %s\n", argv[1], err.msg);
+        fprintf(stderr, "%s: no query-target or query-version reply\n", path);
+    else if (strcmp(mode, "--asks") == 0 || strcmp(mode, "--asked") == 0) {
+        if (strcmp(mode, "--asks") == 0)
+            print_asks(qc, &rec);
+        else
+            print_asked(&rec);
+        status = 0;
+    } else if (vc_qemu_caps_flags(qc, &rec.r, &err) < 0)
+        fprintf(stderr, "%s: %s\n", path, err.msg);
     else {
         for (size_t i = 0; i < qc->nflags; i++)
             printf("%s\n", qc->flags[i]);

@@ -406,11 +406,12 @@ static const type_props object_props[] = { OBJECT_PROPS(TYPE_ROW) };
 
 /* Machine types by the name the reference gives (canonicalised through
  * query-machines' aliases). */
-static const type_props machine_props[] = {
-    { "pseries", PROPS(props_pseries), NULL },
-    { "virt", PROPS(props_virt), NULL },
-    { "none", PROPS(props_none_machine), NULL },
-};
+#define MACHINE_PROPS(X) \
+    X("pseries", props_pseries, NULL) \
+    X("virt", props_virt, NULL) \
+    X("none", props_none_machine, NULL)
+
+static const type_props machine_props[] = { MACHINE_PROPS(TYPE_ROW) };
 
 /* QAPI schema queries (see schema_path_exists for the language) */
 static const str_flag schema_queries[] = {
@@ -830,6 +831,8 @@ static void object_type_flags(flagset *fs, json_object *types)
  * under the first accelerator that has machine types; NULL when it does not. */
 static const char *canonical_machine(const vc_qemucaps *qc, int accel, const char *machine)
 {
+    if (accel < 0 || accel >= QC_NACCEL)
+        return NULL;
     const qc_accel_caps *ac = &qc->accel[accel];
     for (size_t i = 0; i < ac->nmachines; i++)
         if (ac->machines[i].alias && strcmp(ac->machines[i].alias, machine) == 0)
@@ -840,17 +843,20 @@ static const char *canonical_machine(const vc_qemucaps *qc, int accel, const cha
     return NULL;
 }
 
+bool vc_qemu_flags_machine_qom_type(const vc_qemucaps *qc, int accel, const char *machine, char *buf, size_t size)
+{
+    const char *canon = strcmp(machine, "none") == 0 ? "none" : canonical_machine(qc, accel, machine);
+    int len = canon && size ? snprintf(buf, size, "%s-machine", canon) : -1;
+    return len >= 0 && (size_t)len < size;
+}
+
 static int machine_props_flags(flagset *fs, const vc_qemucaps *qc, const qc_replies *r, vc_error *err)
 {
     int accel = has(fs, "kvm") ? QC_KVM : QC_TCG;
     for (size_t i = 0; i < sizeof machine_props / sizeof *machine_props; i++) {
-        const type_props *tp = &machine_props[i];
-        const char *canon = strcmp(tp->type, "none") == 0 ? "none" : canonical_machine(qc, accel, tp->type);
         char qom[VC_QMP_MAX_NAME + sizeof "-machine"];
-        int len = canon ? snprintf(qom, sizeof qom, "%s-machine", canon) : -1;
-        if (len < 0 || (size_t)len >= sizeof qom)
-            continue;
-        if (props_flags(fs, named_reply(r->object_props, r->nobject_props, qom), tp, err) < 0)
+        if (vc_qemu_flags_machine_qom_type(qc, accel, machine_props[i].type, qom, sizeof qom) &&
+            props_flags(fs, named_reply(r->object_props, r->nobject_props, qom), &machine_props[i], err) < 0)
             return -1;
     }
     return 0;
@@ -1014,7 +1020,7 @@ const char *const *vc_qemu_flags_object_types(void)
 
 const char *const *vc_qemu_flags_machine_types(void)
 {
-    static const char *const names[] = { "pseries", "virt", "none", NULL };
+    static const char *const names[] = { MACHINE_PROPS(TYPE_NAME) NULL };
     return names;
 }
 

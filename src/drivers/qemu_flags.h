@@ -27,9 +27,14 @@ int vc_qemu_caps_flags(vc_qemucaps *qc, const qc_replies *r, vc_error *err);
 const char *const *vc_qemu_flags_device_types(void);
 const char *const *vc_qemu_flags_object_types(void);
 bool vc_qemu_flags_wants_props(json_object *qom_types, const char *type);
-/* After query-machines: qom-list-properties of "<canonical name>-machine"
- * for each of these that QEMU lists (by name or alias; "none" always),
- * stored in object_props under that QOM type name (NULL-terminated). */
+/* After query-machines: qom-list-properties of the QOM type of each of
+ * these machine types (NULL-terminated) for which
+ * vc_qemu_flags_machine_qom_type gives one, stored in object_props under it. */
 const char *const *vc_qemu_flags_machine_types(void);
+/* "<canonical name>-machine" into buf for machine when QEMU lists it (by
+ * name or alias) in qc->accel[accel].machines (accel: the round's, QC_KVM
+ * when query-kvm said enabled), always for "none"; false when the
+ * reference does not ask (or it does not fit in size). */
+bool vc_qemu_flags_machine_qom_type(const vc_qemucaps *qc, int accel, const char *machine, char *buf, size_t size);
 
 #endif
