@@ -34,7 +34,7 @@ DEBIAN_PACKAGES := gcc make pkg-config lua5.4 liblua5.4-dev libxml2-dev libxml2-
 
 .PHONY: all deps reference-deps run test conformance reference kvm-test asan-test valgrind lint doc rock-check fuzz bench install uninstall clean
 
-all: $(CORE) $(BUILD)/states $(BUILD)/failalloc $(BUILD)/hostsig.so $(BUILD)/swapdirs
+all: $(CORE) $(BUILD)/states $(BUILD)/failalloc $(BUILD)/hostsig.so $(BUILD)/swapdirs $(BUILD)/qemu_flags
 
 # Embed Lua: many states in one process (spec/lua/states_spec.lua), a
 # state whose allocator fails (spec/lua/out_of_memory_spec.lua).
@@ -47,6 +47,11 @@ $(BUILD)/states $(BUILD)/failalloc: $(BUILD)/%: spec/harness/%.c
 $(BUILD)/hostsig.so: spec/harness/hostsig.c
 	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $<
+
+# Prints the QEMU capability flags of a probing record (spec/conformance/qemu_flags_spec.lua).
+QEMU_FLAGS_OBJ := $(addprefix $(BUILD)/obj/,drivers/qemu_flags.o model/qemucaps.o base/base.o base/arch.o)
+$(BUILD)/qemu_flags: spec/harness/qemu_flags.c $(QEMU_FLAGS_OBJ)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(QEMU_FLAGS_OBJ) $(JSONC_LIBS)
 
 # Swaps two paths in a loop: races root's emulator search (spec/drivers/root_emulators_spec.lua).
 $(BUILD)/swapdirs: spec/harness/swapdirs.c

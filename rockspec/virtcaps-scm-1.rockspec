@@ -55,6 +55,7 @@ build = {
             "src/drivers/lxc.c",
             "src/drivers/qemu.c",
             "src/drivers/qemu_cache.c",
+            "src/drivers/qemu_flags.c",
             "src/drivers/qmp.c",
             "src/drivers/subprocess.c",
             "src/drivers/xen.c",
