@@ -259,7 +259,7 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
         r->in_fd = r->out_fd = r->pid_fd = -1;
         r->pid = -1;
         r->status = -1;
-        r->written = 0;
+        r->written = r->seen = 0;
         r->exited = r->finished = false;
         r->error = start(r, envp);
         if (r->error) {
@@ -309,6 +309,11 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
                 kill(-r->pid, SIGKILL);
             }
             int outcome = drain(r, out_limit);
+            if (outcome < 0 && r->more && r->out.len != r->seen) {
+                r->seen = r->out.len;
+                r->more(r);
+                feed(r);
+            }
             if (outcome < 0 && r->exited && t >= r->grace_until)
                 outcome = VC_RUN_DONE;
             if (outcome < 0 && (late || !can_wait))

@@ -21,6 +21,10 @@ typedef struct vc_run {
     char *const *argv;
     const char *input;      /* written to its standard input, which stays open */
     size_t input_len;
+    /* optional: called when more output arrived; it may give more to write
+     * by pointing input/input_len at it and setting written to 0 */
+    void (*more)(struct vc_run *r);
+    void *ctx;              /* for more */
     /* what happened */
     int outcome;
     int error;
@@ -30,6 +34,7 @@ typedef struct vc_run {
     pid_t pid;
     int in_fd, out_fd, pid_fd;
     size_t written;
+    size_t seen;            /* output length more last saw */
     long grace_until;       /* after the leader's exit: how long its output may stay open */
     bool exited, finished;
 } vc_run;
