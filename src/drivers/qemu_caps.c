@@ -645,8 +645,11 @@ static int read_cpu_defs(vc_arena *a, json_object *list, const char *arch, vc_cp
             return vc_fail(err, VC_EINPUT, "%s is not an object", what);
         qc_cpu_model *c = &acc->cpus[i];
         c->usable = -1;
+        /* QEMU's aliases have an empty typename: none */
+        bool no_type = json_object_object_get_ex(o, "typename", &v) && json_object_is_type(v, json_type_string) &&
+                       json_object_get_string_len(v) == 0;
         if (want_string(o, "name", true, &c->name, a, what, err) < 0 ||
-            want_string(o, "typename", false, &c->type_name, a, what, err) < 0 ||
+            (!no_type && want_string(o, "typename", false, &c->type_name, a, what, err) < 0) ||
             want_bool(o, "deprecated", &c->deprecated, false, what, err) < 0)
             return -1;
         for (size_t k = 0; ppc && k < ppc->nmodels; k++)
