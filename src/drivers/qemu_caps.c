@@ -550,6 +550,7 @@ static int want_uint(json_object *o, const char *key, bool required, unsigned lo
 
 static int check_list(json_object *list, const char *cmd, size_t *n, vc_error *err)
 {
+    *n = 0;
     if (!json_object_is_type(list, json_type_array))
         return vc_fail(err, VC_EINPUT, "%s: the reply is not a list", cmd);
     *n = json_object_array_length(list);
@@ -598,7 +599,7 @@ static int read_machine_list(vc_arena *a, json_object *list, qc_machine **out, s
             x->acpi_set = true;
             x->acpi = json_object_get_boolean(v);
         }
-        if (strcmp(x->name, "none") != 0)
+        if (x->name && strcmp(x->name, "none") != 0)
             (*n)++;
     }
     *out = m;
@@ -707,10 +708,10 @@ static int read_prop(vc_arena *a, const char *name, json_object *v, qc_prop *p, 
     default:
         return 0;
     }
-    const char *nm;
+    const char *nm = NULL;
     json_object *key = json_object_new_string(name);
     int rc = key ? vc_qmp_name(key, "props", true, &nm, "query-cpu-model-expansion", err) : vc_oom(err);
-    if (rc == 0 && !(p->name = vc_strdup(a, nm)))
+    if (rc == 0 && (!nm || !(p->name = vc_strdup(a, nm))))
         rc = vc_oom(err);
     json_object_put(key);
     return rc < 0 ? -1 : 1;
@@ -745,19 +746,20 @@ static int read_expansion(const qc_session *s, int kind, bool need_props, vc_are
     if (!json_object_is_type(props, json_type_object))
         return vc_fail(err, VC_EINPUT, "query-cpu-model-expansion: 'props' is not an object");
     size_t n = (size_t)json_object_object_length(props);
+    out->model = name;
+    if (n == 0)
+        return 0;
     if (n > VC_QC_MAX_ITEMS)
         return vc_fail(err, VC_ELIMIT, "query-cpu-model-expansion: %zu properties, over the limit of %d", n,
                        VC_QC_MAX_ITEMS);
-    out->props = n ? vc_array(a, n, sizeof *out->props) : NULL;
-    if (n && !out->props)
+    if (!(out->props = vc_array(a, n, sizeof *out->props)))
         return vc_oom(err);
     json_object_object_foreach(props, key, val) {
-        int rc = read_prop(a, key, val, &out->props[out->nprops], err);
+        int rc = out->nprops < n ? read_prop(a, key, val, &out->props[out->nprops], err) : 0;
         if (rc < 0)
             return -1;
         out->nprops += (size_t)rc;
     }
-    out->model = name;
     return 0;
 }
 
