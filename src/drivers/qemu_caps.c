@@ -396,23 +396,23 @@ static void parse_output(qc_session *s, const char *data, size_t len)
     }
 }
 
-/* vc_run's more: parse, and once the first batch is answered, send the rest. */
-static void on_output(vc_run *r)
+/* vc_run's more: parse, and once the first batch is answered, send the
+ * rest; a conversation gone wrong ends there. */
+static bool on_output(vc_run *r)
 {
     qc_session *s = r->ctx;
     parse_output(s, r->out.data, r->out.len);
-    if (s->phase2_sent || (s->nreplies < s->nphase1 && !s->failed))
-        return;
+    if (s->failed)
+        return false;
+    if (s->phase2_sent || s->nreplies < s->nphase1)
+        return true;
     s->phase2_sent = true;
-    if (s->failed || phase2(s) < 0) {
-        /* nothing more to learn: let it go */
-        vc_buf_free(&s->in2);
-        vc_buf_init(&s->in2);
-        vc_buf_puts(&s->in2, "{\"execute\":\"quit\"}\n");
-    }
+    if (phase2(s) < 0)
+        return false;
     r->input = s->in2.data;
     r->input_len = s->in2.len;
     r->written = 0;
+    return true;
 }
 
 static void session_free(qc_session *s)

@@ -311,8 +311,10 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
             int outcome = drain(r, out_limit);
             if (outcome < 0 && r->more && r->out.len != r->seen) {
                 r->seen = r->out.len;
-                r->more(r);
-                feed(r);
+                if (r->more(r))
+                    feed(r);
+                else
+                    outcome = VC_RUN_DONE;
             }
             if (outcome < 0 && r->exited && t >= r->grace_until)
                 outcome = VC_RUN_DONE;

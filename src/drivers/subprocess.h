@@ -22,8 +22,9 @@ typedef struct vc_run {
     const char *input;      /* written to its standard input, which stays open */
     size_t input_len;
     /* optional: called when more output arrived; it may give more to write
-     * by pointing input/input_len at it and setting written to 0 */
-    void (*more)(struct vc_run *r);
+     * by pointing input/input_len at it and setting written to 0; false
+     * ends the run now (its output is already useless) */
+    bool (*more)(struct vc_run *r);
     void *ctx;              /* for more */
     /* what happened */
     int outcome;
