@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -446,16 +445,6 @@ static int session_init(qc_session *s, vc_arena *a, bool tcg_round, const char *
     return 0;
 }
 
-static void describe_exit(const vc_run *r, char *out, size_t size)
-{
-    if (r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) != SIGKILL)
-        snprintf(out, size, " (it died of signal %d)", WTERMSIG(r->status));
-    else if (r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0)
-        snprintf(out, size, " (it exited with status %d)", WEXITSTATUS(r->status));
-    else
-        out[0] = '\0';
-}
-
 /* Runs one round to its end; 0 when every request was answered. */
 static int run_round(qc_session *s, int fd, const char *file, const char *shown, int timeout, vc_qc_timing *t,
                      vc_error *err)
@@ -481,7 +470,7 @@ static int run_round(qc_session *s, int fd, const char *file, const char *shown,
         t->bytes += r.out.len;
     }
     char detail[64];
-    describe_exit(&r, detail, sizeof detail);
+    vc_run_describe_exit(&r, detail, sizeof detail);
     int rc = -1;
     if (r.outcome == VC_RUN_NOSTART)
         vc_fail(err, VC_EIO, "qemu: cannot run %s: %s", shown, strerror(r.error));
@@ -521,13 +510,9 @@ static int want_string(json_object *o, const char *key, bool required, char **ou
 /* A member that must be a boolean when present. */
 static int want_bool(json_object *o, const char *key, bool *out, bool dflt, const char *what, vc_error *err)
 {
-    json_object *v;
+    if (json_object_object_get_ex(o, key, NULL))
+        return vc_qmp_bool(o, key, out, what, err);
     *out = dflt;
-    if (!json_object_object_get_ex(o, key, &v))
-        return 0;
-    if (!json_object_is_type(v, json_type_boolean))
-        return vc_fail(err, VC_EINPUT, "%s: '%s' is not a boolean", what, key);
-    *out = json_object_get_boolean(v);
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,4 +333,14 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
 void vc_run_release(vc_run *r)
 {
     vc_buf_free(&r->out);
+}
+
+void vc_run_describe_exit(const vc_run *r, char *out, size_t size)
+{
+    if (r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) != SIGKILL)
+        snprintf(out, size, " (it died of signal %d)", WTERMSIG(r->status));
+    else if (r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0)
+        snprintf(out, size, " (it exited with status %d)", WEXITSTATUS(r->status));
+    else
+        out[0] = '\0';
 }

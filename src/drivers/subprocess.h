@@ -49,5 +49,8 @@ typedef struct vc_run {
  * its whole process group is killed and it is reaped. Never fails as a whole. */
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[]);
 void vc_run_release(vc_run *r);
+/* " (it died of signal N)", " (it exited with status N)" or "": how a
+ * finished run's emulator ended, for messages. */
+void vc_run_describe_exit(const vc_run *r, char *out, size_t size);
 
 #endif
