@@ -71,6 +71,7 @@ build = {
             "src/host/topology.c",
             "src/model/domcaps.c",
             "src/model/model.c",
+            "src/model/qemucaps.c",
             "src/probe.c",
             "src/xml/domain.c",
             "src/xml/domcaps_read.c",
