@@ -75,6 +75,7 @@ typedef struct qc_session {
     size_t off, nevents;
     bool greeted, phase2_sent, failed;
     vc_error err;
+    double parse_ms;            /* spent parsing the output while it arrived */
     vc_qmp_machine *machines;   /* round 1's, for the canonical names */
     size_t nmachines;
 } qc_session;
@@ -400,7 +401,9 @@ static void parse_output(qc_session *s, const char *data, size_t len)
 static bool on_output(vc_run *r)
 {
     qc_session *s = r->ctx;
+    double t0 = now_ms();
     parse_output(s, r->out.data, r->out.len);
+    s->parse_ms += now_ms() - t0;
     if (s->failed)
         return false;
     if (s->phase2_sent || s->nreplies < s->nphase1)
@@ -466,7 +469,7 @@ static int run_round(qc_session *s, int fd, const char *file, const char *shown,
     parse_output(s, r.out.data ? r.out.data : "", r.out.len);
     if (t) {
         t->run_ms += t1 - t0;
-        t->parse_ms += now_ms() - t1;
+        t->parse_ms += now_ms() - t1 + s->parse_ms;
         t->bytes += r.out.len;
     }
     char detail[64];

@@ -24,7 +24,7 @@ typedef int (*vc_qc_flags_fn)(vc_qemucaps *qc, const qc_replies *r, vc_error *er
 /* What one conversation cost (the caller's measurements). */
 typedef struct vc_qc_timing {
     double run_ms;      /* the emulator processes, start to end */
-    double parse_ms;    /* reading the replies into the model */
+    double parse_ms;    /* parsing the replies (also while they arrive: part of run_ms) and reading them into the model */
     size_t bytes;       /* what the emulator printed */
 } vc_qc_timing;
 
