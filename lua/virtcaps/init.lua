@@ -105,6 +105,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   caps = virtcaps.parse(xml)           ... from a string
   virtcaps.format(caps)  caps:xml()    the document, as virsh prints it
   virtcaps.probe_xml([opts])           this host's document, without the tables
+  virtcaps.qemu_caps{emulator=PATH}    one QEMU binary's capabilities (its QMP conversation)
   tostring(caps), caps.guests[1], caps.host.topology.cells[1]   summaries
 
   for g, i in caps:guests{arch="x86_64", domain="kvm"} do ... end
@@ -144,6 +145,19 @@ end
 -- @treturn[2] nil
 -- @treturn[2] string
 M.nodeinfo = core.nodeinfo
+
+--- The QEMU capabilities of one binary: what the reference's QMP
+-- conversation with it (both rounds, KVM then TCG) tells, as plain tables
+-- (see the README's "QEMU capabilities of one binary"). Slow (the emulator
+-- runs, twice with KVM): asked only for domain capabilities.
+-- @function qemu_caps
+-- @tparam table opts emulator (required, an absolute path as the probed host names it), root, paths, timeout
+-- (seconds per process, default 10), cpu_map, timing (true: a second value {run_ms=, parse_ms=, bytes=})
+-- @treturn[1] table {emulator=, arch=, version=, package=, kvm_supported=, tcg_supported=, flags=, kvm=, tcg=,
+-- gic=, sev=, sgx=, hyperv=}
+-- @treturn[2] nil
+-- @treturn[2] string
+M.qemu_caps = core.qemu_caps
 
 --- The host CPU's signature line, or nil where the reference computes none.
 -- @function signature

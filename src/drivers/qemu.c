@@ -29,7 +29,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -262,16 +261,6 @@ static int find_emulators(qemu_probe *p, int host, vc_error *err)
     return 0;
 }
 
-static void describe_failure(const vc_run *r, char *out, size_t size)
-{
-    if (r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) != SIGKILL)
-        snprintf(out, size, " (it died of signal %d)", WTERMSIG(r->status));
-    else if (r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0)
-        snprintf(out, size, " (it exited with status %d)", WEXITSTATUS(r->status));
-    else
-        out[0] = '\0';
-}
-
 /* Answers from the cache, then every other emulator at once. */
 static int ask_emulators(qemu_probe *p, vc_error *err)
 {
@@ -327,7 +316,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         emulator *em = &p->emus[which[i]];
         char detail[64];
         vc_error perr;
-        describe_failure(r, detail, sizeof detail);
+        vc_run_describe_exit(r, detail, sizeof detail);
         if (r->outcome == VC_RUN_NOSTART)
             rc = vc_caps_warn(caps, "qemu: cannot run %s: %s", em->path, strerror(r->error));
         else if (r->outcome == VC_RUN_TIMEOUT)

@@ -83,7 +83,8 @@ typedef struct vc_qemucaps {
     char *arch;                /* libvirt's name (x86_64, aarch64, ppc64, s390x, ...) */
     unsigned version;          /* major * 1000000 + minor * 1000 + micro */
     char *package;
-    bool kvm_supported;        /* the KVM round was asked and answered */
+    bool kvm_supported;        /* KVM was present and enabled: the first round was KVM's */
+    bool tcg_supported;        /* the binary has the TCG accelerator */
     /* libvirt's capability flag names (qemucaps <flag name=>), sorted, unique */
     char **flags;
     size_t nflags;
@@ -92,6 +93,10 @@ typedef struct vc_qemucaps {
     size_t ngic;
     qc_sev sev;
     qc_sgx sgx;
+    /* Hyper-V enlightenments the KVM host CPU offers with hv-passthrough
+     * (libvirt's names, in its order); none: QEMU reported none */
+    char **hyperv;
+    size_t nhyperv;
 } vc_qemucaps;
 
 vc_qemucaps *vc_qemucaps_new(void);
