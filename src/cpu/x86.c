@@ -84,6 +84,59 @@ uint32_t *vc_x86_data_from_cpudata(const vc_x86_map *map, const vc_cpudata *d, v
     return v;
 }
 
+uint32_t *vc_x86_data_new(const vc_x86_map *map, vc_arena *a)
+{
+    return vec_new(map, a);
+}
+
+const vc_x86_vendor *vc_x86_vendor_by_string(const vc_x86_map *map, const char *s)
+{
+    if (strlen(s) != 12)
+        return NULL;
+    uint32_t regs[3]; /* ebx, edx, ecx: the string's order */
+    for (int r = 0; r < 3; r++)
+        regs[r] = (uint32_t)(uint8_t)s[4 * r] | (uint32_t)(uint8_t)s[4 * r + 1] << 8 |
+                  (uint32_t)(uint8_t)s[4 * r + 2] << 16 | (uint32_t)(uint8_t)s[4 * r + 3] << 24;
+    for (size_t i = 0; i < map->nvendors; i++) {
+        const vc_x86_vendor *v = &map->vendors[i];
+        if (v->bits[0].mask == regs[0] && v->bits[1].mask == regs[1] && v->bits[2].mask == regs[2])
+            return v;
+    }
+    return NULL;
+}
+
+bool vc_x86_data_add_feature(const vc_x86_map *map, uint32_t *data, const char *name)
+{
+    const vc_x86_feature *f = vc_x86_feature_find(map, name);
+    if (f)
+        add_feature(data, f);
+    return f != NULL;
+}
+
+void vc_x86_data_add_vendor(uint32_t *data, const vc_x86_vendor *v)
+{
+    for (int r = 0; r < 3; r++)
+        data[v->bits[r].word] |= v->bits[r].mask;
+}
+
+bool vc_x86_feature_is_msr(const vc_x86_map *map, const vc_x86_feature *f)
+{
+    for (size_t i = 0; i < f->nbits; i++)
+        if (map->words[f->bits[i].word].msr)
+            return true;
+    return false;
+}
+
+uint32_t vc_x86_make_signature(uint32_t family, uint32_t model, uint32_t stepping)
+{
+    uint32_t sig = (stepping & 0xf) | (model & 0xf) << 4 | (model & 0xf0) << 12;
+    if (family > 0xf)
+        sig |= 0xfu << 8 | ((family - 0xf) & 0xff) << 20;
+    else
+        sig |= (family & 0xf) << 8;
+    return sig;
+}
+
 /* ---- signatures ---- */
 
 static void signature_split(uint32_t sig, uint32_t *family, uint32_t *model, uint32_t *stepping)
@@ -223,6 +276,25 @@ static int use_candidate(const candidate *cur, const candidate *cand, uint32_t s
     return 0;
 }
 
+static const vc_x86_hv_model *hv_find(const vc_x86_decode_opts *opts, const char *name)
+{
+    for (size_t i = 0; i < opts->nhv_models; i++)
+        if (strcmp(opts->hv_models[i].name, name) == 0)
+            return &opts->hv_models[i];
+    return NULL;
+}
+
+/* The hypervisor's version of a model may need features the data lacks:
+ * they block it and are disabled explicitly (x86DataToCPU). */
+static void hv_block(const vc_x86_map *map, const vc_x86_hv_model *hv, const uint32_t *extra, uint32_t *missing)
+{
+    for (size_t i = 0; hv && i < hv->nblockers; i++) {
+        const vc_x86_feature *f = vc_x86_feature_find(map, hv->blockers[i]);
+        if (f && !has_feature(extra, f))
+            add_feature(missing, f);
+    }
+}
+
 int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signature, const vc_x86_decode_opts *opts,
                   vc_arena *a, vc_cpu *cpu, vc_error *err)
 {
@@ -247,6 +319,10 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signatu
             extra[w] = data[w] & ~m->data[w];
             missing[w] = m->data[w] & ~data[w];
         }
+        const vc_x86_hv_model *hv = NULL;
+        if (opts->hv_models && !(hv = hv_find(opts, m->name)))
+            continue;
+        hv_block(map, hv, extra, missing);
         candidate cand = {.model = m};
         if (!opts->guest) {
             /* A host CPU is never described by disabling a model's features. */
@@ -280,6 +356,8 @@ int vc_x86_decode(const vc_x86_map *map, const uint32_t *input, uint32_t signatu
         extra[w] = data[w] & ~m->data[w];
         missing[w] = m->data[w] & ~data[w];
     }
+    if (opts->hv_models)
+        hv_block(map, hv_find(opts, m->name), extra, missing);
     size_t max = map->nfeatures + m->nremoved + 1;
     // NOLINTNEXTLINE(bugprone-sizeof-expression): pointers
     const vc_x86_feature **list = vc_alloc(a, max * sizeof *list);
