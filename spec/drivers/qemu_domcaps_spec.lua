@@ -1,0 +1,97 @@
+-- Domain capabilities from a QEMU capabilities cache file: hostile files
+-- get clear messages, wrong choices the reference's errors, host facts
+-- change what they should.
+local core = require "virtcaps.core"
+local support = require "support"
+
+local QEMUCAPS = support.DATA .. "/domcaps/qemucaps/"
+local X86 = QEMUCAPS .. "caps_7.2.0.x86_64.xml"
+
+local function with_file(content, fn)
+   local path = support.temp(content)
+   local ok, err = pcall(fn, path)
+   os.remove(path)
+   assert(ok, err)
+end
+
+local function fails(content, message)
+   with_file(content, function(path)
+      local dc, err = core.domcaps_qemu { qemucaps = path }
+      assert.is_nil(dc)
+      assert.matches(message, err, 1, true)
+   end)
+end
+
+describe("domain capabilities from QEMU capabilities", function()
+   it("refuses hostile or broken cache files with clear messages", function()
+      fails("<capabilities/>", "expected <qemuCaps>")
+      fails("<qemuCaps><flag name='kvm'/></qemuCaps>", "names no <arch>")
+      fails("<qemuCaps><arch>x86_64</arch><version>7x</version></qemuCaps>", "'7x' is not a whole number")
+      fails("<qemuCaps><arch>x86_64</arch><machine type='xen' name='a'/></qemuCaps>", "is not kvm, tcg or hvf")
+      fails("<qemuCaps><arch>x86_64</arch><machine type='kvm' name='a' maxCpus='99999999999'/></qemuCaps>",
+         "maxCpus '99999999999' is not a whole number from 0 to 4294967295")
+      fails("<qemuCaps><arch>x86_64</arch><cpu type='kvm' name='a' usable='maybe'/></qemuCaps>",
+         "usable='maybe' is neither yes nor no")
+      fails("<qemuCaps><arch>x86_64</arch><hostCPU type='kvm' model='base'>"
+         .. "<property name='x' type='boolean' value='1'/></hostCPU></qemuCaps>", "neither true nor false")
+      fails("<qemuCaps><arch>x86_64</arch><flag/></qemuCaps>", "<flag> lacks its name attribute")
+      fails("<!DOCTYPE a [<!ENTITY e 'x'>]><qemuCaps><arch>&e;</arch></qemuCaps>", "line")
+      local dc, err = core.domcaps_qemu { qemucaps = "/nonexistent/caps.xml" }
+      assert.is_nil(dc)
+      assert.matches("/nonexistent/caps.xml", err, 1, true)
+   end)
+
+   it("refuses machines and virt types the binary does not offer, as the reference does", function()
+      local dc, err = core.domcaps_qemu { qemucaps = X86, machine = "virt" }
+      assert.is_nil(dc)
+      assert.equal("the machine 'virt' is not supported by emulator '/usr/bin/qemu-system-x86_64'", err)
+      dc, err = core.domcaps_qemu { qemucaps = X86, virttype = "hvf" }
+      assert.is_nil(dc)
+      assert.equal("virttype 'hvf' is not supported by emulator '/usr/bin/qemu-system-x86_64'", err)
+      assert.has_error(function() core.domcaps_qemu {} end)
+      assert.has_error(function() core.domcaps_qemu { qemucaps = X86, kvm_max_vcpus = -1 } end)
+      assert.has_error(function() core.domcaps_qemu { qemucaps = X86, tpm_versions = { "3.0" } } end)
+   end)
+
+   it("writes an alias as its canonical machine and takes the preferred one by default", function()
+      assert.equal("pc-q35-7.2", assert(core.domcaps_qemu { qemucaps = X86, machine = "q35" }).machine)
+      assert.equal("pc-i440fx-7.2", assert(core.domcaps_qemu { qemucaps = X86 }).machine)
+      assert.equal("qemu", assert(core.domcaps_qemu { qemucaps = X86, virttype = "qemu" }).domain)
+   end)
+
+   it("combines the host facts: KVM's vCPU limit, VFIO, swtpm, firmware", function()
+      local dc = assert(core.domcaps_qemu { qemucaps = X86, machine = "q35", kvm_max_vcpus = 16 })
+      assert.equal(16, dc.vcpu.max)
+      assert.same({}, dc.devices.hostdev.pciBackend)
+      assert.is_nil(dc.devices.tpm.backendVersion)
+      assert.same({ "passthrough" }, dc.devices.tpm.backendModel)
+      assert.same({}, dc.os.firmware)
+      dc = assert(core.domcaps_qemu { qemucaps = X86, machine = "q35", vfio = true, swtpm = true,
+         tpm_versions = { "2.0" }, firmware_efi = true, firmware_secure = true,
+         firmware_loaders = { "/a.fd", "/b.fd", "/a.fd" } })
+      assert.equal(288, dc.vcpu.max)
+      assert.same({ "default", "vfio" }, dc.devices.hostdev.pciBackend)
+      assert.same({ "2.0" }, dc.devices.tpm.backendVersion)
+      assert.same({ "efi" }, dc.os.firmware)
+      assert.same({ "/a.fd", "/b.fd" }, dc.os.loader.values)
+      assert.same({ "yes", "no" }, dc.os.loader.secure)
+   end)
+
+   it("names the host-model CPU from QEMU's expansion, or from the host CPU when QEMU gives none", function()
+      local dc = assert(core.domcaps_qemu { qemucaps = X86 })
+      local hm = dc.cpu.modes["host-model"]
+      assert.equal("EPYC-Rome", hm.model)
+      assert.equal("forbid", hm.fallback)
+      local ppc = QEMUCAPS .. "caps_7.0.0.ppc64.xml"
+      hm = assert(core.domcaps_qemu { qemucaps = ppc }).cpu.modes["host-model"]
+      assert.is_false(hm.supported)
+      hm = assert(core.domcaps_qemu { qemucaps = ppc,
+         host_cpu = "<cpu><arch>ppc64</arch><model>POWER9</model></cpu>" }).cpu.modes["host-model"]
+      assert.equal("POWER9", hm.model)
+      assert.equal("allow", hm.fallback)
+      -- not native: no host-passthrough nor host-model
+      dc = assert(core.domcaps_qemu { qemucaps = X86, host_arch = "aarch64" })
+      assert.is_false(dc.cpu.modes["host-passthrough"].supported)
+      assert.is_false(dc.cpu.modes["host-model"].supported)
+   end)
+end)
