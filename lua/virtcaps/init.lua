@@ -122,6 +122,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
   dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc = virtcaps.domcapabilities{qemucaps=FILE, machine=, virttype=}   from libvirt's QEMU capabilities cache
   dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
 
   policy = require "virtcaps.policy"
@@ -154,6 +155,22 @@ M.signature = core.signature
 
 --- The metatable given to capabilities tables, for extension.
 M.Capabilities = model.Capabilities
+
+--- Domain capabilities of one emulator (`virsh domcapabilities`). For now
+-- from the reference's QEMU capabilities cache: `qemucaps = FILE` and the
+-- options of virtcaps.domcaps.from_qemucaps; probing the binary itself
+-- comes later.
+-- @tparam table opts
+-- @treturn[1] table
+-- @treturn[2] nil
+-- @treturn[2] string
+function M.domcapabilities(opts)
+   if type(opts) ~= "table" or opts.qemucaps == nil then
+      return nil, "probing an emulator for domain capabilities is not available in this version;"
+         .. " give qemucaps = FILE (a libvirt QEMU capabilities cache file)"
+   end
+   return require("virtcaps.domcaps").from_qemucaps(opts)
+end
 
 --- CPU models: decode, format, compare, baseline (see virtcaps.cpu).
 M.cpu = require "virtcaps.cpu"

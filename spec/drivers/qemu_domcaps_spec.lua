@@ -95,3 +95,29 @@ describe("domain capabilities from QEMU capabilities", function()
       assert.is_false(dc.cpu.modes["host-model"].supported)
    end)
 end)
+
+describe("virtcaps.domcapabilities and `virtcaps domcapabilities --qemucaps`", function()
+   local virtcaps = require "virtcaps"
+
+   it("gives the table with the domain capabilities methods", function()
+      local dc = assert(virtcaps.domcapabilities { qemucaps = X86, machine = "q35" })
+      assert.equal("pc-q35-7.2", dc.machine)
+      assert.is_true(dc:supports("devices.disk.bus", "sata"))
+      local none, err = virtcaps.domcapabilities {}
+      assert.is_nil(none)
+      assert.matches("qemucaps = FILE", err, 1, true)
+   end)
+
+   it("prints the document, and fails with status 2 for what the binary does not offer", function()
+      local code, out = support.cli { "domcapabilities", "--qemucaps", X86, "--virttype", "qemu" }
+      assert.equal(0, code)
+      assert.matches("<domain>qemu</domain>\n  <machine>pc-i440fx-7.2</machine>", out, 1, true)
+      local err
+      code, out, err = support.cli { "domcapabilities", "--qemucaps", X86, "--machine", "foo" }
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("the machine 'foo' is not supported", err, 1, true)
+      code = support.cli { "domcapabilities", "--qemucaps", X86, "--arch", "i686" }
+      assert.equal(2, code)
+   end)
+end)

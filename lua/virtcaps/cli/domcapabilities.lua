@@ -29,6 +29,7 @@ end
 return {
    usage = [=[
 usage: virtcaps domcapabilities --caps FILE [--json]
+       virtcaps domcapabilities --qemucaps FILE [--machine MACHINE] [--virttype TYPE] [--json]
        virtcaps domcapabilities [--emulatorbin PATH] [--arch ARCH] [--machine MACHINE] [--virttype TYPE]
 
 What one emulator offers a guest for one architecture, machine type and
@@ -37,16 +38,20 @@ virtualization type (CPU modes and models, firmware, devices, features), as
 
 options:
   --caps FILE              print FILE's domain capabilities document ("-": stdin), normalised
+  --qemucaps FILE          the domain capabilities a libvirt QEMU capabilities cache file
+                           (/var/cache/libvirt/qemu/capabilities/*.xml) gives, without a daemon
   --json                   the document's table as JSON instead
   --emulatorbin PATH       the emulator to probe
   --arch ARCH              the guest architecture
   --machine MACHINE        the machine type
   --virttype TYPE          the virtualization type (kvm, qemu, ...)
 
-Probing an emulator (the options but --caps and --json) is not available in
-this version: it comes with the next release. Exit status 2 until then.
+With --qemucaps, the host's own share (firmware descriptors, swtpm, VFIO,
+KVM's vCPU limit) is not read yet. Probing an emulator (--emulatorbin,
+--arch) is not available in this version: it comes with the next release.
+Exit status 2 until then.
 ]=],
-   options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value" },
+   options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value", qemucaps = "value" },
    -- --caps names a domain capabilities document here
    probes = true,
    run = function(ctx, opts)
@@ -57,6 +62,22 @@ this version: it comes with the next release. Exit status 2 until then.
          if opts[name] and opts.caps then
             return output.fail(ctx, 2, "--" .. name .. " chooses what to probe; it cannot be combined with --caps")
          end
+      end
+      if opts.qemucaps then
+         if opts.caps or opts.emulatorbin or opts.arch then
+            return output.fail(ctx, 2, "--qemucaps takes --machine and --virttype only")
+         end
+         local dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, machine = opts.machine,
+            virttype = opts.virttype }
+         if not dc then
+            return output.fail(ctx, 2, err)
+         end
+         if opts.json then
+            output.write(ctx, output.encode(to_json(dc)), "\n")
+         else
+            output.write(ctx, core.domcaps_format(dc))
+         end
+         return 0
       end
       if not opts.caps then
          return output.fail(ctx, 2, "probing an emulator for domain capabilities is not available in this"
