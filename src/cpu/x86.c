@@ -94,9 +94,10 @@ const vc_x86_vendor *vc_x86_vendor_by_string(const vc_x86_map *map, const char *
     if (strlen(s) != 12)
         return NULL;
     uint32_t regs[3]; /* ebx, edx, ecx: the string's order */
-    for (int r = 0; r < 3; r++)
-        regs[r] = (uint32_t)(uint8_t)s[4 * r] | (uint32_t)(uint8_t)s[4 * r + 1] << 8 |
-                  (uint32_t)(uint8_t)s[4 * r + 2] << 16 | (uint32_t)(uint8_t)s[4 * r + 3] << 24;
+    for (size_t r = 0; r < 3; r++) {
+        const unsigned char *b = (const unsigned char *)s + 4 * r;
+        regs[r] = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    }
     for (size_t i = 0; i < map->nvendors; i++) {
         const vc_x86_vendor *v = &map->vendors[i];
         if (v->bits[0].mask == regs[0] && v->bits[1].mask == regs[1] && v->bits[2].mask == regs[2])
