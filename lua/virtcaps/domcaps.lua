@@ -235,7 +235,8 @@ end
 -- contributes is given as options (all optional; the test hooks that let
 -- the reference's test harness be reproduced).
 -- @tparam table opts
---   qemucaps (the cache file, required), machine (nil: the preferred one;
+--   qemucaps (the cache file, required), arch (the guest architecture;
+--   nil: the emulator's), machine (nil: the preferred one;
 --   an alias gives its canonical name), virttype ("kvm" or "qemu"; nil: kvm
 --   when the binary has it), cpu_map (the CPU model database directory);
 --   host facts: host_arch (nil: the emulator's), host_cpu (a `<cpu>`

@@ -47,7 +47,16 @@ describe("domain capabilities from QEMU capabilities", function()
       assert.equal("the machine 'virt' is not supported by emulator '/usr/bin/qemu-system-x86_64'", err)
       dc, err = core.domcaps_qemu { qemucaps = X86, virttype = "hvf" }
       assert.is_nil(dc)
-      assert.equal("virttype 'hvf' is not supported by emulator '/usr/bin/qemu-system-x86_64'", err)
+      assert.equal("the accel 'hvf' is not supported by '/usr/bin/qemu-system-x86_64' on this host", err)
+      dc, err = core.domcaps_qemu { qemucaps = X86, virttype = "kvmm" }
+      assert.is_nil(dc)
+      assert.equal("unknown virttype: kvmm", err)
+      dc, err = core.domcaps_qemu { qemucaps = X86, arch = "aarch64" }
+      assert.is_nil(dc)
+      assert.equal("architecture from emulator 'x86_64' doesn't match given architecture 'aarch64'", err)
+      dc, err = core.domcaps_qemu { qemucaps = X86, arch = "x86" }
+      assert.is_nil(dc)
+      assert.equal("unknown architecture: x86", err)
       assert.has_error(function() core.domcaps_qemu {} end)
       assert.has_error(function() core.domcaps_qemu { qemucaps = X86, kvm_max_vcpus = -1 } end)
       assert.has_error(function() core.domcaps_qemu { qemucaps = X86, tpm_versions = { "3.0" } } end)
@@ -57,6 +66,10 @@ describe("domain capabilities from QEMU capabilities", function()
       assert.equal("pc-q35-7.2", assert(core.domcaps_qemu { qemucaps = X86, machine = "q35" }).machine)
       assert.equal("pc-i440fx-7.2", assert(core.domcaps_qemu { qemucaps = X86 }).machine)
       assert.equal("qemu", assert(core.domcaps_qemu { qemucaps = X86, virttype = "qemu" }).domain)
+      -- a 32-bit guest of the 64-bit binary: the same models, the guest's arch
+      local dc = assert(core.domcaps_qemu { qemucaps = X86, arch = "i686" })
+      assert.equal("i686", dc.arch)
+      assert.equal("EPYC-Rome", dc.cpu.modes["host-model"].model)
    end)
 
    it("combines the host facts: KVM's vCPU limit, VFIO, swtpm, firmware", function()
@@ -117,7 +130,10 @@ describe("virtcaps.domcapabilities and `virtcaps domcapabilities --qemucaps`", f
       assert.equal(2, code)
       assert.equal("", out)
       assert.matches("the machine 'foo' is not supported", err, 1, true)
-      code = support.cli { "domcapabilities", "--qemucaps", X86, "--arch", "i686" }
+      code, out = support.cli { "domcapabilities", "--qemucaps", X86, "--arch", "i686" }
+      assert.equal(0, code)
+      assert.matches("<arch>i686</arch>", out, 1, true)
+      code = support.cli { "domcapabilities", "--qemucaps", X86, "--emulatorbin", "/usr/bin/qemu-system-x86_64" }
       assert.equal(2, code)
    end)
 end)

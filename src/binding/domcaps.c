@@ -641,13 +641,13 @@ static int l_domcaps_format(lua_State *L)
 }
 
 enum {
-    Q_QEMUCAPS, Q_MACHINE, Q_VIRTTYPE, Q_CPU_MAP, Q_HOST_ARCH, Q_HOST_CPU, Q_FW_BIOS, Q_FW_EFI, Q_FW_SECURE,
+    Q_QEMUCAPS, Q_ARCH, Q_MACHINE, Q_VIRTTYPE, Q_CPU_MAP, Q_HOST_ARCH, Q_HOST_CPU, Q_FW_BIOS, Q_FW_EFI, Q_FW_SECURE,
     Q_FW_LOADERS, Q_LOADERS, Q_SWTPM, Q_TPM_VERSIONS, Q_VFIO, Q_KVM_MAX_VCPUS, Q_SEV_MAX_ASID, Q_SEV_MIN_ASID,
     Q_S390_SECURE_GUEST, N_QEMU_OPTIONS
 };
 
 static const vc_opt qemu_options[] = {
-    {"qemucaps", VC_OPT_STRING},        {"machine", VC_OPT_STRING},        {"virttype", VC_OPT_STRING},
+    {"qemucaps", VC_OPT_STRING},        {"arch", VC_OPT_STRING},           {"machine", VC_OPT_STRING},        {"virttype", VC_OPT_STRING},
     {"cpu_map", VC_OPT_STRING},         {"host_arch", VC_OPT_STRING},      {"host_cpu", VC_OPT_STRING},
     {"firmware_bios", VC_OPT_BOOLEAN},  {"firmware_efi", VC_OPT_BOOLEAN},  {"firmware_secure", VC_OPT_BOOLEAN},
     {"firmware_loaders", VC_OPT_LIST},  {"loaders", VC_OPT_LIST},          {"swtpm", VC_OPT_BOOLEAN},
@@ -714,7 +714,7 @@ static int l_domcaps_qemu(lua_State *L)
         return vc_lua_fail(L, &err);
     *qslot = qc->arena;
     void **owner = vc_lua_arena_owner(L);
-    return push_result(L, owner, vc_qemu_domcaps(qc, db, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &host, &err), &err);
+    return push_result(L, owner, vc_qemu_domcaps(qc, db, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &host, &err), &err);
 }
 
 void vc_lua_open_domcaps(lua_State *L)

@@ -4,6 +4,7 @@
  * virQEMUCapsInitHostCPUModel computes it). Enum values are written in the
  * order of the reference's C enums, whatever order they are set in. */
 #include "drivers/qemu_domcaps.h"
+#include "base/arch.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -33,38 +34,9 @@ static bool prefix(const char *s, const char *p)
     return strncmp(s, p, strlen(p)) == 0;
 }
 
-static bool is_x86(const char *arch)
-{
-    return streq(arch, "x86_64") || streq(arch, "i686");
-}
-
-static bool is_ppc64(const char *arch)
-{
-    return streq(arch, "ppc64") || streq(arch, "ppc64le");
-}
-
-static bool is_s390(const char *arch)
-{
-    return streq(arch, "s390") || streq(arch, "s390x");
-}
-
-static bool is_arm(const char *arch)
-{
-    return streq(arch, "armv6l") || streq(arch, "armv7l") || streq(arch, "armv7b") || streq(arch, "aarch64");
-}
-
-/* virQEMUCapsGuestIsNative */
 static bool guest_is_native(const char *host, const char *guest)
 {
-    if (streq(host, guest))
-        return true;
-    if (streq(host, "x86_64"))
-        return streq(guest, "i686");
-    if (streq(host, "aarch64"))
-        return streq(guest, "armv7l");
-    if (is_ppc64(host))
-        return is_ppc64(guest);
-    return false;
+    return vc_arch_native(vc_arch_index(host), vc_arch_index(guest));
 }
 
 /* ---- building nodes ---- */
@@ -211,7 +183,7 @@ static const char *const feature_names_x86[][2] = {
 
 static const char *from_qemu(const fctx *f, const char *name)
 {
-    if (!is_x86(f->qc->arch))
+    if (!vc_arch_is_x86(f->qc->arch))
         return name;
     for (size_t i = 0; i < sizeof feature_names_x86 / sizeof *feature_names_x86; i++)
         if (strcmp(feature_names_x86[i][1], name) == 0)
@@ -319,7 +291,7 @@ static int host_model_from_host(fctx *f, host_model *hm)
     for (size_t i = 0; i < cpu->nfeatures; i++) {
         const char *name = cpu->features[i].name;
         /* virQEMUCapsCPUFilterFeatures */
-        if (is_x86(f->qc->arch) && (streq(name, "cmt") || streq(name, "mbm_total") || streq(name, "mbm_local") ||
+        if (vc_arch_is_x86(f->qc->arch) && (streq(name, "cmt") || streq(name, "mbm_total") || streq(name, "mbm_local") ||
                                     streq(name, "osxsave") || streq(name, "ospke")))
             continue;
         if (hm_feature(f, hm, name, cpu->features[i].policy ? cpu->features[i].policy : "require") < 0)
@@ -352,15 +324,15 @@ static int host_model_get(fctx *f, const char *host_arch, host_model *hm)
     if (!guest_is_native(host_arch, arch))
         return 1;
     int rc;
-    if (is_s390(arch))
+    if (vc_arch_is_s390(arch))
         rc = hc->model ? host_model_s390(f, hc, hm) : 1;
-    else if (is_arm(arch))
+    else if (vc_arch_is_arm(arch))
         rc = 1;
-    else if (is_x86(arch) && hc->model)
+    else if (vc_arch_is_x86(arch) && hc->model)
         rc = host_model_x86(f, hc, hm);
     else
         rc = host_model_from_host(f, hm);
-    if (rc == 0 && is_x86(arch) && !HAS(f, "cpu-unavailable-features"))
+    if (rc == 0 && vc_arch_is_x86(arch) && !HAS(f, "cpu-unavailable-features"))
         rc = drop_msr_features(f, hm);
     return rc;
 }
@@ -391,9 +363,9 @@ static int db_models(fctx *f, const vc_x86_map **x86, const vc_ppc64_map **ppc)
     vc_error e = {0};
     *x86 = NULL;
     *ppc = NULL;
-    if (is_x86(f->arch))
+    if (vc_arch_is_x86(f->arch))
         *x86 = vc_cpu_db_x86(f->db, &e);
-    else if (is_ppc64(f->arch))
+    else if (vc_arch_is_ppc64(f->arch))
         *ppc = vc_cpu_db_ppc64(f->db, &e);
     else
         return 0;
@@ -487,8 +459,8 @@ static int fill_disk(fctx *f, dc_node *devs)
     static const char *const buses[] = {"ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd", NULL};
     static const char *const models[] = {"virtio", "virtio-transitional", "virtio-non-transitional", NULL};
     const char *arch = f->qc->arch, *m = f->machine;
-    bool pseries = is_ppc64(arch) && (streq(m, "pseries") || prefix(m, "pseries-"));
-    bool i440fx = is_x86(arch) && (streq(m, "pc") || prefix(m, "pc-0.") || prefix(m, "pc-1.") ||
+    bool pseries = vc_arch_is_ppc64(arch) && (streq(m, "pseries") || prefix(m, "pseries-"));
+    bool i440fx = vc_arch_is_x86(arch) && (streq(m, "pc") || prefix(m, "pc-0.") || prefix(m, "pc-1.") ||
                                    prefix(m, "pc-i440fx-") || prefix(m, "rhel"));
     bool ide = i440fx || streq(m, "malta") || streq(m, "sun4u") || streq(m, "g3beige");
     unsigned dev = BIT(0) | BIT(1) | BIT(3) | (pseries ? 0 : BIT(2));
@@ -645,7 +617,7 @@ static int fill_gic(fctx *f, dc_node *feats)
 {
     static const char *const versions[] = {"host", "2", "3", NULL};
     unsigned mask = 0;
-    bool virt = is_arm(f->arch) && (streq(f->machine, "virt") || prefix(f->machine, "virt-"));
+    bool virt = vc_arch_is_arm(f->arch) && (streq(f->machine, "virt") || prefix(f->machine, "virt-"));
     for (size_t i = 0; virt && i < f->qc->ngic; i++) {
         const qc_gic *g = &f->qc->gic[i];
         bool ok = f->accel == QC_KVM ? g->kernel : g->emulated;
@@ -726,7 +698,7 @@ static int fill_features(fctx *f, dc_node *root)
         !section(f, feats, "genid", HAS(f, "vmgenid")) || !section(f, feats, "backingStoreInput", true) ||
         !section(f, feats, "backup", HAS(f, "incremental-backup")))
         return -1;
-    if (is_s390(f->qc->arch) &&
+    if (vc_arch_is_s390(f->qc->arch) &&
         !section(f, feats, "s390-pv",
                  HAS(f, "confidential-guest-support") && HAS(f, "s390-pv-guest") && f->h->s390_secure_guest))
         return -1;
@@ -764,29 +736,69 @@ static int fill(fctx *f, dc_node *root)
     return fill_devices(f, root) < 0 || fill_features(f, root) < 0 ? -1 : 0;
 }
 
-vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *machine, const char *virttype,
-                            const vc_qemu_host *host, vc_error *err)
+/* The same family of architectures (virQEMUCapsCacheLookupDefault). */
+static bool same_family(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0 || (vc_arch_is_x86(a) && vc_arch_is_x86(b)) || (vc_arch_is_ppc(a) && vc_arch_is_ppc(b)) ||
+           (vc_arch_is_arm(a) && vc_arch_is_arm(b)) || (vc_arch_is_s390(a) && vc_arch_is_s390(b));
+}
+
+/* The accelerator for virttype, with the reference's errors
+ * (virQEMUCapsCacheLookupDefault): KVM only where the binary has it. */
+static int choose_accel(fctx *f, const char *virttype, const char *binary)
+{
+    static const char *const accelerated[] = {"kvm", "hvf", NULL};
+    static const char *const plain[] = {"qemu", "kqemu", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv",
+                                        "vbox", "phyp", "parallels", "bhyve", "vz", "none", NULL};
+    bool kvm = HAS(f, "kvm");
+    if (!virttype) {
+        f->accel = kvm ? QC_KVM : QC_TCG;
+        return 0;
+    }
+    for (size_t i = 0; accelerated[i]; i++)
+        if (strcmp(virttype, accelerated[i]) == 0) {
+            if (i != 0 || !kvm)
+                return vc_fail(f->err, VC_EINPUT, "the accel '%s' is not supported by '%.256s' on this host",
+                               accelerated[i], binary);
+            f->accel = QC_KVM;
+            return 0;
+        }
+    for (size_t i = 0; plain[i]; i++)
+        if (strcmp(virttype, plain[i]) == 0) {
+            if (i != 0)
+                return vc_fail(f->err, VC_EINPUT, "virttype '%s' is not one QEMU serves", virttype);
+            f->accel = QC_TCG;
+            return 0;
+        }
+    return vc_fail(f->err, VC_EINPUT, "unknown virttype: %.64s", virttype);
+}
+
+vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *arch, const char *machine,
+                            const char *virttype, const vc_qemu_host *host, vc_error *err)
 {
     static const vc_qemu_host no_host = {0};
-    fctx f = {.err = err, .qc = qc, .h = host ? host : &no_host, .db = db, .arch = qc->arch};
-    if (!virttype)
-        f.accel = HAS(&f, "kvm") ? QC_KVM : QC_TCG;
-    else if (strcmp(virttype, "kvm") == 0 && HAS(&f, "kvm"))
-        f.accel = QC_KVM;
-    else if (strcmp(virttype, "qemu") == 0 && HAS(&f, "tcg"))
-        f.accel = QC_TCG;
-    else {
-        vc_fail(err, VC_EINPUT, "virttype '%.64s' is not supported by emulator '%.256s'", virttype,
-                qc->emulator ? qc->emulator : "?");
+    const char *binary = qc->emulator ? qc->emulator : "?";
+    fctx f = {.err = err, .qc = qc, .h = host ? host : &no_host, .db = db, .arch = arch ? arch : qc->arch};
+    if (!vc_arch_is_known(f.arch)) {
+        vc_fail(err, VC_EINPUT, "unknown architecture: %.64s", f.arch);
         return NULL;
     }
-    if (machine && !machine_known(&f, machine)) {
-        vc_fail(err, VC_EINPUT, "the machine '%.128s' is not supported by emulator '%.256s'", machine,
-                qc->emulator ? qc->emulator : "?");
+    if (!same_family(f.arch, qc->arch)) {
+        vc_fail(err, VC_EINPUT, "architecture from emulator '%.64s' doesn't match given architecture '%s'", qc->arch,
+                f.arch);
         return NULL;
+    }
+    if (choose_accel(&f, virttype, binary) < 0)
+        return NULL;
+    if (machine) {
+        machine = canonical_machine(&f, machine);
+        if (!machine_known(&f, machine)) {
+            vc_fail(err, VC_EINPUT, "the machine '%.128s' is not supported by emulator '%.256s'", machine, binary);
+            return NULL;
+        }
     }
     const qc_accel_caps *ac = accel(&f);
-    f.machine = machine ? canonical_machine(&f, machine) : ac->nmachines ? ac->machines[0].name : NULL;
+    f.machine = machine ? machine : ac->nmachines ? ac->machines[0].name : NULL;
     vc_domcaps *dc = vc_domcaps_new();
     if (!dc) {
         vc_oom(err);

@@ -30,11 +30,13 @@ typedef struct vc_qemu_host {
     bool s390_secure_guest;       /* KVM runs s390 protected guests */
 } vc_qemu_host;
 
-/* Fills domain capabilities for machine (NULL: the preferred one; an alias
- * is written as its canonical name) and virttype ("kvm" or "qemu"; NULL:
- * kvm when the binary has it). db names CPU models. NULL + err (VC_EINPUT)
- * for a virt type or machine the binary does not offer. */
-vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *machine, const char *virttype,
-                            const vc_qemu_host *host, vc_error *err);
+/* Fills domain capabilities for the guest architecture arch (NULL: the
+ * emulator's; i686 for x86_64 and the like), machine (NULL: the preferred
+ * one; an alias is written as its canonical name) and virttype ("kvm" or
+ * "qemu"; NULL: kvm when the binary has it). db names CPU models. NULL +
+ * err (VC_EINPUT, the reference's messages) for an architecture, virt type
+ * or machine the binary does not offer. */
+vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *arch, const char *machine,
+                            const char *virttype, const vc_qemu_host *host, vc_error *err);
 
 #endif

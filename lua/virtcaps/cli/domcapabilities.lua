@@ -29,7 +29,7 @@ end
 return {
    usage = [=[
 usage: virtcaps domcapabilities --caps FILE [--json]
-       virtcaps domcapabilities --qemucaps FILE [--machine MACHINE] [--virttype TYPE] [--json]
+       virtcaps domcapabilities --qemucaps FILE [--arch ARCH] [--machine MACHINE] [--virttype TYPE] [--json]
        virtcaps domcapabilities [--emulatorbin PATH] [--arch ARCH] [--machine MACHINE] [--virttype TYPE]
 
 What one emulator offers a guest for one architecture, machine type and
@@ -47,8 +47,8 @@ options:
   --virttype TYPE          the virtualization type (kvm, qemu, ...)
 
 With --qemucaps, the host's own share (firmware descriptors, swtpm, VFIO,
-KVM's vCPU limit) is not read yet. Probing an emulator (--emulatorbin,
---arch) is not available in this version: it comes with the next release.
+KVM's vCPU limit) is not read yet. Probing an emulator (--emulatorbin, or
+--arch without --qemucaps) is not available in this version: it comes with the next release.
 Exit status 2 until then.
 ]=],
    options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value", qemucaps = "value" },
@@ -64,11 +64,11 @@ Exit status 2 until then.
          end
       end
       if opts.qemucaps then
-         if opts.caps or opts.emulatorbin or opts.arch then
-            return output.fail(ctx, 2, "--qemucaps takes --machine and --virttype only")
+         if opts.caps or opts.emulatorbin then
+            return output.fail(ctx, 2, "--qemucaps names the emulator; it takes --arch, --machine and --virttype")
          end
-         local dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, machine = opts.machine,
-            virttype = opts.virttype }
+         local dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, arch = opts.arch,
+            machine = opts.machine, virttype = opts.virttype }
          if not dc then
             return output.fail(ctx, 2, err)
          end
