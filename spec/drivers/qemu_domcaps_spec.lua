@@ -41,6 +41,17 @@ describe("domain capabilities from QEMU capabilities", function()
       assert.matches("/nonexistent/caps.xml", err, 1, true)
    end)
 
+   it("fills what a binary without machine types or CPU models gives", function()
+      with_file("<qemuCaps><arch>x86_64</arch><flag name='kvm'/><flag name='vnc'/></qemuCaps>", function(path)
+         local dc = assert(core.domcaps_qemu { qemucaps = path })
+         assert.is_nil(dc.machine)
+         assert.is_nil(dc.vcpu)
+         assert.is_false(dc.cpu.modes.custom.supported)
+         assert.same({ "vnc" }, dc.devices.graphics.type)
+         assert.is_false(dc.devices.tpm.supported)
+      end)
+   end)
+
    it("refuses machines and virt types the binary does not offer, as the reference does", function()
       local dc, err = core.domcaps_qemu { qemucaps = X86, machine = "virt" }
       assert.is_nil(dc)

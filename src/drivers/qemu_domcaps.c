@@ -29,9 +29,10 @@ static bool streq(const char *a, const char *b)
     return a && b && strcmp(a, b) == 0;
 }
 
+/* A binary that lists no machine types leaves the machine unknown (NULL). */
 static bool prefix(const char *s, const char *p)
 {
-    return strncmp(s, p, strlen(p)) == 0;
+    return s && strncmp(s, p, strlen(p)) == 0;
 }
 
 static bool guest_is_native(const char *host, const char *guest)
