@@ -14,12 +14,15 @@ static void fill(const vc_qemucaps *qc, vc_cpu_db *db, const char *virttype)
                          .vfio = true, .kvm_max_vcpus = 7, .sev_max_asid = 509, .sev_min_asid = 451,
                          .s390_secure_guest = true};
     vc_error err;
-    vc_domcaps *dc = vc_qemu_domcaps(qc, db, NULL, NULL, virttype, &host, &err);
-    if (!dc) {
+    vc_qemu_target t;
+    if (vc_qemu_domcaps_target(qc, NULL, NULL, virttype, &t, &err) < 0) {
         if (err.code != VC_EINPUT)
             abort(); /* only wrong choices fail */
         return;
     }
+    vc_domcaps *dc = vc_qemu_domcaps(qc, db, &t, &host, &err);
+    if (!dc)
+        abort();
     vc_buf out;
     vc_buf_init(&out);
     if (vc_domcaps_write(dc, &out, &err) < 0)

@@ -53,21 +53,17 @@ describe("domain capabilities from QEMU capabilities", function()
    end)
 
    it("refuses machines and virt types the binary does not offer, as the reference does", function()
-      local dc, err = core.domcaps_qemu { qemucaps = X86, machine = "virt" }
-      assert.is_nil(dc)
-      assert.equal("the machine 'virt' is not supported by emulator '/usr/bin/qemu-system-x86_64'", err)
-      dc, err = core.domcaps_qemu { qemucaps = X86, virttype = "hvf" }
-      assert.is_nil(dc)
-      assert.equal("the accel 'hvf' is not supported by '/usr/bin/qemu-system-x86_64' on this host", err)
-      dc, err = core.domcaps_qemu { qemucaps = X86, virttype = "kvmm" }
-      assert.is_nil(dc)
-      assert.equal("unknown virttype: kvmm", err)
-      dc, err = core.domcaps_qemu { qemucaps = X86, arch = "aarch64" }
-      assert.is_nil(dc)
-      assert.equal("architecture from emulator 'x86_64' doesn't match given architecture 'aarch64'", err)
-      dc, err = core.domcaps_qemu { qemucaps = X86, arch = "x86" }
-      assert.is_nil(dc)
-      assert.equal("unknown architecture: x86", err)
+      local function refused(opts, message)
+         opts.qemucaps = X86
+         local dc, err = core.domcaps_qemu(opts)
+         assert.is_nil(dc)
+         assert.equal(message, err)
+      end
+      refused({ machine = "virt" }, "the machine 'virt' is not supported by emulator '/usr/bin/qemu-system-x86_64'")
+      refused({ virttype = "hvf" }, "the accel 'hvf' is not supported by '/usr/bin/qemu-system-x86_64' on this host")
+      refused({ virttype = "kvmm" }, "unknown virttype: kvmm")
+      refused({ arch = "aarch64" }, "architecture from emulator 'x86_64' doesn't match given architecture 'aarch64'")
+      refused({ arch = "x86" }, "unknown architecture: x86")
       assert.has_error(function() core.domcaps_qemu {} end)
       assert.has_error(function() core.domcaps_qemu { qemucaps = X86, kvm_max_vcpus = -1 } end)
       assert.has_error(function() core.domcaps_qemu { qemucaps = X86, tpm_versions = { "3.0" } } end)

@@ -546,7 +546,8 @@ describe("virtcaps domcapabilities", function()
          assert.matches(opt, out, 1, true)
       end
       local msg = "virtcaps domcapabilities: probing an emulator for domain capabilities is not available in this"
-         .. " version; give a `virsh domcapabilities` document with --caps FILE\n"
+         .. " version; give a `virsh domcapabilities` document with --caps FILE, or a QEMU capabilities cache file"
+         .. " with --qemucaps FILE\n"
       assert.same({ 2, "", msg }, { run { "domcapabilities" } })
       assert.same({ 2, "", msg }, { run { "domcapabilities", "--arch", "aarch64", "--virttype", "kvm" } })
       assert.same({ 2, "", "virtcaps domcapabilities: --arch chooses what to probe; it cannot be combined with"

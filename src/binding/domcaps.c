@@ -713,8 +713,11 @@ static int l_domcaps_qemu(lua_State *L)
     if (!qc)
         return vc_lua_fail(L, &err);
     *qslot = qc->arena;
+    vc_qemu_target target;
+    if (vc_qemu_domcaps_target(qc, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &target, &err) < 0)
+        return vc_lua_fail(L, &err);
     void **owner = vc_lua_arena_owner(L);
-    return push_result(L, owner, vc_qemu_domcaps(qc, db, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &host, &err), &err);
+    return push_result(L, owner, vc_qemu_domcaps(qc, db, &target, &host, &err), &err);
 }
 
 void vc_lua_open_domcaps(lua_State *L)

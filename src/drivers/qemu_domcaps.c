@@ -223,11 +223,22 @@ static int host_model_s390(fctx *f, const qc_host_cpu *hc, host_model *hm)
 /* virQEMUCapsInitCPUModelX86: the expansion's properties as CPUID data,
  * named with the CPU model database among the models QEMU offers. 1 when
  * no model fits (the reference then offers no host-model). */
+/* The x86 CPU model database; NULL with 1 in *rc when it cannot be read
+ * (the reference then offers no host-model), -1 on OOM. */
+static const vc_x86_map *x86_map(fctx *f, int *rc)
+{
+    vc_error e = {0};
+    const vc_x86_map *map = vc_cpu_db_x86(f->db, &e);
+    *rc = map ? 0 : e.code == VC_ENOMEM ? vc_oom(f->err) : 1;
+    return map;
+}
+
 static int host_model_x86(fctx *f, const qc_host_cpu *hc, host_model *hm)
 {
-    const vc_x86_map *map = vc_cpu_db_x86(f->db, f->err);
+    int rc;
+    const vc_x86_map *map = x86_map(f, &rc);
     if (!map)
-        return -1;
+        return rc;
     uint32_t *data = vc_x86_data_new(map, f->a);
     if (!data)
         return vc_oom(f->err);
@@ -304,9 +315,10 @@ static int host_model_from_host(fctx *f, host_model *hm)
 /* Old QEMU cannot tell which MSR features it offers. */
 static int drop_msr_features(fctx *f, host_model *hm)
 {
-    const vc_x86_map *map = vc_cpu_db_x86(f->db, f->err);
+    int rc;
+    const vc_x86_map *map = x86_map(f, &rc);
     if (!map)
-        return -1;
+        return rc;
     size_t n = 0;
     for (size_t i = 0; i < hm->nfeatures; i++) {
         const vc_x86_feature *ft = vc_x86_feature_find(map, hm->features[i].name);
@@ -746,60 +758,63 @@ static bool same_family(const char *a, const char *b)
 
 /* The accelerator for virttype, with the reference's errors
  * (virQEMUCapsCacheLookupDefault): KVM only where the binary has it. */
-static int choose_accel(fctx *f, const char *virttype, const char *binary)
+static int choose_accel(const vc_qemucaps *qc, const char *virttype, vc_qemu_target *t, vc_error *err)
 {
     static const char *const accelerated[] = {"kvm", "hvf", NULL};
     static const char *const plain[] = {"qemu", "kqemu", "xen", "lxc", "uml", "openvz", "test", "vmware", "hyperv",
                                         "vbox", "phyp", "parallels", "bhyve", "vz", "none", NULL};
-    bool kvm = HAS(f, "kvm");
+    bool kvm = vc_qemucaps_has(qc, "kvm");
     if (!virttype) {
-        f->accel = kvm ? QC_KVM : QC_TCG;
+        t->virttype = kvm ? "kvm" : "qemu";
         return 0;
     }
     for (size_t i = 0; accelerated[i]; i++)
         if (strcmp(virttype, accelerated[i]) == 0) {
             if (i != 0 || !kvm)
-                return vc_fail(f->err, VC_EINPUT, "the accel '%s' is not supported by '%.256s' on this host",
-                               accelerated[i], binary);
-            f->accel = QC_KVM;
+                return vc_fail(err, VC_EINPUT, "the accel '%s' is not supported by '%.256s' on this host",
+                               accelerated[i], qc->emulator ? qc->emulator : "?");
+            t->virttype = "kvm";
             return 0;
         }
     for (size_t i = 0; plain[i]; i++)
         if (strcmp(virttype, plain[i]) == 0) {
             if (i != 0)
-                return vc_fail(f->err, VC_EINPUT, "virttype '%s' is not one QEMU serves", virttype);
-            f->accel = QC_TCG;
+                return vc_fail(err, VC_EINPUT, "virttype '%s' is not one QEMU serves", virttype);
+            t->virttype = "qemu";
             return 0;
         }
-    return vc_fail(f->err, VC_EINPUT, "unknown virttype: %.64s", virttype);
+    return vc_fail(err, VC_EINPUT, "unknown virttype: %.64s", virttype);
 }
 
-vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *arch, const char *machine,
-                            const char *virttype, const vc_qemu_host *host, vc_error *err)
+int vc_qemu_domcaps_target(const vc_qemucaps *qc, const char *arch, const char *machine, const char *virttype,
+                           vc_qemu_target *out, vc_error *err)
 {
-    static const vc_qemu_host no_host = {0};
-    const char *binary = qc->emulator ? qc->emulator : "?";
-    fctx f = {.err = err, .qc = qc, .h = host ? host : &no_host, .db = db, .arch = arch ? arch : qc->arch};
-    if (!vc_arch_is_known(f.arch)) {
-        vc_fail(err, VC_EINPUT, "unknown architecture: %.64s", f.arch);
-        return NULL;
-    }
-    if (!same_family(f.arch, qc->arch)) {
-        vc_fail(err, VC_EINPUT, "architecture from emulator '%.64s' doesn't match given architecture '%s'", qc->arch,
-                f.arch);
-        return NULL;
-    }
-    if (choose_accel(&f, virttype, binary) < 0)
-        return NULL;
+    out->arch = arch ? arch : qc->arch;
+    if (!vc_arch_is_known(out->arch))
+        return vc_fail(err, VC_EINPUT, "unknown architecture: %.64s", out->arch);
+    if (!same_family(out->arch, qc->arch))
+        return vc_fail(err, VC_EINPUT, "architecture from emulator '%.64s' doesn't match given architecture '%s'",
+                       qc->arch, out->arch);
+    if (choose_accel(qc, virttype, out, err) < 0)
+        return -1;
+    fctx f = {.qc = qc, .accel = strcmp(out->virttype, "kvm") == 0 ? QC_KVM : QC_TCG};
     if (machine) {
         machine = canonical_machine(&f, machine);
-        if (!machine_known(&f, machine)) {
-            vc_fail(err, VC_EINPUT, "the machine '%.128s' is not supported by emulator '%.256s'", machine, binary);
-            return NULL;
-        }
+        if (!machine_known(&f, machine))
+            return vc_fail(err, VC_EINPUT, "the machine '%.128s' is not supported by emulator '%.256s'", machine,
+                           qc->emulator ? qc->emulator : "?");
     }
     const qc_accel_caps *ac = accel(&f);
-    f.machine = machine ? machine : ac->nmachines ? ac->machines[0].name : NULL;
+    out->machine = machine ? machine : ac->nmachines ? ac->machines[0].name : NULL;
+    return 0;
+}
+
+vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_target *t, const vc_qemu_host *host,
+                            vc_error *err)
+{
+    static const vc_qemu_host no_host = {0};
+    fctx f = {.err = err, .qc = qc, .h = host ? host : &no_host, .db = db, .arch = t->arch, .machine = t->machine,
+              .accel = strcmp(t->virttype, "kvm") == 0 ? QC_KVM : QC_TCG};
     vc_domcaps *dc = vc_domcaps_new();
     if (!dc) {
         vc_oom(err);

@@ -30,13 +30,28 @@ typedef struct vc_qemu_host {
     bool s390_secure_guest;       /* KVM runs s390 protected guests */
 } vc_qemu_host;
 
-/* Fills domain capabilities for the guest architecture arch (NULL: the
- * emulator's; i686 for x86_64 and the like), machine (NULL: the preferred
- * one; an alias is written as its canonical name) and virttype ("kvm" or
- * "qemu"; NULL: kvm when the binary has it). db names CPU models. NULL +
- * err (VC_EINPUT, the reference's messages) for an architecture, virt type
- * or machine the binary does not offer. */
-vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const char *arch, const char *machine,
-                            const char *virttype, const vc_qemu_host *host, vc_error *err);
+/* What a request asks for, as the reference settles it
+ * (virQEMUCapsCacheLookupDefault): the guest architecture, virt type and
+ * canonical machine. Strings point into qc or the arguments. */
+typedef struct vc_qemu_target {
+    const char *arch;      /* the guest architecture */
+    const char *virttype;  /* "kvm" or "qemu" */
+    const char *machine;   /* canonical; NULL when the binary lists none */
+} vc_qemu_target;
+
+/* arch: NULL for the emulator's (i686 of x86_64 and the like allowed);
+ * machine: NULL for the preferred one, an alias gives its canonical name;
+ * virttype: NULL for kvm when the binary has it, else qemu. -1 + err
+ * (VC_EINPUT, the reference's messages) for an architecture, virt type or
+ * machine the binary does not offer. The firmware offer is computed for
+ * the target's arch and machine before filling. */
+int vc_qemu_domcaps_target(const vc_qemucaps *qc, const char *arch, const char *machine, const char *virttype,
+                           vc_qemu_target *out, vc_error *err);
+
+/* Fills the domain capabilities of a target (from vc_qemu_domcaps_target)
+ * with the host's facts (NULL: none); db names CPU models. NULL + err only
+ * on OOM (or an unreadable CPU model database where a host-model needs it). */
+vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_target *t, const vc_qemu_host *host,
+                            vc_error *err);
 
 #endif

@@ -319,13 +319,21 @@ static int read_sgx_sections(rctx *r, const xmlNode *x, qc_sgx *s)
     return 0;
 }
 
-static int read_sgx(rctx *r, const xmlNode *x)
+/* supported='yes' of <sgx> and <hypervCapabilities> */
+static int supported_attr(rctx *r, const xmlNode *x, bool *present)
 {
-    qc_sgx *s = &r->qc->sgx;
     int supported;
     if (yesno_attr(r, x, "supported", 0, &supported) < 0)
         return -1;
-    s->present = supported;
+    *present = supported;
+    return 0;
+}
+
+static int read_sgx(rctx *r, const xmlNode *x)
+{
+    qc_sgx *s = &r->qc->sgx;
+    if (supported_attr(r, x, &s->present) < 0)
+        return -1;
     for (const xmlNode *c = x->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;
@@ -349,10 +357,8 @@ static int read_sgx(rctx *r, const xmlNode *x)
 static int read_hyperv(rctx *r, const xmlNode *x)
 {
     qc_hyperv *h = &r->qc->hyperv;
-    int supported;
-    if (yesno_attr(r, x, "supported", 0, &supported) < 0)
+    if (supported_attr(r, x, &h->present) < 0)
         return -1;
-    h->present = supported;
     for (const xmlNode *c = x->children; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE)
             continue;

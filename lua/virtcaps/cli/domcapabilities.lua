@@ -63,27 +63,20 @@ Exit status 2 until then.
             return output.fail(ctx, 2, "--" .. name .. " chooses what to probe; it cannot be combined with --caps")
          end
       end
+      local dc, err
       if opts.qemucaps then
          if opts.caps or opts.emulatorbin then
             return output.fail(ctx, 2, "--qemucaps names the emulator; it takes --arch, --machine and --virttype")
          end
-         local dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, arch = opts.arch,
+         dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, arch = opts.arch,
             machine = opts.machine, virttype = opts.virttype }
-         if not dc then
-            return output.fail(ctx, 2, err)
-         end
-         if opts.json then
-            output.write(ctx, output.encode(to_json(dc)), "\n")
-         else
-            output.write(ctx, core.domcaps_format(dc))
-         end
-         return 0
-      end
-      if not opts.caps then
+      elseif opts.caps then
+         dc, err = output.load(ctx, opts.caps, domcaps)
+      else
          return output.fail(ctx, 2, "probing an emulator for domain capabilities is not available in this"
-            .. " version; give a `virsh domcapabilities` document with --caps FILE")
+            .. " version; give a `virsh domcapabilities` document with --caps FILE, or a QEMU capabilities"
+            .. " cache file with --qemucaps FILE")
       end
-      local dc, err = output.load(ctx, opts.caps, domcaps)
       if not dc then
          return output.fail(ctx, 2, err)
       end
