@@ -109,6 +109,13 @@ describe("domain capabilities from QEMU capabilities", function()
          host_cpu = "<cpu><arch>ppc64</arch><model>POWER9</model></cpu>" }).cpu.modes["host-model"]
       assert.equal("POWER9", hm.model)
       assert.equal("allow", hm.fallback)
+      -- without a CPU model database: neither host-model nor custom models, as the reference
+      local empty = support.tmpdir()
+      dc = assert(core.domcaps_qemu { qemucaps = X86, cpu_map = empty })
+      support.rmtree(empty)
+      assert.is_false(dc.cpu.modes["host-model"].supported)
+      assert.is_false(dc.cpu.modes.custom.supported)
+      assert.is_true(dc.cpu.modes.maximum.supported)
       -- not native: no host-passthrough nor host-model
       dc = assert(core.domcaps_qemu { qemucaps = X86, host_arch = "aarch64" })
       assert.is_false(dc.cpu.modes["host-passthrough"].supported)
