@@ -239,7 +239,7 @@ end
 --   nil: the emulator's), machine (nil: the preferred one;
 --   an alias gives its canonical name), virttype ("kvm" or "qemu"; nil: kvm
 --   when the binary has it), cpu_map (the CPU model database directory);
---   host facts: host_arch (nil: the emulator's), host_cpu (a `<cpu>`
+--   host facts: host_arch (nil: this machine's), host_cpu (a `<cpu>`
 --   document: the host-model where QEMU gives no expansion), firmware_bios,
 --   firmware_efi, firmware_secure, firmware_loaders (what firmware
 --   descriptors offer this arch and machine), loaders (replaces the loader

@@ -74,7 +74,7 @@ describe("domain capabilities from QEMU capabilities", function()
       assert.equal("pc-i440fx-7.2", assert(core.domcaps_qemu { qemucaps = X86 }).machine)
       assert.equal("qemu", assert(core.domcaps_qemu { qemucaps = X86, virttype = "qemu" }).domain)
       -- a 32-bit guest of the 64-bit binary: the same models, the guest's arch
-      local dc = assert(core.domcaps_qemu { qemucaps = X86, arch = "i686" })
+      local dc = assert(core.domcaps_qemu { qemucaps = X86, arch = "i686", host_arch = "x86_64" })
       assert.equal("i686", dc.arch)
       assert.equal("EPYC-Rome", dc.cpu.modes["host-model"].model)
    end)
@@ -98,20 +98,20 @@ describe("domain capabilities from QEMU capabilities", function()
    end)
 
    it("names the host-model CPU from QEMU's expansion, or from the host CPU when QEMU gives none", function()
-      local dc = assert(core.domcaps_qemu { qemucaps = X86 })
+      local dc = assert(core.domcaps_qemu { qemucaps = X86, host_arch = "x86_64" })
       local hm = dc.cpu.modes["host-model"]
       assert.equal("EPYC-Rome", hm.model)
       assert.equal("forbid", hm.fallback)
       local ppc = QEMUCAPS .. "caps_7.0.0.ppc64.xml"
-      hm = assert(core.domcaps_qemu { qemucaps = ppc }).cpu.modes["host-model"]
+      hm = assert(core.domcaps_qemu { qemucaps = ppc, host_arch = "ppc64" }).cpu.modes["host-model"]
       assert.is_false(hm.supported)
-      hm = assert(core.domcaps_qemu { qemucaps = ppc,
+      hm = assert(core.domcaps_qemu { qemucaps = ppc, host_arch = "ppc64",
          host_cpu = "<cpu><arch>ppc64</arch><model>POWER9</model></cpu>" }).cpu.modes["host-model"]
       assert.equal("POWER9", hm.model)
       assert.equal("allow", hm.fallback)
       -- without a CPU model database: neither host-model nor custom models, as the reference
       local empty = support.tmpdir()
-      dc = assert(core.domcaps_qemu { qemucaps = X86, cpu_map = empty })
+      dc = assert(core.domcaps_qemu { qemucaps = X86, host_arch = "x86_64", cpu_map = empty })
       support.rmtree(empty)
       assert.is_false(dc.cpu.modes["host-model"].supported)
       assert.is_false(dc.cpu.modes.custom.supported)
@@ -120,6 +120,12 @@ describe("domain capabilities from QEMU capabilities", function()
       dc = assert(core.domcaps_qemu { qemucaps = X86, host_arch = "aarch64" })
       assert.is_false(dc.cpu.modes["host-passthrough"].supported)
       assert.is_false(dc.cpu.modes["host-model"].supported)
+      -- by default the host is this machine
+      local uname = assert(io.popen("uname -m"))
+      local here = uname:read("l")
+      uname:close()
+      dc = assert(core.domcaps_qemu { qemucaps = X86 })
+      assert.equal(here == "x86_64", dc.cpu.modes["host-passthrough"].supported)
    end)
 end)
 

@@ -4,6 +4,7 @@
  * as the string "unknown", enums as lists of strings under their name,
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
+#include "base/options.h"
 #include "drivers/qemu_domcaps.h"
 #include "model/domcaps.h"
 #include "xml/xml.h"
@@ -678,7 +679,10 @@ static int l_domcaps_qemu(lua_State *L)
     vc_firmware_offer fw = {.bios = v[Q_FW_BIOS].boolean, .efi = v[Q_FW_EFI].boolean,
                             .secure = v[Q_FW_SECURE].boolean, .loaders = (char **)v[Q_FW_LOADERS].list,
                             .nloaders = v[Q_FW_LOADERS].n};
-    vc_qemu_host host = {.arch = v[Q_HOST_ARCH].str, .firmware = &fw, .swtpm = v[Q_SWTPM].boolean,
+    char host_arch[32];
+    if (!v[Q_HOST_ARCH].given && vc_probe_arch(NULL, host_arch, sizeof host_arch) < 0)
+        return luaL_error(L, "cannot tell this machine's architecture");
+    vc_qemu_host host = {.arch = v[Q_HOST_ARCH].given ? v[Q_HOST_ARCH].str : host_arch, .firmware = &fw, .swtpm = v[Q_SWTPM].boolean,
                          .vfio = v[Q_VFIO].boolean, .s390_secure_guest = v[Q_S390_SECURE_GUEST].boolean};
     if (v[Q_LOADERS].given) {
         host.loaders = v[Q_LOADERS].list;
