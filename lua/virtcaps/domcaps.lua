@@ -248,6 +248,31 @@ function M.probe(opts)
    return with_methods(core.domcapabilities(opts))
 end
 
+--- The domain capabilities one QEMU binary gives, from the reference's
+-- cache of its capabilities (`/var/cache/libvirt/qemu/capabilities/*.xml`),
+-- with libvirt 9.0.0's rules (virQEMUCapsFillDomainCaps). What the host
+-- contributes is given as options (all optional; the test hooks that let
+-- the reference's test harness be reproduced).
+-- @tparam table opts
+--   qemucaps (the cache file, required), arch (the guest architecture;
+--   nil: the emulator's), machine (nil: the preferred one;
+--   an alias gives its canonical name), virttype ("kvm" or "qemu"; nil: kvm
+--   when the binary has it), cpu_map (the CPU model database directory);
+--   host facts: host_arch (nil: this machine's), host_cpu (a `<cpu>`
+--   document: the host-model where QEMU gives no expansion), firmware_bios,
+--   firmware_efi, firmware_secure, firmware_loaders (what firmware
+--   descriptors offer this arch and machine), loaders (replaces the loader
+--   list), swtpm, tpm_versions ({"1.2", "2.0"}), vfio, kvm_max_vcpus (0:
+--   unbounded), sev_max_asid and sev_min_asid (CPUID 0x8000001F ecx, edx),
+--   s390_secure_guest
+-- @treturn[1] table the domain capabilities (with the methods above)
+-- @treturn[2] nil
+-- @treturn[2] string what is wrong (a bad file, a machine or virt type the
+--   binary does not offer)
+function M.from_qemucaps(opts)
+   return with_methods(core.domcaps_qemu(opts))
+end
+
 --- Writes a domain capabilities table as the reference does; raises
 -- "path: what is wrong" for a table that is not one.
 -- @function format

@@ -124,6 +124,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
 
   dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
   dc = virtcaps.domcapabilities{virttype="xen", machine="xenfv"}   this host's Xen driver's
+  dc = virtcaps.domcapabilities{qemucaps=FILE, machine=, virttype=}   from libvirt's QEMU capabilities cache
   dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
 
   policy = require "virtcaps.policy"

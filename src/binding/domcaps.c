@@ -4,8 +4,11 @@
  * as the string "unknown", enums as lists of strings under their name,
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
+#include "base/options.h"
+#include "drivers/qemu_domcaps.h"
 #include "drivers/xen_domcaps.h"
 #include "model/domcaps.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
 
 #include <stdio.h>
@@ -679,6 +682,89 @@ static int l_domcapabilities(lua_State *L)
     return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
 }
 
+enum {
+    Q_QEMUCAPS, Q_ARCH, Q_MACHINE, Q_VIRTTYPE, Q_CPU_MAP, Q_HOST_ARCH, Q_HOST_CPU, Q_FW_BIOS, Q_FW_EFI, Q_FW_SECURE,
+    Q_FW_LOADERS, Q_LOADERS, Q_SWTPM, Q_TPM_VERSIONS, Q_VFIO, Q_KVM_MAX_VCPUS, Q_SEV_MAX_ASID, Q_SEV_MIN_ASID,
+    Q_S390_SECURE_GUEST, N_QEMU_OPTIONS
+};
+
+static const vc_opt qemu_options[] = {
+    {"qemucaps", VC_OPT_STRING},        {"arch", VC_OPT_STRING},           {"machine", VC_OPT_STRING},        {"virttype", VC_OPT_STRING},
+    {"cpu_map", VC_OPT_STRING},         {"host_arch", VC_OPT_STRING},      {"host_cpu", VC_OPT_STRING},
+    {"firmware_bios", VC_OPT_BOOLEAN},  {"firmware_efi", VC_OPT_BOOLEAN},  {"firmware_secure", VC_OPT_BOOLEAN},
+    {"firmware_loaders", VC_OPT_LIST},  {"loaders", VC_OPT_LIST},          {"swtpm", VC_OPT_BOOLEAN},
+    {"tpm_versions", VC_OPT_LIST},      {"vfio", VC_OPT_BOOLEAN},          {"kvm_max_vcpus", VC_OPT_NUMBER},
+    {"sev_max_asid", VC_OPT_NUMBER},    {"sev_min_asid", VC_OPT_NUMBER},   {"s390_secure_guest", VC_OPT_BOOLEAN},
+    {NULL, VC_OPT_STRING},
+};
+
+static uint32_t u32_option(lua_State *L, const vc_optval *v, const char *name)
+{
+    if (!v->given)
+        return 0;
+    if (!v->is_integer || v->integer < 0 || v->integer > UINT32_MAX)
+        luaL_error(L, "option '%s': an integer from 0 to 4294967295 expected", name);
+    return (uint32_t)v->integer;
+}
+
+/* The domain capabilities a QEMU capabilities cache file gives, with the
+ * host facts given as options.
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+static int l_domcaps_qemu(lua_State *L)
+{
+    vc_lua_check_nargs(L, 1);
+    vc_optval v[N_QEMU_OPTIONS];
+    vc_arena *a = vc_lua_options(L, 1, qemu_options, v);
+    if (!v[Q_QEMUCAPS].given)
+        return luaL_error(L, "option 'qemucaps': the path of a QEMU capabilities cache file expected");
+    vc_firmware_offer fw = {.bios = v[Q_FW_BIOS].boolean, .efi = v[Q_FW_EFI].boolean,
+                            .secure = v[Q_FW_SECURE].boolean, .loaders = (char **)v[Q_FW_LOADERS].list,
+                            .nloaders = v[Q_FW_LOADERS].n};
+    char host_arch[32];
+    if (!v[Q_HOST_ARCH].given && vc_probe_arch(NULL, host_arch, sizeof host_arch) < 0)
+        return luaL_error(L, "cannot tell this machine's architecture");
+    vc_qemu_host host = {.arch = v[Q_HOST_ARCH].given ? v[Q_HOST_ARCH].str : host_arch, .firmware = &fw, .swtpm = v[Q_SWTPM].boolean,
+                         .vfio = v[Q_VFIO].boolean, .s390_secure_guest = v[Q_S390_SECURE_GUEST].boolean};
+    if (v[Q_LOADERS].given) {
+        host.loaders = v[Q_LOADERS].list;
+        host.nloaders = v[Q_LOADERS].n;
+    }
+    for (size_t i = 0; i < v[Q_TPM_VERSIONS].n; i++) {
+        const char *t = v[Q_TPM_VERSIONS].list[i];
+        if (strcmp(t, "1.2") == 0)
+            host.tpm_1_2 = true;
+        else if (strcmp(t, "2.0") == 0)
+            host.tpm_2_0 = true;
+        else
+            return luaL_error(L, "option 'tpm_versions': '1.2' or '2.0' expected, got '%s'", t);
+    }
+    host.kvm_max_vcpus = u32_option(L, &v[Q_KVM_MAX_VCPUS], "kvm_max_vcpus");
+    host.sev_max_asid = u32_option(L, &v[Q_SEV_MAX_ASID], "sev_max_asid");
+    host.sev_min_asid = u32_option(L, &v[Q_SEV_MIN_ASID], "sev_min_asid");
+    vc_error err;
+    if (v[Q_HOST_CPU].given) {
+        size_t ncpus = 0;
+        vc_cpu **cpus = vc_xml_read_cpus(v[Q_HOST_CPU].str, strlen(v[Q_HOST_CPU].str), a, &ncpus, &err);
+        if (!cpus || ncpus != 1) {
+            if (cpus)
+                vc_fail(&err, VC_EINPUT, "option 'host_cpu': one <cpu> expected, found %zu", ncpus);
+            return vc_lua_fail(L, &err);
+        }
+        host.cpu = cpus[0];
+    }
+    vc_cpu_db *db = vc_lua_cpu_db(L, v[Q_CPU_MAP].str);
+    void **qslot = vc_lua_arena_owner(L); /* the QEMU capabilities' arena owns them */
+    vc_qemucaps *qc = vc_qemucaps_read_file(v[Q_QEMUCAPS].str, &err);
+    if (!qc)
+        return vc_lua_fail(L, &err);
+    *qslot = qc->arena;
+    vc_qemu_target target;
+    if (vc_qemu_domcaps_target(qc, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &target, &err) < 0)
+        return vc_lua_fail(L, &err);
+    void **owner = vc_lua_arena_owner(L);
+    return push_result(L, owner, vc_qemu_domcaps(qc, db, &target, &host, &err), &err);
+}
+
 void vc_lua_open_domcaps(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -686,6 +772,7 @@ void vc_lua_open_domcaps(lua_State *L)
         {"domcaps_load", l_domcaps_load},
         {"domcaps_format", l_domcaps_format},
         {"domcapabilities", l_domcapabilities},
+        {"domcaps_qemu", l_domcaps_qemu},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

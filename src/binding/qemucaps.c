@@ -146,8 +146,8 @@ static void push_qemucaps(lua_State *L, const void *model)
         lua_setfield(L, -2, "sections");
         lua_setfield(L, -2, "sgx");
     }
-    if (qc->nhyperv)
-        set_list(L, "hyperv", qc->hyperv, qc->nhyperv);
+    if (qc->hyperv.nfeatures)
+        set_list(L, "hyperv", qc->hyperv.features, qc->hyperv.nfeatures);
 }
 
 static const vc_opt qemu_caps_options[] = {

@@ -77,6 +77,13 @@ typedef struct qc_sgx {
     size_t nsections;
 } qc_sgx;
 
+/* Hyper-V enlightenments QEMU offers (the reference's names, its order). */
+typedef struct qc_hyperv {
+    bool present;
+    char **features;
+    size_t nfeatures;
+} qc_hyperv;
+
 typedef struct vc_qemucaps {
     vc_arena *arena;           /* owns everything below */
     char *emulator;
@@ -93,15 +100,20 @@ typedef struct vc_qemucaps {
     size_t ngic;
     qc_sev sev;
     qc_sgx sgx;
-    /* Hyper-V enlightenments the KVM host CPU offers with hv-passthrough
-     * (libvirt's names, in its order); none: QEMU reported none */
-    char **hyperv;
-    size_t nhyperv;
+    qc_hyperv hyperv;
 } vc_qemucaps;
 
 vc_qemucaps *vc_qemucaps_new(void);
 void vc_qemucaps_free(vc_qemucaps *qc);
 /* Whether flag (a libvirt flag name) is set. */
 bool vc_qemucaps_has(const vc_qemucaps *qc, const char *flag);
+
+/* xml/qemucaps_read.c: the reference's QEMU capabilities cache file
+ * (the files in /var/cache/libvirt/qemu/capabilities), untrusted bytes in (the
+ * capabilities reader's parser settings and size limit), a checked model
+ * out; NULL + err. Elements it does not use are passed over. */
+#define VC_QEMUCAPS_MAX_ITEMS 200000
+vc_qemucaps *vc_qemucaps_read(const char *data, size_t len, vc_error *err);
+vc_qemucaps *vc_qemucaps_read_file(const char *path, vc_error *err);
 
 #endif

@@ -29,6 +29,7 @@ end
 return {
    usage = [=[
 usage: virtcaps domcapabilities --caps FILE [--json]
+       virtcaps domcapabilities --qemucaps FILE [--arch ARCH] [--machine MACHINE] [--virttype TYPE] [--json]
        virtcaps domcapabilities [--emulatorbin PATH] [--arch ARCH] [--machine MACHINE] [--virttype TYPE]
 
 What one emulator offers a guest for one architecture, machine type and
@@ -37,6 +38,8 @@ virtualization type (CPU modes and models, firmware, devices, features), as
 
 options:
   --caps FILE              print FILE's domain capabilities document ("-": stdin), normalised
+  --qemucaps FILE          the domain capabilities a libvirt QEMU capabilities cache file
+                           (/var/cache/libvirt/qemu/capabilities/*.xml) gives, without a daemon
   --json                   the document's table as JSON instead
   --emulatorbin PATH       the emulator to probe
   --arch ARCH              the guest architecture
@@ -45,9 +48,11 @@ options:
 
 Probing: the Xen (libxl) driver's, with --virttype xen or -c xen (machines
 xenpv, the default, xenpvh and xenfv); QEMU's comes with the next release
-(exit status 2 until then). The reference's errors exit with status 2.
+(exit status 2 until then). With --qemucaps, the host's own share (firmware
+descriptors, swtpm, VFIO, KVM's vCPU limit) is not read yet. The
+reference's errors exit with status 2.
 ]=],
-   options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value" },
+   options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value", qemucaps = "value" },
    -- --caps names a domain capabilities document here
    probes = true,
    run = function(ctx, opts)
@@ -57,7 +62,13 @@ xenpv, the default, xenpvh and xenfv); QEMU's comes with the next release
          end
       end
       local dc, err
-      if opts.caps then
+      if opts.qemucaps then
+         if opts.caps or opts.emulatorbin then
+            return output.fail(ctx, 2, "--qemucaps names the emulator; it takes --arch, --machine and --virttype")
+         end
+         dc, err = domcaps.from_qemucaps { qemucaps = opts.qemucaps, arch = opts.arch,
+            machine = opts.machine, virttype = opts.virttype }
+      elseif opts.caps then
          dc, err = output.load(ctx, opts.caps, domcaps)
       else
          local conn, cerr = output.connection(opts)
