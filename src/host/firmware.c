@@ -400,7 +400,11 @@ static json_object *parse_json(const parse_ctx *c, const char *text)
     size_t len = strlen(text);
     json_object *doc = len <= INT_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
     enum json_tokener_error jerr = json_tokener_get_error(tok);
-    const char *why = jerr == json_tokener_continue ? "unexpected end of data" : json_tokener_error_desc(jerr);
+    char depth[64];
+    snprintf(depth, sizeof depth, "nesting deeper than %d levels", VC_FIRMWARE_MAX_DEPTH);
+    const char *why = jerr == json_tokener_continue ? "unexpected end of data"
+                      : jerr == json_tokener_error_depth ? depth
+                                                        : json_tokener_error_desc(jerr);
     if (doc && jerr == json_tokener_success) {
         size_t end = json_tokener_get_parse_end(tok);
         if (text[end + strspn(text + end, " \t\r\n")] != '\0') {
