@@ -51,18 +51,18 @@ describe("conformance: firmware descriptors the reference's harness installs", f
 
    if DOMCAPS then
       it("are read in the reference's precedence: sorted names, the later directory winning, empty files hiding", function()
-         local winner, names = {}, {}
+         local winner, all = {}, {}
          for _, dir in ipairs(DIRS) do
             for _, name in ipairs(support.list(paths[dir], "^[^.]")) do
                if not winner[name] then
-                  names[#names + 1] = name
+                  all[#all + 1] = name
                end
                winner[name] = dir
             end
          end
-         table.sort(names)
+         table.sort(all)
          local want = {}
-         for _, name in ipairs(names) do
+         for _, name in ipairs(all) do
             local f = assert(io.open(paths[winner[name] .. "/" .. name] or paths[winner[name]] .. "/" .. name, "rb"))
             if f:seek("end") > 0 then
                want[#want + 1] = winner[name] .. "/" .. name

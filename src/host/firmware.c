@@ -238,7 +238,7 @@ static int bad(const parse_ctx *c, const char *fmt, ...)
     return vc_fail(c->err, VC_EINPUT, "%s: %s", c->path, what);
 }
 
-static char *copy(const parse_ctx *c, const char *s, int *rc)
+static char *keep(const parse_ctx *c, const char *s, int *rc)
 {
     char *d = s ? vc_strdup(c->a, s) : NULL;
     if (s && !d)
@@ -272,13 +272,13 @@ static int parse_flash_file(const parse_ctx *c, json_object *o, char **filename,
     const char *f = member_string(o, "filename");
     if (!f)
         return bad(c, "missing 'filename'");
-    *filename = copy(c, f, &rc);
+    *filename = keep(c, f, &rc);
     if (rc < 0)
         return rc;
     const char *fmt = member_string(o, "format");
     if (!fmt)
         return bad(c, "missing 'format'");
-    *format = copy(c, fmt, &rc);
+    *format = keep(c, fmt, &rc);
     return rc;
 }
 
@@ -300,7 +300,7 @@ static int parse_mapping(const parse_ctx *c, json_object *doc, vc_firmware_desc 
         /* The reference reports it and goes on without a file. */
         if (!f)
             return warn(c->a, c->set, c->err, "%s: missing 'filename'", c->path);
-        fw->filename = copy(c, f, &rc);
+        fw->filename = keep(c, f, &rc);
         return rc;
     }
     json_object *mode = member(mapping, "mode", &present);
@@ -347,7 +347,7 @@ static int parse_target(const parse_ctx *c, json_object *item, vc_firmware_targe
         const char *m = string_of(json_object_array_get_idx(machines, i));
         if (!m)
             rc = warn(c->a, c->set, c->err, "%s: a machine type that is no string matches nothing", c->path);
-        t->machines[t->nmachines++] = copy(c, m, &rc);
+        t->machines[t->nmachines++] = keep(c, m, &rc);
     }
     return rc;
 }
@@ -542,7 +542,7 @@ static bool matches(const vc_firmware_desc *fw, const char *arch, const char *ma
     return false;
 }
 
-static bool has(const char *const *list, size_t n, const char *s)
+static bool listed(const char *const *list, size_t n, const char *s)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(list[i], s) == 0)
@@ -562,14 +562,14 @@ int vc_firmware_offer_of(const vc_firmware_set *set, const vc_probe_opts *probe,
         const vc_firmware_desc *fw = &set->descs[i];
         if (!matches(fw, arch, machine))
             continue;
-        offer->efi |= has(fw->interfaces, fw->ninterfaces, "uefi");
-        offer->bios |= has(fw->interfaces, fw->ninterfaces, "bios");
+        offer->efi |= listed(fw->interfaces, fw->ninterfaces, "uefi");
+        offer->bios |= listed(fw->interfaces, fw->ninterfaces, "bios");
         /* The reference takes SMM, not the secure-boot feature, for it. */
-        offer->secure |= has(fw->features, fw->nfeatures, "requires-smm");
+        offer->secure |= listed(fw->features, fw->nfeatures, "requires-smm");
         const char *exe = strcmp(fw->device, "flash") == 0    ? fw->executable
                           : strcmp(fw->device, "memory") == 0 ? fw->filename
                                                               : NULL;
-        if (!exe || has(found, nfound, exe))
+        if (!exe || listed(found, nfound, exe))
             continue;
         const char **slot = VC_PUSH(a, found, nfound);
         if (!slot)
