@@ -246,15 +246,35 @@ static char *keep(const parse_ctx *c, const char *s, int *rc)
     return d;
 }
 
+/* The array member key of o, its length in *n and room for n items of
+ * elem bytes in *room (NULL for none); NULL with err, saying missing when
+ * there is no such array. */
+static json_object *items(const parse_ctx *c, json_object *o, const char *key, const char *missing, size_t elem,
+                          size_t *n, void **room)
+{
+    json_object *list = member_array(o, key);
+    if (!list) {
+        bad(c, "%s", missing);
+        return NULL;
+    }
+    *n = json_object_array_length(list);
+    *room = *n ? vc_alloc(c->a, *n * elem) : NULL;
+    if (*n && !*room) {
+        vc_oom(c->err);
+        return NULL;
+    }
+    return list;
+}
+
 static int parse_interfaces(const parse_ctx *c, json_object *doc, vc_firmware_desc *fw)
 {
-    json_object *list = member_array(doc, "interface-types");
+    size_t n;
+    void *room;
+    json_object *list =
+        items(c, doc, "interface-types", "failed to get interface-types", sizeof *fw->interfaces, &n, &room);
     if (!list)
-        return bad(c, "failed to get interface-types");
-    size_t n = json_object_array_length(list);
-    fw->interfaces = n ? vc_alloc(c->a, n * sizeof *fw->interfaces) : NULL;
-    if (n && !fw->interfaces)
-        return vc_oom(c->err);
+        return -1;
+    fw->interfaces = room;
     for (size_t i = 0; i < n; i++) {
         const char *s = string_of(json_object_array_get_idx(list, i));
         const char *name = known(s, NAMES(interface_names));
@@ -335,13 +355,12 @@ static int parse_target(const parse_ctx *c, json_object *item, vc_firmware_targe
     if (index < 0)
         return bad(c, "unknown architecture '%s'", arch);
     t->arch = vc_arch_at((size_t)index)->name;
-    json_object *machines = member_array(item, "machines");
+    size_t n;
+    void *room;
+    json_object *machines = items(c, item, "machines", "missing 'machines'", sizeof *t->machines, &n, &room);
     if (!machines)
-        return bad(c, "missing 'machines'");
-    size_t n = json_object_array_length(machines);
-    t->machines = n ? vc_alloc(c->a, n * sizeof *t->machines) : NULL;
-    if (n && !t->machines)
-        return vc_oom(c->err);
+        return -1;
+    t->machines = room;
     int rc = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *m = string_of(json_object_array_get_idx(machines, i));
@@ -354,13 +373,12 @@ static int parse_target(const parse_ctx *c, json_object *item, vc_firmware_targe
 
 static int parse_targets(const parse_ctx *c, json_object *doc, vc_firmware_desc *fw)
 {
-    json_object *list = member_array(doc, "targets");
+    size_t n;
+    void *room;
+    json_object *list = items(c, doc, "targets", "failed to get targets", sizeof *fw->targets, &n, &room);
     if (!list)
-        return bad(c, "failed to get targets");
-    size_t n = json_object_array_length(list);
-    fw->targets = n ? vc_alloc(c->a, n * sizeof *fw->targets) : NULL;
-    if (n && !fw->targets)
-        return vc_oom(c->err);
+        return -1;
+    fw->targets = room;
     for (size_t i = 0; i < n; i++)
         if (parse_target(c, json_object_array_get_idx(list, i), &fw->targets[fw->ntargets++]) < 0)
             return -1;
@@ -369,13 +387,12 @@ static int parse_targets(const parse_ctx *c, json_object *doc, vc_firmware_desc 
 
 static int parse_features(const parse_ctx *c, json_object *doc, vc_firmware_desc *fw)
 {
-    json_object *list = member_array(doc, "features");
+    size_t n;
+    void *room;
+    json_object *list = items(c, doc, "features", "failed to get features", sizeof *fw->features, &n, &room);
     if (!list)
-        return bad(c, "failed to get features");
-    size_t n = json_object_array_length(list);
-    fw->features = n ? vc_alloc(c->a, n * sizeof *fw->features) : NULL;
-    if (n && !fw->features)
-        return vc_oom(c->err);
+        return -1;
+    fw->features = room;
     for (size_t i = 0; i < n; i++) {
         const char *s = string_of(json_object_array_get_idx(list, i));
         const char *name = known(s, NAMES(feature_names));
