@@ -286,6 +286,28 @@ describe("firmware descriptors: hostile documents", function()
       assert.is_true(r.secure)
    end)
 
+   it("keeps 64 warnings and says more were left out", function()
+      local features = {}
+      for i = 1, 200 do
+         features[i] = "f" .. i
+      end
+      put(USR, "10.json", descriptor { features = features })
+      local r = assert(firmware())
+      assert.equal(65, #r.warnings)
+      assert.equal(USR .. "/10.json: feature 'f64' ignored", r.warnings[64])
+      assert.equal("more warnings left out", r.warnings[65])
+   end)
+
+   it("matches hostile patterns within a bound, and refuses machine types over 1024 bytes", function()
+      put(USR, "10.json", descriptor { machines = { ("*a"):rep(20000) .. "b" } })
+      local t0 = os.clock()
+      assert.same({}, assert(firmware { machine = ("a"):rep(1024) }).firmware)
+      assert.is_true(os.clock() - t0 < 5, "took too long")
+      local r, err = firmware { machine = ("a"):rep(1025) }
+      assert.is_nil(r)
+      assert.equal("a machine type of at most 1024 bytes expected", err)
+   end)
+
    it("reads a document up to its first NUL byte, as the reference does", function()
       put(USR, "10.json", doc() .. "\0 trailing garbage")
       assert.same({ "efi" }, assert(firmware()).firmware)

@@ -54,10 +54,16 @@ static int warn(vc_arena *a, vc_firmware_set *set, vc_error *err, const char *fm
 static int warn(vc_arena *a, vc_firmware_set *set, vc_error *err, const char *fmt, ...)
 {
     char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
+    if (set->nwarnings > VC_FIRMWARE_MAX_WARNINGS)
+        return 0;
+    if (set->nwarnings == VC_FIRMWARE_MAX_WARNINGS) {
+        snprintf(text, sizeof text, "more warnings left out");
+    } else {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof text, fmt, ap);
+        va_end(ap);
+    }
     char *copy = vc_strdup(a, text);
     char **slot = copy ? VC_PUSH(a, set->warnings, set->nwarnings) : NULL;
     if (!slot)
@@ -573,6 +579,8 @@ int vc_firmware_offer_of(const vc_firmware_set *set, const vc_probe_opts *probe,
     memset(offer, 0, sizeof *offer);
     if (vc_arch_index(arch) < 0)
         return vc_fail(err, VC_EINPUT, "unknown architecture '%s'", arch ? arch : "(null)");
+    if (!machine || strlen(machine) > VC_FIRMWARE_MAX_MACHINE)
+        return vc_fail(err, VC_ELIMIT, "a machine type of at most %d bytes expected", VC_FIRMWARE_MAX_MACHINE);
     const char **found = NULL;
     size_t nfound = 0;
     for (size_t i = 0; i < set->ndescs; i++) {

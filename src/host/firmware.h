@@ -23,6 +23,8 @@ typedef struct vc_firmware_offer {
 #define VC_FIRMWARE_MAX_TOTAL ((size_t)16 * 1024 * 1024) /* all descriptors together */
 #define VC_FIRMWARE_MAX_ENTRIES 1024                      /* entries of one directory */
 #define VC_FIRMWARE_MAX_DEPTH 64                          /* JSON nesting of one descriptor */
+#define VC_FIRMWARE_MAX_WARNINGS 64                       /* then one saying more were left out */
+#define VC_FIRMWARE_MAX_MACHINE 1024                      /* a machine type's length */
 
 typedef struct vc_firmware_opts {
     const vc_probe_opts *probe; /* root and paths every host path goes through (NULL: none) */
@@ -67,7 +69,8 @@ typedef struct vc_firmware_set {
 int vc_firmware_read(const vc_firmware_opts *opts, vc_arena *a, vc_firmware_set *set, vc_error *err);
 
 /* The offer of set for arch (the reference's name) and machine (the
- * canonical machine type). Loaders come from the matching descriptors or,
+ * canonical machine type, at most VC_FIRMWARE_MAX_MACHINE bytes: matching
+ * takes the product of its length and a pattern's). Loaders come from the matching descriptors or,
  * when they name none, from the reference's built-in list; each only if it
  * exists on the host (through probe's root and paths). -1 with err for an
  * unknown arch or no memory. */
