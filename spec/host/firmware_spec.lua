@@ -140,6 +140,16 @@ describe("firmware descriptors: the offer", function()
       assert.same({ "/fw/bios.bin", "/fw/SB.fd" }, r.loaders)
    end)
 
+   it("offers what a descriptor without interfaces has: no firmware, but its SMM and its loader", function()
+      put(USR, "10.json", descriptor { interfaces = {}, exe = "/fw/NOIF", features = { "requires-smm" },
+         targets = { { architecture = "x86_64", machines = { "*" } } } })
+      exist("/fw/NOIF")
+      local r = assert(firmware())
+      assert.same({}, r.firmware)
+      assert.is_true(r.secure)
+      assert.same({ "/fw/NOIF" }, r.loaders)
+   end)
+
    it("does not call secure boot without SMM secure (Debian's aarch64 descriptors)", function()
       put(USR, "40.json", descriptor { arch = "aarch64", machines = { "virt-*" }, features = { "enrolled-keys", "secure-boot" } })
       local r = assert(firmware { arch = "aarch64", machine = "virt-7.2" })

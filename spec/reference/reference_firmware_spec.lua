@@ -1,8 +1,8 @@
 -- The firmware offer side by side with the reference on this machine: the
 -- <os> section of `virsh domcapabilities` (its <enum name='firmware'>, the
 -- loader's <value>s in order and its <enum name='secure'>) for machine types
--- that Debian's ovmf, qemu-efi-aarch64 and qemu-efi-arm describe, and for a
--- machine no descriptor matches (the reference's built-in loader list).
+-- that Debian's ovmf, qemu-efi-aarch64 and qemu-efi-arm describe, and for machines
+-- no descriptor matches (aarch64's default, i686: the built-in loader list).
 local core = require "virtcaps.core"
 local domcaps = require "virtcaps.domcaps"
 local support = require "support"
@@ -13,6 +13,7 @@ local CASES = {
    { arch = "aarch64", machine = "virt" },
    { arch = "armv7l", machine = "virt" },
    { arch = "aarch64" },
+   { arch = "i686", machine = "q35" },
 }
 
 local function args_of(case)
