@@ -248,6 +248,8 @@ describe("firmware descriptors: hostile documents", function()
       { doc(nil, nil, T .. ',"tags":' .. ("["):rep(100) .. ("]"):rep(100)),
          "unable to parse json file: nesting deeper than 64 levels" },
       { "[1]", "failed to get interface-types" },
+      { "null", "failed to get interface-types" },
+      { "7 ", "failed to get interface-types" },
       { doc('"uefi"'), "failed to get interface-types" },
       { doc('["foo"]'), "unknown interface type: 'foo'" },
       { doc('[7]'), "unknown interface type: '(null)'" },

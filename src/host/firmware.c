@@ -411,44 +411,43 @@ static int parse_features(const parse_ctx *c, json_object *doc, vc_firmware_desc
 }
 
 /* Parses text (up to its first NUL, as the reference reads it): strict
- * JSON, valid UTF-8, bounded nesting, nothing after the document. */
-static json_object *parse_json(const parse_ctx *c, const char *text)
+ * JSON, valid UTF-8, bounded nesting, nothing after the document. *doc is
+ * NULL for the document null. */
+static int parse_json(const parse_ctx *c, const char *text, json_object **doc)
 {
     json_tokener *tok = json_tokener_new_ex(VC_FIRMWARE_MAX_DEPTH);
-    if (!tok) {
-        vc_oom(c->err);
-        return NULL;
-    }
+    if (!tok)
+        return vc_oom(c->err);
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    size_t len = strlen(text);
-    json_object *doc = len <= INT_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    /* The NUL included: json-c knows then that a number or literal at the
+     * end is complete. */
+    size_t len = strlen(text) + 1;
+    *doc = len <= INT_MAX ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
+    enum json_tokener_error jerr = len <= INT_MAX ? json_tokener_get_error(tok) : json_tokener_error_size;
     char depth[64];
     snprintf(depth, sizeof depth, "nesting deeper than %d levels", VC_FIRMWARE_MAX_DEPTH);
     const char *why = jerr == json_tokener_continue ? "unexpected end of data"
                       : jerr == json_tokener_error_depth ? depth
                                                         : json_tokener_error_desc(jerr);
-    if (doc && jerr == json_tokener_success) {
+    if (jerr == json_tokener_success) {
         size_t end = json_tokener_get_parse_end(tok);
-        if (text[end + strspn(text + end, " \t\r\n")] != '\0') {
+        if (end < len && text[end + strspn(text + end, " \t\r\n")] != '\0') {
             why = "data after the document";
-            json_object_put(doc);
-            doc = NULL;
+            jerr = json_tokener_error_parse_unexpected;
         }
-    } else if (doc) {
-        json_object_put(doc);
-        doc = NULL;
     }
     json_tokener_free(tok);
-    if (!doc)
-        bad(c, "unable to parse json file: %s", why);
-    return doc;
+    if (jerr == json_tokener_success)
+        return 0;
+    json_object_put(*doc);
+    *doc = NULL;
+    return bad(c, "unable to parse json file: %s", why);
 }
 
 static int parse_desc(const parse_ctx *c, const char *text, vc_firmware_desc *fw)
 {
-    json_object *doc = parse_json(c, text);
-    if (!doc)
+    json_object *doc;
+    if (parse_json(c, text, &doc) < 0)
         return -1;
     int rc = parse_interfaces(c, doc, fw) < 0 || parse_mapping(c, doc, fw) < 0 || parse_targets(c, doc, fw) < 0 ||
                      parse_features(c, doc, fw) < 0
