@@ -97,6 +97,24 @@ M.domain = core.domain
 -- @treturn[2] string
 M.detect_virt = core.detect_virt
 
+--- The firmware descriptors of this host (QEMU's firmware.json, read as
+-- libvirt 9.0.0 reads them) and what they offer one architecture and
+-- machine type in domain capabilities (see the README).
+-- @function firmware
+-- @tparam[opt] table opts root, paths (as for probe); arch (the host's if
+-- not given); machine (the canonical machine type: without it only the
+-- descriptors are read); privileged (the user's directory is left out; the
+-- default: whether the effective user is root); config_home (stands for
+-- $XDG_CONFIG_HOME)
+-- @treturn[1] table `{arch=, machine=, firmware={"bios", "efi"}, secure=,
+-- loaders={...}, descriptors={{path=, interfaces=, device=, mode=,
+-- executable=, executable_format=, nvram_template=, nvram_template_format=,
+-- filename=, targets={{arch=, machines=}}, features=}}, warnings={...}}`
+-- @treturn[2] nil
+-- @treturn[2] string "PATH: what is wrong", as the reference fails
+-- @usage virtcaps.firmware{arch = "x86_64", machine = "pc-q35-7.2"}.secure --> true
+M.firmware = core.firmware
+
 local HELP = [[
 virtcaps: what this host can virtualize (libvirt's capabilities format)
 
@@ -119,6 +137,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   caps:xpath(expr)  virtcaps.xpath(xml, expr)     libxml2 XPath
   virtcaps.cpuset("0-3,8")  virtcaps.cpuset_format{0,1,2,3,8}
   virtcaps.detect_virt()               {vm=, container=} as systemd-detect-virt names them
+  virtcaps.firmware{arch=, machine=}   firmware descriptors and their offer {firmware=, secure=, loaders=}
   virtcaps.domain(xml)                 a domain definition's placement needs
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 

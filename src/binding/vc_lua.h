@@ -168,6 +168,8 @@ struct vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir);
 void vc_lua_open_domcaps(lua_State *L);
 /* binding/qemucaps.c: adds qemu_caps */
 void vc_lua_open_qemucaps(lua_State *L);
+/* binding/firmware.c: adds firmware */
+void vc_lua_open_firmware(lua_State *L);
 
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);
