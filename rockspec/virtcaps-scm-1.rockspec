@@ -58,6 +58,7 @@ build = {
             "src/drivers/qemu.c",
             "src/drivers/qemu_cache.c",
             "src/drivers/qemu_caps.c",
+            "src/drivers/qemu_dcprobe.c",
             "src/drivers/qemu_flags.c",
             "src/drivers/qemu_domcaps.c",
             "src/drivers/qmp.c",

@@ -5,6 +5,7 @@
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
 #include "base/options.h"
+#include "drivers/qemu_dcprobe.h"
 #include "drivers/qemu_domcaps.h"
 #include "drivers/xen_domcaps.h"
 #include "model/domcaps.h"
@@ -642,44 +643,95 @@ static int l_domcaps_format(lua_State *L)
     return 1;
 }
 
+/* option 'tpm_versions': {"1.2", "2.0"} */
+static void tpm_versions(lua_State *L, const vc_optval *v, bool *v12, bool *v20)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const char *t = v->list[i];
+        if (strcmp(t, "1.2") == 0)
+            *v12 = true;
+        else if (strcmp(t, "2.0") == 0)
+            *v20 = true;
+        else
+            luaL_error(L, "option 'tpm_versions': '1.2' or '2.0' expected, got '%s'", t);
+    }
+}
+
+/* option 'host_cpu': one <cpu> document, read into a; NULL + err when it is not one */
+static vc_cpu *host_cpu_option(const vc_optval *v, vc_arena *a, vc_error *err)
+{
+    size_t ncpus = 0;
+    vc_cpu **cpus = vc_xml_read_cpus(v->str, strlen(v->str), a, &ncpus, err);
+    if (cpus && ncpus != 1) {
+        vc_fail(err, VC_EINPUT, "option 'host_cpu': one <cpu> expected, found %zu", ncpus);
+        return NULL;
+    }
+    return cpus ? cpus[0] : NULL;
+}
+
+static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name);
+
 /* What one driver offers a guest on this host (root, paths stand in for
- * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen.
- * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+ * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen,
+ * else QEMU's, probed. Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcapabilities(lua_State *L)
 {
     static const vc_opt known[] = {
-        {"root", VC_OPT_STRING},     {"paths", VC_OPT_MAP},      {"driver", VC_OPT_STRING},
-        {"emulatorbin", VC_OPT_STRING}, {"arch", VC_OPT_STRING}, {"machine", VC_OPT_STRING},
-        {"virttype", VC_OPT_STRING}, {"loaders", VC_OPT_LIST},   {NULL, VC_OPT_STRING},
+        {"root", VC_OPT_STRING},        {"paths", VC_OPT_MAP},          {"driver", VC_OPT_STRING},
+        {"emulatorbin", VC_OPT_STRING}, {"arch", VC_OPT_STRING},        {"machine", VC_OPT_STRING},
+        {"virttype", VC_OPT_STRING},    {"loaders", VC_OPT_LIST},       {"qemu_dirs", VC_OPT_LIST},
+        {"timeout", VC_OPT_NUMBER},     {"cpu_map", VC_OPT_STRING},     {"host_cpu", VC_OPT_STRING},
+        {"tpm_versions", VC_OPT_LIST},  {"vfio", VC_OPT_BOOLEAN},       {"kvm_max_vcpus", VC_OPT_NUMBER},
+        {"firmware_privileged", VC_OPT_BOOLEAN}, {"firmware_config_home", VC_OPT_STRING}, {NULL, VC_OPT_STRING},
     };
-    enum { O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, N_OPTS };
+    enum {
+        O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, O_QEMU_DIRS, O_TIMEOUT,
+        O_CPU_MAP, O_HOST_CPU, O_TPM_VERSIONS, O_VFIO, O_KVM_MAX_VCPUS, O_FW_PRIVILEGED, O_FW_CONFIG_HOME, N_OPTS
+    };
     vc_lua_check_nargs(L, 1);
     vc_optval o[N_OPTS];
-    vc_lua_options(L, 1, known, o);
+    vc_arena *a = vc_lua_options(L, 1, known, o);
     const char *driver = o[O_DRIVER].str, *virttype = o[O_VIRTTYPE].str;
     if (driver && strcmp(driver, "xen") != 0 && strcmp(driver, "qemu") != 0)
         return luaL_argerror(L, 1, lua_pushfstring(L, "option 'driver': 'qemu' or 'xen' expected, got '%s'", driver));
     if (!driver)
         driver = virttype && strcmp(virttype, "xen") == 0 ? "xen" : "qemu";
-    if (strcmp(driver, "xen") != 0) {
-        luaL_pushfail(L);
-        lua_pushstring(L, "probing QEMU for domain capabilities is not available in this version"
-                          " (only the Xen driver's: virttype xen)");
-        return 2;
-    }
-    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n};
-    vc_xen_dc_args args = {
-        .emulatorbin = o[O_EMULATORBIN].str,
-        .arch = o[O_ARCH].str,
-        .machine = o[O_MACHINE].str,
-        .virttype = virttype,
-        .loaders_given = o[O_LOADERS].given,
-        .loaders = o[O_LOADERS].list,
-        .nloaders = o[O_LOADERS].n,
-    };
-    void **owner = vc_lua_arena_owner(L);
+    const vc_optval *timeout = &o[O_TIMEOUT];
+    if (timeout->given && (!timeout->is_number || !(timeout->number > 0) || timeout->number > 3600))
+        return luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
+    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n,
+                          .qemu_dirs = o[O_QEMU_DIRS].list, .nqemu_dirs = o[O_QEMU_DIRS].n,
+                          .timeout_ms = timeout->given ? (int)(timeout->number * 1000) + 1 : 0};
     vc_error err;
-    return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+    if (strcmp(driver, "xen") == 0) {
+        vc_xen_dc_args args = {
+            .emulatorbin = o[O_EMULATORBIN].str,
+            .arch = o[O_ARCH].str,
+            .machine = o[O_MACHINE].str,
+            .virttype = virttype,
+            .loaders_given = o[O_LOADERS].given,
+            .loaders = o[O_LOADERS].list,
+            .nloaders = o[O_LOADERS].n,
+        };
+        void **owner = vc_lua_arena_owner(L);
+        return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+    }
+    vc_qemu_dc_fixed fx = {
+        .loaders_given = o[O_LOADERS].given, .loaders = o[O_LOADERS].list, .nloaders = o[O_LOADERS].n,
+        .tpm_given = o[O_TPM_VERSIONS].given, .vfio_given = o[O_VFIO].given, .vfio = o[O_VFIO].boolean,
+        .kvm_max_vcpus_given = o[O_KVM_MAX_VCPUS].given,
+        .firmware_privileged = o[O_FW_PRIVILEGED].given ? (int8_t)o[O_FW_PRIVILEGED].boolean : VC_UNSET_B,
+        .firmware_config_home = o[O_FW_CONFIG_HOME].str,
+    };
+    tpm_versions(L, &o[O_TPM_VERSIONS], &fx.tpm_1_2, &fx.tpm_2_0);
+    fx.kvm_max_vcpus = u32_option(L, &o[O_KVM_MAX_VCPUS], "kvm_max_vcpus");
+    if (o[O_HOST_CPU].given && !(fx.host_cpu = host_cpu_option(&o[O_HOST_CPU], a, &err)))
+        return vc_lua_fail(L, &err);
+    vc_cpu_db *db = vc_lua_cpu_db(L, o[O_CPU_MAP].str);
+    vc_qemu_dc_request req = {.emulatorbin = o[O_EMULATORBIN].str, .arch = o[O_ARCH].str,
+                              .machine = o[O_MACHINE].str, .virttype = virttype};
+    void **owner = vc_lua_arena_owner(L);
+    return push_result(L, owner, vc_qemu_dc_probe(&opts, &req, &fx, db, &err), &err);
 }
 
 enum {
@@ -698,13 +750,13 @@ static const vc_opt qemu_options[] = {
     {NULL, VC_OPT_STRING},
 };
 
-static uint32_t u32_option(lua_State *L, const vc_optval *v, const char *name)
+static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name)
 {
     if (!v->given)
         return 0;
     if (!v->is_integer || v->integer < 0 || v->integer > UINT32_MAX)
         luaL_error(L, "option '%s': an integer from 0 to 4294967295 expected", name);
-    return (uint32_t)v->integer;
+    return (unsigned)v->integer;
 }
 
 /* The domain capabilities a QEMU capabilities cache file gives, with the
@@ -729,29 +781,13 @@ static int l_domcaps_qemu(lua_State *L)
         host.loaders = v[Q_LOADERS].list;
         host.nloaders = v[Q_LOADERS].n;
     }
-    for (size_t i = 0; i < v[Q_TPM_VERSIONS].n; i++) {
-        const char *t = v[Q_TPM_VERSIONS].list[i];
-        if (strcmp(t, "1.2") == 0)
-            host.tpm_1_2 = true;
-        else if (strcmp(t, "2.0") == 0)
-            host.tpm_2_0 = true;
-        else
-            return luaL_error(L, "option 'tpm_versions': '1.2' or '2.0' expected, got '%s'", t);
-    }
+    tpm_versions(L, &v[Q_TPM_VERSIONS], &host.tpm_1_2, &host.tpm_2_0);
     host.kvm_max_vcpus = u32_option(L, &v[Q_KVM_MAX_VCPUS], "kvm_max_vcpus");
     host.sev_max_asid = u32_option(L, &v[Q_SEV_MAX_ASID], "sev_max_asid");
     host.sev_min_asid = u32_option(L, &v[Q_SEV_MIN_ASID], "sev_min_asid");
     vc_error err;
-    if (v[Q_HOST_CPU].given) {
-        size_t ncpus = 0;
-        vc_cpu **cpus = vc_xml_read_cpus(v[Q_HOST_CPU].str, strlen(v[Q_HOST_CPU].str), a, &ncpus, &err);
-        if (!cpus || ncpus != 1) {
-            if (cpus)
-                vc_fail(&err, VC_EINPUT, "option 'host_cpu': one <cpu> expected, found %zu", ncpus);
-            return vc_lua_fail(L, &err);
-        }
-        host.cpu = cpus[0];
-    }
+    if (v[Q_HOST_CPU].given && !(host.cpu = host_cpu_option(&v[Q_HOST_CPU], a, &err)))
+        return vc_lua_fail(L, &err);
     vc_cpu_db *db = vc_lua_cpu_db(L, v[Q_CPU_MAP].str);
     void **qslot = vc_lua_arena_owner(L); /* the QEMU capabilities' arena owns them */
     vc_qemucaps *qc = vc_qemucaps_read_file(v[Q_QEMUCAPS].str, &err);

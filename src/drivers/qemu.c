@@ -539,3 +539,23 @@ int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
     }
     return add_host_parts(opts, caps, err);
 }
+
+int vc_qemu_default_emulator(const vc_probe_opts *opts, int host, int guest, char **out, vc_error *err)
+{
+    qemu_probe p;
+    memset(&p, 0, sizeof p);
+    p.opts = opts;
+    *out = NULL;
+    /* the caps only lend their arena and warnings to the search */
+    if (!(p.caps = vc_caps_new()))
+        return vc_oom(err);
+    int rc = search_dirs(&p, err);
+    if (rc == 0) {
+        char *file = NULL;
+        *out = emulator_for(&p, host, guest, &file);
+        free(file);
+        rc = *out ? 0 : 1;
+    }
+    vc_caps_free(p.caps);
+    return rc;
+}

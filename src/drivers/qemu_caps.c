@@ -269,10 +269,6 @@ static int add_expansions(qc_session *s, vc_buf *b)
 {
     const char *model = s->accelerated && !s->tcg_round ? "host" : "max";
     bool x86 = vc_arch_is_x86(s->arch), arm = vc_arch_is_arm(s->arch) || vc_arch_is_aarch64(s->arch);
-    if (x86 && !s->x86_canonical)
-        return fail_session(s, VC_EINPUT,
-                            "QEMU's max-x86_64-cpu has no 'unavailable-features': a QEMU older than the "
-                            "reference supports");
     const char *type = arm ? "full" : "static";
     if (add_req(s, b, RQ_EXPAND, "query-cpu-model-expansion", expand_args(type, model, true, false), NULL) < 0)
         return -1;
@@ -280,7 +276,9 @@ static int add_expansions(qc_session *s, vc_buf *b)
     if (x86 &&
         add_req(s, b, RQ_EXPAND_NONMIG, "query-cpu-model-expansion", expand_args(type, model, false, false), NULL) < 0)
         return -1;
-    if (s->accelerated && !s->tcg_round && (x86 || arm) &&
+    /* round 1's only, KVM's or (without KVM) TCG's: virsh on a host without
+     * /dev/kvm reports x86 TCG's enlightenments */
+    if (!s->tcg_round && (x86 || arm) &&
         add_req(s, b, RQ_EXPAND_HV, "query-cpu-model-expansion", expand_args("full", model, false, true), NULL) < 0)
         return -1;
     return 0;
@@ -973,7 +971,7 @@ static int read_round1(const qc_session *s, vc_qemucaps *qc, vc_cpu_db *db, vc_e
     qc->tcg_supported = names_in(types, "tcg-accel");
     if (read_accel(s, qc, s->accelerated ? QC_KVM : QC_TCG, db, err) < 0)
         return -1;
-    if (s->accelerated && read_hyperv(s, qc, err) < 0)
+    if (read_hyperv(s, qc, err) < 0)
         return -1;
     if ((r = reply_of(s, RQ_GIC, NULL)) && read_gic(r, qc, err) < 0)
         return -1;

@@ -46,11 +46,12 @@ options:
   --machine MACHINE        the machine type
   --virttype TYPE          the virtualization type (kvm, qemu, ...)
 
-Probing: the Xen (libxl) driver's, with --virttype xen or -c xen (machines
-xenpv, the default, xenpvh and xenfv); QEMU's comes with the next release
-(exit status 2 until then). With --qemucaps, the host's own share (firmware
-descriptors, swtpm, VFIO, KVM's vCPU limit) is not read yet. The
-reference's errors exit with status 2.
+Probing: QEMU's by default (the emulator, architecture, machine and virt
+type chosen as virsh chooses them; the binary asked over QMP, the host's
+firmware descriptors, swtpm, VFIO and KVM read), the Xen (libxl) driver's
+with --virttype xen or -c xen (machines xenpv, the default, xenpvh and
+xenfv). With --qemucaps, the host's own share is not read. The reference's
+errors exit with status 2.
 ]=],
    options = { emulatorbin = "value", arch = "value", machine = "value", virttype = "value", qemucaps = "value" },
    -- --caps names a domain capabilities document here
@@ -91,7 +92,8 @@ reference's errors exit with status 2.
       if opts.json then
          output.write(ctx, output.encode(to_json(dc)), "\n")
       else
-         output.write(ctx, core.domcaps_format(dc))
+         -- a probe's document ends as virsh prints it: with an empty line
+         output.write(ctx, core.domcaps_format(dc), (opts.caps or opts.qemucaps) and "" or "\n\n")
       end
       return 0
    end,
