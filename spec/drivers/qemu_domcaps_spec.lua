@@ -136,9 +136,9 @@ describe("virtcaps.domcapabilities and `virtcaps domcapabilities --qemucaps`", f
       local dc = assert(virtcaps.domcapabilities { qemucaps = X86, machine = "q35" })
       assert.equal("pc-q35-7.2", dc.machine)
       assert.is_true(dc:supports("devices.disk.bus", "sata"))
-      local none, err = virtcaps.domcapabilities {}
+      local none, err = virtcaps.domcapabilities { qemucaps = "/nonexistent.xml" }
       assert.is_nil(none)
-      assert.matches("qemucaps = FILE", err, 1, true)
+      assert.matches("/nonexistent.xml", err, 1, true)
    end)
 
    it("prints the document, and fails with status 2 for what the binary does not offer", function()

@@ -669,7 +669,14 @@ static vc_cpu *host_cpu_option(const vc_optval *v, vc_arena *a, vc_error *err)
     return cpus ? cpus[0] : NULL;
 }
 
-static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name);
+static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name)
+{
+    if (!v->given)
+        return 0;
+    if (!v->is_integer || v->integer < 0 || v->integer > UINT32_MAX)
+        luaL_error(L, "option '%s': an integer from 0 to 4294967295 expected", name);
+    return (unsigned)v->integer;
+}
 
 /* What one driver offers a guest on this host (root, paths stand in for
  * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen,
@@ -682,11 +689,14 @@ static int l_domcapabilities(lua_State *L)
         {"virttype", VC_OPT_STRING},    {"loaders", VC_OPT_LIST},       {"qemu_dirs", VC_OPT_LIST},
         {"timeout", VC_OPT_NUMBER},     {"cpu_map", VC_OPT_STRING},     {"host_cpu", VC_OPT_STRING},
         {"tpm_versions", VC_OPT_LIST},  {"vfio", VC_OPT_BOOLEAN},       {"kvm_max_vcpus", VC_OPT_NUMBER},
-        {"firmware_privileged", VC_OPT_BOOLEAN}, {"firmware_config_home", VC_OPT_STRING}, {NULL, VC_OPT_STRING},
+        {"firmware_privileged", VC_OPT_BOOLEAN}, {"firmware_config_home", VC_OPT_STRING}, {"host_arch", VC_OPT_STRING},
+        {"sev_max_asid", VC_OPT_NUMBER}, {"sev_min_asid", VC_OPT_NUMBER}, {"s390_secure_guest", VC_OPT_BOOLEAN},
+        {NULL, VC_OPT_STRING},
     };
     enum {
         O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, O_QEMU_DIRS, O_TIMEOUT,
-        O_CPU_MAP, O_HOST_CPU, O_TPM_VERSIONS, O_VFIO, O_KVM_MAX_VCPUS, O_FW_PRIVILEGED, O_FW_CONFIG_HOME, N_OPTS
+        O_CPU_MAP, O_HOST_CPU, O_TPM_VERSIONS, O_VFIO, O_KVM_MAX_VCPUS, O_FW_PRIVILEGED, O_FW_CONFIG_HOME, O_HOST_ARCH,
+        O_SEV_MAX_ASID, O_SEV_MIN_ASID, O_S390_SECURE_GUEST, N_OPTS
     };
     vc_lua_check_nargs(L, 1);
     vc_optval o[N_OPTS];
@@ -700,7 +710,7 @@ static int l_domcapabilities(lua_State *L)
     if (timeout->given && (!timeout->is_number || !(timeout->number > 0) || timeout->number > 3600))
         return luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
     vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n,
-                          .qemu_dirs = o[O_QEMU_DIRS].list, .nqemu_dirs = o[O_QEMU_DIRS].n,
+                          .qemu_dirs = o[O_QEMU_DIRS].list, .nqemu_dirs = o[O_QEMU_DIRS].n, .arch = o[O_HOST_ARCH].str,
                           .timeout_ms = timeout->given ? (int)(timeout->number * 1000) + 1 : 0};
     vc_error err;
     if (strcmp(driver, "xen") == 0) {
@@ -725,6 +735,11 @@ static int l_domcapabilities(lua_State *L)
     };
     tpm_versions(L, &o[O_TPM_VERSIONS], &fx.tpm_1_2, &fx.tpm_2_0);
     fx.kvm_max_vcpus = u32_option(L, &o[O_KVM_MAX_VCPUS], "kvm_max_vcpus");
+    fx.s390_secure_guest_given = o[O_S390_SECURE_GUEST].given;
+    fx.s390_secure_guest = o[O_S390_SECURE_GUEST].boolean;
+    fx.sev_asids_given = o[O_SEV_MAX_ASID].given || o[O_SEV_MIN_ASID].given;
+    fx.sev_max_asid = u32_option(L, &o[O_SEV_MAX_ASID], "sev_max_asid");
+    fx.sev_min_asid = u32_option(L, &o[O_SEV_MIN_ASID], "sev_min_asid");
     if (o[O_HOST_CPU].given && !(fx.host_cpu = host_cpu_option(&o[O_HOST_CPU], a, &err)))
         return vc_lua_fail(L, &err);
     vc_cpu_db *db = vc_lua_cpu_db(L, o[O_CPU_MAP].str);
@@ -750,14 +765,6 @@ static const vc_opt qemu_options[] = {
     {NULL, VC_OPT_STRING},
 };
 
-static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name)
-{
-    if (!v->given)
-        return 0;
-    if (!v->is_integer || v->integer < 0 || v->integer > UINT32_MAX)
-        luaL_error(L, "option '%s': an integer from 0 to 4294967295 expected", name);
-    return (unsigned)v->integer;
-}
 
 /* The domain capabilities a QEMU capabilities cache file gives, with the
  * host facts given as options.

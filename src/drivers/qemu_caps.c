@@ -809,13 +809,14 @@ static int read_hyperv(const qc_session *s, vc_qemucaps *qc, vc_error *err)
                 set[k] |= on;
         }
     }
-    qc->hyperv.present = rc == 0 && full.model;
     for (size_t k = 0; rc == 0 && k < sizeof hyperv_names / sizeof *hyperv_names; k++)
         if (set[k]) {
             char **slot = VC_PUSH(qc->arena, qc->hyperv.features, qc->hyperv.nfeatures);
             if (!slot || !(*slot = vc_strdup(qc->arena, hyperv_names[k])))
                 rc = vc_oom(err);
         }
+    /* the reference reports Hyper-V only when the expansion offers an enlightenment */
+    qc->hyperv.present = qc->hyperv.nfeatures > 0;
     vc_arena_free(tmp);
     return rc;
 }

@@ -26,6 +26,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #define SWTPM_TIMEOUT_MS 10000
 #define SWTPM_OUTPUT_LIMIT ((size_t)64 * 1024)
@@ -131,6 +134,36 @@ static int read_kvm_max_vcpus(const vc_probe_opts *opts, unsigned *out, vc_error
     return 0;
 }
 
+/* The SEV ASIDs of this CPU (CPUID 0x8000001F ecx, edx), where the
+ * reference reads them: under KVM with QEMU's SEV capabilities. */
+static void read_sev_asids(vc_qemu_host *h)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (__get_cpuid(0x80000000U, &a, &b, &c, &d) && a >= 0x8000001FU &&
+        __get_cpuid(0x8000001FU, &a, &b, &c, &d)) {
+        h->sev_max_asid = c;
+        h->sev_min_asid = d;
+    }
+#else
+    (void)h;
+#endif
+}
+
+/* virQEMUCapsKVMSupportsSecureGuestS390: the ultravisor is there and KVM
+ * was loaded with prot_virt. */
+static bool read_s390_secure_guest(const vc_probe_opts *opts)
+{
+    char uv[PATH_MAX];
+    struct stat st;
+    if (vc_host_path(opts, "/sys/firmware/uv", uv, sizeof uv) < 0 || stat(uv, &st) < 0 || !S_ISDIR(st.st_mode))
+        return false;
+    char *v = vc_host_read(opts, "/sys/module/kvm/parameters/prot_virt", 64, NULL);
+    bool on = v && (v[0] == '1' || v[0] == 'Y' || v[0] == 'y');
+    free(v);
+    return on;
+}
+
 static int firmware_offer(const vc_probe_opts *opts, const vc_qemu_dc_fixed *fx, const vc_qemu_target *t, vc_arena *a,
                           vc_firmware_offer *offer, vc_error *err)
 {
@@ -167,6 +200,14 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
         read_swtpm(opts, &h);
     }
     h.vfio = fx->vfio_given ? fx->vfio : read_vfio(opts);
+    if (vc_arch_is_s390(t->arch))
+        h.s390_secure_guest = fx->s390_secure_guest_given ? fx->s390_secure_guest : read_s390_secure_guest(opts);
+    if (fx->sev_asids_given) {
+        h.sev_max_asid = fx->sev_max_asid;
+        h.sev_min_asid = fx->sev_min_asid;
+    } else if (qc->sev.present) {
+        read_sev_asids(&h);
+    }
     if (strcmp(t->virttype, "kvm") == 0) {
         if (fx->kvm_max_vcpus_given)
             h.kvm_max_vcpus = fx->kvm_max_vcpus;

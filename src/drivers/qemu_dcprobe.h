@@ -28,6 +28,9 @@ typedef struct vc_qemu_dc_fixed {
     bool vfio_given, vfio;                  /* <hostdev>'s vfio pciBackend */
     bool kvm_max_vcpus_given;
     unsigned kvm_max_vcpus;                 /* 0: unbounded */
+    bool s390_secure_guest_given, s390_secure_guest;
+    bool sev_asids_given;                   /* CPUID 0x8000001F ecx and edx */
+    uint32_t sev_max_asid, sev_min_asid;
     int8_t firmware_privileged;             /* VC_UNSET_B: privileged when root (the user's directory left out) */
     const char *firmware_config_home;       /* stands for $XDG_CONFIG_HOME (NULL: it, else $HOME/.config) */
 } vc_qemu_dc_fixed;
