@@ -9,6 +9,7 @@
 #include "base/safepath.h"
 #include "base/syscalls.h"
 #include "drivers/drivers.h"
+#include "drivers/qemu_cache.h"
 #include "drivers/qemu_caps.h"
 #include "drivers/qemu_domcaps.h"
 #include "drivers/qemu_flags.h"
@@ -59,7 +60,7 @@ static bool find_in_path(const vc_probe_opts *opts, const char *name, char *real
  * swtpm_ioctl installed, and the TPM versions `swtpm_setup
  * --print-capabilities` lists. A swtpm_setup that does not answer offers
  * no version, as the reference. */
-static void read_swtpm(const vc_probe_opts *opts, vc_qemu_host *h)
+static void read_swtpm(const vc_probe_opts *opts, vc_cachedir *cache, vc_qemu_host *h)
 {
     char swtpm[PATH_MAX], setup[PATH_MAX], ioctl_bin[PATH_MAX], canon[PATH_MAX], bad[PATH_MAX];
     if (!find_in_path(opts, "swtpm", swtpm, sizeof swtpm) || !find_in_path(opts, "swtpm_setup", setup, sizeof setup) ||
@@ -69,6 +70,13 @@ static void read_swtpm(const vc_probe_opts *opts, vc_qemu_host *h)
     int fd = vc_path_open_file(setup, geteuid() == 0, canon, sizeof canon, bad, sizeof bad);
     if (fd < 0)
         return;
+    /* its answer is cached like an emulator's: running it costs more than the rest */
+    struct stat st;
+    bool keyed = fstat(fd, &st) == 0;
+    if (keyed && vc_qcache_load_tpm(cache, canon, &st, &h->tpm_1_2, &h->tpm_2_0) == 1) {
+        close(fd);
+        return;
+    }
     char *argv[] = {canon, "--print-capabilities", NULL};
     char path_env[4096];
     const char *path = getenv("PATH");
@@ -95,6 +103,8 @@ static void read_swtpm(const vc_probe_opts *opts, vc_qemu_host *h)
         }
     }
     json_object_put(o);
+    if (keyed && r.outcome == VC_RUN_DONE)
+        (void)vc_qcache_store_tpm(cache, canon, &st, h->tpm_1_2, h->tpm_2_0);
     vc_run_release(&r);
 }
 
@@ -197,7 +207,10 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
         h.tpm_1_2 = fx->tpm_1_2;
         h.tpm_2_0 = fx->tpm_2_0;
     } else {
-        read_swtpm(opts, &h);
+        vc_cachedir cache;
+        vc_cachedir_init(&cache, opts);
+        read_swtpm(opts, &cache, &h);
+        vc_cachedir_close(&cache);
     }
     h.vfio = fx->vfio_given ? fx->vfio : read_vfio(opts);
     if (vc_arch_is_s390(t->arch))
@@ -215,6 +228,37 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
             return NULL;
     }
     return vc_qemu_domcaps(qc, db, t, &h, err);
+}
+
+/* The binary's capabilities from the cache when it holds them for this
+ * file as it is now (keyed like the machine types: the canonical file as
+ * opened under the same rules, its stat), else from the conversation,
+ * then stored. */
+static vc_qemucaps *conversation(const vc_probe_opts *opts, const char *bin, vc_cpu_db *db, vc_error *err)
+{
+    char real[PATH_MAX], canon[PATH_MAX], bad[PATH_MAX];
+    struct stat st;
+    int fd = bin[0] == '/' && vc_host_path(opts, bin, real, sizeof real) == 0
+                 ? vc_path_open_file(real, geteuid() == 0, canon, sizeof canon, bad, sizeof bad)
+                 : -1;
+    bool keyed = fd >= 0 && fstat(fd, &st) == 0;
+    if (fd >= 0)
+        close(fd);
+    vc_cachedir cache;
+    vc_cachedir_init(&cache, opts);
+    json_object *build = keyed ? vc_cachedir_build_id() : NULL;
+    vc_qemucaps *qc = build ? vc_qcache_load_caps(&cache, canon, &st, build) : NULL;
+    if (qc && !(qc->emulator = vc_strdup(qc->arena, bin))) {
+        vc_qemucaps_free(qc);
+        vc_oom(err);
+        qc = NULL;
+    } else if (!qc && (qc = vc_qemu_caps_probe(opts, bin, db, vc_qemu_caps_flags, NULL, err)) && build) {
+        /* a cache that cannot be written only costs the next run time */
+        (void)vc_qcache_store_caps(&cache, canon, &st, build, qc);
+    }
+    json_object_put(build);
+    vc_cachedir_close(&cache);
+    return qc;
 }
 
 vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request *req, const vc_qemu_dc_fixed *fixed,
@@ -244,7 +288,7 @@ vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request
         }
         bin = found;
     }
-    vc_qemucaps *qc = vc_qemu_caps_probe(opts, bin, db, vc_qemu_caps_flags, NULL, err);
+    vc_qemucaps *qc = conversation(opts, bin, db, err);
     free(found);
     if (!qc)
         return NULL;
