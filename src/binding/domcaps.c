@@ -691,12 +691,12 @@ static int l_domcapabilities(lua_State *L)
         {"tpm_versions", VC_OPT_LIST},  {"vfio", VC_OPT_BOOLEAN},       {"kvm_max_vcpus", VC_OPT_NUMBER},
         {"firmware_privileged", VC_OPT_BOOLEAN}, {"firmware_config_home", VC_OPT_STRING}, {"host_arch", VC_OPT_STRING},
         {"sev_max_asid", VC_OPT_NUMBER}, {"sev_min_asid", VC_OPT_NUMBER}, {"s390_secure_guest", VC_OPT_BOOLEAN},
-        {NULL, VC_OPT_STRING},
+        {"cache_dir", VC_OPT_STRING},   {"cache", VC_OPT_BOOLEAN},      {NULL, VC_OPT_STRING},
     };
     enum {
         O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, O_QEMU_DIRS, O_TIMEOUT,
         O_CPU_MAP, O_HOST_CPU, O_TPM_VERSIONS, O_VFIO, O_KVM_MAX_VCPUS, O_FW_PRIVILEGED, O_FW_CONFIG_HOME, O_HOST_ARCH,
-        O_SEV_MAX_ASID, O_SEV_MIN_ASID, O_S390_SECURE_GUEST, N_OPTS
+        O_SEV_MAX_ASID, O_SEV_MIN_ASID, O_S390_SECURE_GUEST, O_CACHE_DIR, O_CACHE, N_OPTS
     };
     vc_lua_check_nargs(L, 1);
     vc_optval o[N_OPTS];
@@ -711,7 +711,8 @@ static int l_domcapabilities(lua_State *L)
         return luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
     vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n,
                           .qemu_dirs = o[O_QEMU_DIRS].list, .nqemu_dirs = o[O_QEMU_DIRS].n, .arch = o[O_HOST_ARCH].str,
-                          .timeout_ms = timeout->given ? (int)(timeout->number * 1000) + 1 : 0};
+                          .timeout_ms = timeout->given ? (int)(timeout->number * 1000) + 1 : 0,
+                          .cache_dir = o[O_CACHE_DIR].str, .no_cache = o[O_CACHE].given && !o[O_CACHE].boolean};
     vc_error err;
     if (strcmp(driver, "xen") == 0) {
         vc_xen_dc_args args = {

@@ -133,7 +133,7 @@ static int read_kvm_max_vcpus(const vc_probe_opts *opts, unsigned *out, vc_error
     char dev[PATH_MAX];
     if (vc_host_path(opts, "/dev/kvm", dev, sizeof dev) < 0)
         return vc_fail(err, VC_EINPUT, "Unable to open /dev/kvm: %s", strerror(ENAMETOOLONG));
-    int fd = vc_sys_open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
+    int fd = vc_sys_open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY, 0);
     if (fd < 0)
         return vc_fail(err, VC_EINPUT, "Unable to open /dev/kvm: %s", strerror(errno));
     int n = vc_sys_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
