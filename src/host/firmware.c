@@ -415,6 +415,7 @@ static int parse_features(const parse_ctx *c, json_object *doc, vc_firmware_desc
  * NULL for the document null. */
 static int parse_json(const parse_ctx *c, const char *text, json_object **doc)
 {
+    *doc = NULL;
     json_tokener *tok = json_tokener_new_ex(VC_FIRMWARE_MAX_DEPTH);
     if (!tok)
         return vc_oom(c->err);
@@ -446,7 +447,7 @@ static int parse_json(const parse_ctx *c, const char *text, json_object **doc)
 
 static int parse_desc(const parse_ctx *c, const char *text, vc_firmware_desc *fw)
 {
-    json_object *doc;
+    json_object *doc = NULL;
     if (parse_json(c, text, &doc) < 0)
         return -1;
     int rc = parse_interfaces(c, doc, fw) < 0 || parse_mapping(c, doc, fw) < 0 || parse_targets(c, doc, fw) < 0 ||
