@@ -57,6 +57,7 @@ build = {
             "src/drivers/qemu.c",
             "src/drivers/qemu_cache.c",
             "src/drivers/qemu_caps.c",
+            "src/drivers/qemu_caps_cache.c",
             "src/drivers/qmp.c",
             "src/drivers/subprocess.c",
             "src/drivers/xen.c",
