@@ -78,13 +78,13 @@ static json_object *accel_object(const qc_accel_caps *acc)
                                json_object_new_boolean(m->numa_mem_supported), json_object_new_boolean(m->deprecated),
                                str_or_null(m->default_cpu), str_or_null(m->default_ram_id),
                                m->acpi_set ? json_object_new_boolean(m->acpi) : NULL};
-        json_object_array_add(ms, row(sizeof cols / sizeof *cols, cols));
+        json_object_array_add(ms, row(10, cols));
     }
     for (size_t i = 0; cs && i < acc->ncpus; i++) {
         const qc_cpu_model *c = &acc->cpus[i];
         json_object *cols[] = {json_object_new_string(c->name), str_or_null(c->type_name), json_object_new_int(c->usable),
                                json_object_new_boolean(c->deprecated), strings(c->blockers, c->nblockers)};
-        json_object_array_add(cs, row(sizeof cols / sizeof *cols, cols));
+        json_object_array_add(cs, row(5, cols));
     }
     json_object *host = NULL;
     const qc_host_cpu *h = &acc->host_cpu;
