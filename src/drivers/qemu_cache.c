@@ -31,10 +31,15 @@ static void entry_name(const char *emulator, char *out, size_t size)
 
 static json_object *key_object(const char *emulator, const struct stat *st)
 {
+    return vc_qcache_key(VC_QCACHE_FORMAT, emulator, st);
+}
+
+json_object *vc_qcache_key(int format, const char *emulator, const struct stat *st)
+{
     json_object *k = json_object_new_object();
     if (!k)
         return NULL;
-    json_object_object_add(k, "format", json_object_new_int(VC_QCACHE_FORMAT));
+    json_object_object_add(k, "format", json_object_new_int(format));
     json_object_object_add(k, "emulator", json_object_new_string(emulator));
     json_object_object_add(k, "size", json_object_new_int64((int64_t)st->st_size));
     json_object_object_add(k, "mtime", json_object_new_int64((int64_t)st->st_mtim.tv_sec));

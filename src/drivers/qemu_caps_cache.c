@@ -5,6 +5,7 @@
  * are kept as rows; every value read back is checked as QEMU's answers are. */
 #include "drivers/qemu_caps_cache.h"
 
+#include "drivers/qemu_cache.h"
 #include "drivers/qemu_caps.h"
 #include "drivers/qmp.h"
 
@@ -17,20 +18,12 @@
 
 static json_object *key_object(const char *emulator, const struct stat *st, bool kvm_dev)
 {
-    json_object *k = json_object_new_object(), *build = vc_cachedir_build_id();
+    json_object *k = vc_qcache_key(QCCACHE_FORMAT, emulator, st), *build = vc_cachedir_build_id();
     if (!k || !build) {
         json_object_put(k);
         json_object_put(build);
         return NULL;
     }
-    json_object_object_add(k, "format", json_object_new_int(QCCACHE_FORMAT));
-    json_object_object_add(k, "emulator", json_object_new_string(emulator));
-    json_object_object_add(k, "size", json_object_new_int64((int64_t)st->st_size));
-    json_object_object_add(k, "mtime", json_object_new_int64((int64_t)st->st_mtim.tv_sec));
-    json_object_object_add(k, "mtime_ns", json_object_new_int64((int64_t)st->st_mtim.tv_nsec));
-    json_object_object_add(k, "ctime", json_object_new_int64((int64_t)st->st_ctim.tv_sec));
-    json_object_object_add(k, "ctime_ns", json_object_new_int64((int64_t)st->st_ctim.tv_nsec));
-    json_object_object_add(k, "inode", json_object_new_int64((int64_t)st->st_ino));
     json_object_object_add(k, "kvm_dev", json_object_new_boolean(kvm_dev));
     json_object_object_add(k, "build", build);
     return k;
