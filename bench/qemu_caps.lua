@@ -19,7 +19,7 @@ local function conversation(emulator, runs)
    local walls, parses, bytes = {}, {}, 0
    for i = 1, runs do
       local t0 = lib.now()
-      local qc, timing = core.qemu_caps { emulator = emulator, timing = true }
+      local qc, timing = core.qemu_caps { emulator = emulator, timing = true, cache = false }
       walls[i] = lib.now() - t0
       assert(qc, timing)
       parses[i] = timing.parse_ms / 1000
@@ -58,4 +58,9 @@ sh("chmod 755 '" .. replay .. "'")
 local wall, parse, bytes = conversation(replay, 5)
 lib.report("qemu_caps, replayed 8.0.0 x86_64, 2 rounds (" .. bytes // 1024 .. " KiB)", wall)
 lib.report("  of which reading the replies", parse)
+local cache = scratch .. "/cache"
+local warm = lib.median(9, function()
+   assert(core.qemu_caps { emulator = replay, cache_dir = cache })
+end)
+lib.report("qemu_caps, the same from the cache", warm, { { name = "asking", time = wall } })
 sh("rm -rf '" .. scratch .. "'")

@@ -61,6 +61,7 @@ build = {
             "src/drivers/qemu_dcprobe.c",
             "src/drivers/qemu_flags.c",
             "src/drivers/qemu_domcaps.c",
+            "src/drivers/qemu_caps_cache.c",
             "src/drivers/qmp.c",
             "src/drivers/subprocess.c",
             "src/drivers/xen.c",

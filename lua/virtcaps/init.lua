@@ -172,7 +172,8 @@ M.nodeinfo = core.nodeinfo
 -- runs, twice with KVM): asked only for domain capabilities.
 -- @function qemu_caps
 -- @tparam table opts emulator (required, an absolute path as the probed host names it), root, paths, timeout
--- (seconds per process, default 10), cpu_map, timing (true: a second value {run_ms=, parse_ms=, bytes=})
+-- (seconds per process, default 10), cpu_map, cache_dir, cache (false: neither read nor write the cache),
+-- timing (true: a second value {run_ms=, parse_ms=, bytes=}; bytes 0 on a cache hit)
 -- @treturn[1] table {emulator=, arch=, version=, package=, kvm_supported=, tcg_supported=, flags=, kvm=, tcg=,
 -- gic=, sev=, sgx=, hyperv=}
 -- @treturn[2] nil

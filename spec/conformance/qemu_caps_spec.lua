@@ -101,8 +101,14 @@ describe("conformance: the QEMU capabilities conversation, replayed", function()
          local expected = support.read(DOMCAPS .. "/qemucaps/" .. name:gsub("%.replies$", ".xml"))
          local emulator = fake.script(tmp, name:gsub("%.replies$", ""),
             "exec lua5.4 '" .. REPLAY .. "' '" .. record .. "' \"$@\"")
-         local qc, err = core.qemu_caps { emulator = emulator, timeout = 60 }
-         assert(qc, err)
+         local cache = tmp .. "/cache"
+         local qc, timing = core.qemu_caps { emulator = emulator, timeout = 60, cache_dir = cache, timing = true }
+         assert(qc, timing)
+         assert.is_true(timing.bytes > 0)
+         -- the same again from the cache: no emulator runs, the same tables
+         local again, timing2 = core.qemu_caps { emulator = emulator, cache_dir = cache, timing = true }
+         assert.equal(0, timing2.bytes)
+         assert.same(qc, again)
          assert.equal(emulator, qc.emulator)
          assert.equal(tonumber(xp(expected, "string(/qemuCaps/version)")), qc.version)
          assert.equal(xp(expected, "string(/qemuCaps/package)"), qc.package)

@@ -26,6 +26,7 @@ describe("qemu_caps: emulators that misbehave", function()
    local function fails(emulator, pattern, opts)
       opts = opts or {}
       opts.emulator = emulator
+      opts.cache = false
       local t0 = os.time()
       local qc, err = core.qemu_caps(opts)
       assert.is_nil(qc)
@@ -80,12 +81,43 @@ describe("qemu_caps: emulators that misbehave", function()
 
    it("the record itself: both rounds, the conversation's numbers", function()
       local emulator = fake.script(tmp, "good", "exec lua5.4 '" .. REPLAY .. "' '" .. RECORD .. "' \"$@\"")
-      local qc, timing = core.qemu_caps { emulator = emulator, timing = true }
+      local qc, timing = core.qemu_caps { emulator = emulator, timing = true, cache = false }
       assert.is_table(qc, timing)
       assert.equal(7002000, qc.version)
       assert.equal("pc-i440fx-7.2", qc.kvm.machines[1].name)
       assert.equal("pc", qc.kvm.machines[1].alias)
       assert.is_true(timing.run_ms > 0)
       assert.is_true(timing.bytes > 100000)
+   end)
+
+   it("the cache: one entry per emulator, asked again when the emulator changes or the entry is bad", function()
+      local emulator = fake.script(tmp, "cached", "exec lua5.4 '" .. REPLAY .. "' '" .. RECORD .. "' \"$@\"")
+      local cache = tmp .. "/cache"
+      local function ask()
+         local qc, timing = core.qemu_caps { emulator = emulator, timing = true, cache_dir = cache }
+         assert.is_table(qc, timing)
+         assert.equal(58, #qc.kvm.machines)
+         return timing.bytes > 0
+      end
+      assert.is_true(ask())
+      assert.is_false(ask())
+      local entries = support.list(cache, "^qemu%-caps%-.*%.json$")
+      assert.equal(1, #entries)
+      -- a changed emulator (its mtime and ctime) is asked again
+      assert(fake.run("sleep 0.01; touch '" .. emulator .. "'"))
+      assert.is_true(ask())
+      assert.is_false(ask())
+      -- an entry that is not what virtcaps wrote is a miss, then rewritten
+      local path = cache .. "/" .. entries[1]
+      local text = support.read(path)
+      support.write(path, (text:gsub('"pc%-i440fx%-7%.2"', '"pc\\u0001"', 1)))
+      assert.is_true(ask())
+      assert.is_false(ask())
+      support.write(path, "[]")
+      assert.is_true(ask())
+      -- cache = false neither reads nor writes it
+      local qc, timing = core.qemu_caps { emulator = emulator, timing = true, cache_dir = cache, cache = false }
+      assert.is_table(qc)
+      assert.is_true(timing.bytes > 0)
    end)
 end)

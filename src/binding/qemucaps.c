@@ -3,6 +3,7 @@
  * in lua/virtcaps/init.lua. */
 #include "binding/vc_lua.h"
 #include "drivers/qemu_caps.h"
+#include "drivers/qemu_flags.h"
 
 #include <string.h>
 
@@ -153,11 +154,11 @@ static void push_qemucaps(lua_State *L, const void *model)
 static const vc_opt qemu_caps_options[] = {
     {"emulator", VC_OPT_STRING}, {"root", VC_OPT_STRING},    {"paths", VC_OPT_MAP},
     {"timeout", VC_OPT_NUMBER},  {"cpu_map", VC_OPT_STRING}, {"timing", VC_OPT_BOOLEAN},
-    {NULL, VC_OPT_STRING},
+    {"cache_dir", VC_OPT_STRING}, {"cache", VC_OPT_BOOLEAN}, {NULL, VC_OPT_STRING},
 };
-enum { Q_EMULATOR, Q_ROOT, Q_PATHS, Q_TIMEOUT, Q_CPU_MAP, Q_TIMING, N_QEMU_CAPS_OPTIONS };
+enum { Q_EMULATOR, Q_ROOT, Q_PATHS, Q_TIMEOUT, Q_CPU_MAP, Q_TIMING, Q_CACHE_DIR, Q_CACHE, N_QEMU_CAPS_OPTIONS };
 
-/* qemu_caps{emulator = PATH, root =, paths =, timeout =, cpu_map =, timing =} */
+/* qemu_caps{emulator = PATH, root =, paths =, timeout =, cpu_map =, timing =, cache_dir =, cache =} */
 static int l_qemu_caps(lua_State *L)
 {
     vc_optval v[N_QEMU_CAPS_OPTIONS];
@@ -174,6 +175,8 @@ static int l_qemu_caps(lua_State *L)
     opts.root = v[Q_ROOT].str;
     opts.paths = v[Q_PATHS].map;
     opts.npaths = v[Q_PATHS].n;
+    opts.cache_dir = v[Q_CACHE_DIR].str;
+    opts.no_cache = v[Q_CACHE].given && !v[Q_CACHE].boolean;
     if (timeout->given) {
         int ms = (int)(timeout->number * 1000);
         opts.timeout_ms = ms < 1 ? 1 : ms;
@@ -182,7 +185,7 @@ static int l_qemu_caps(lua_State *L)
     void **slot = vc_lua_arena_owner(L);
     vc_error err;
     vc_qc_timing t;
-    vc_qemucaps *qc = vc_qemu_caps_probe(&opts, v[Q_EMULATOR].str, db, NULL, &t, &err);
+    vc_qemucaps *qc = vc_qemu_caps_probe(&opts, v[Q_EMULATOR].str, db, vc_qemu_caps_flags, &t, &err);
     int n = vc_lua_push_read(L, slot, qc, qc ? qc->arena : NULL, push_qemucaps, &err);
     if (!qc || !v[Q_TIMING].boolean)
         return n;

@@ -6,7 +6,6 @@
 
 #include "drivers/qmp.h"
 #include "host/cachedir.h"
-#include "model/qemucaps.h"
 
 #include <sys/stat.h>
 
@@ -18,17 +17,9 @@ int vc_qcache_load(vc_cachedir *c, const char *emulator, const struct stat *st, 
 /* Writes atomically; 0 also without a cache, -1 with errno on failure. */
 int vc_qcache_store(vc_cachedir *c, const char *emulator, const struct stat *st, const vc_qmp_info *info);
 
-/* One binary's QEMU capabilities (the long conversation's conclusions,
- * flags included), in their own entry ("caps-" + the machine types' name)
- * under the same key plus build, virtcaps' identity
- * (vc_cachedir_build_id): what the conversation concludes is its code's.
- * Load: the model (free with vc_qemucaps_free) or NULL when absent, stale,
- * not ours or malformed (at most VC_QC_CACHE_MAX_ITEMS per list). Store:
- * atomically; 0 also without a cache, -1 with errno. */
-#define VC_QC_CACHE_MAX_ITEMS 65536
-vc_qemucaps *vc_qcache_load_caps(vc_cachedir *c, const char *emulator, const struct stat *st, json_object *build);
-int vc_qcache_store_caps(vc_cachedir *c, const char *emulator, const struct stat *st, json_object *build,
-                         const vc_qemucaps *qc);
+/* The key of an emulator's entries: this format, the emulator's path,
+ * size, mtime, ctime and inode (NULL on OOM). */
+json_object *vc_qcache_key(int format, const char *emulator, const struct stat *st);
 /* swtpm_setup's TPM versions (its --print-capabilities), keyed by its
  * file like an emulator: 1 and the versions on a hit, else 0. */
 int vc_qcache_load_tpm(vc_cachedir *c, const char *file, const struct stat *st, bool *v12, bool *v20);

@@ -11,10 +11,12 @@
 #include "base/hostfs.h"
 #include "base/safepath.h"
 #include "cpu/cpu.h"
+#include "drivers/qemu_caps_cache.h"
 #include "drivers/qmp.h"
 #include "drivers/subprocess.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json.h>
 #include <limits.h>
 #include <stdint.h>
@@ -1039,6 +1041,31 @@ static int open_emulator(const vc_probe_opts *opts, const char *emulator, char c
     return fd;
 }
 
+/* Whether /dev/kvm (as the probed host has it) opens: part of the cache
+ * key, as the first round's accelerator depends on it. */
+static bool kvm_device(const vc_probe_opts *opts)
+{
+    char dev[PATH_MAX];
+    if (vc_host_path(opts, "/dev/kvm", dev, sizeof dev) < 0)
+        return false;
+    int fd = open(dev, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/* The cached answer for the emulator as it is now, or NULL. */
+static vc_qemucaps *cached(vc_cachedir *cache, const char *canon, const struct stat *st, bool kvm_dev,
+                           const char *emulator)
+{
+    vc_qemucaps *qc = vc_qemucaps_new();
+    if (qc && vc_qccache_load(cache, canon, st, kvm_dev, qc) == 1 && (qc->emulator = vc_strdup(qc->arena, emulator)))
+        return qc;
+    vc_qemucaps_free(qc);
+    return NULL;
+}
+
 vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator, vc_cpu_db *cpu_db,
                                 vc_qc_flags_fn flags, vc_qc_timing *timing, vc_error *err)
 {
@@ -1049,6 +1076,23 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     if (fd < 0)
         return NULL;
     int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : VC_QC_DEFAULT_TIMEOUT_MS;
+    static const vc_probe_opts no_opts;
+    vc_cachedir cache;
+    struct stat st;
+    /* an entry holds the whole conclusion, flags included: only asked for with them */
+    bool kvm_dev = kvm_device(opts), st_ok = flags && fstat(fd, &st) == 0;
+    vc_cachedir_init(&cache, opts ? opts : &no_opts);
+    if (st_ok) {
+        double t0 = now_ms();
+        vc_qemucaps *hit = cached(&cache, canon, &st, kvm_dev, emulator);
+        if (hit) {
+            if (timing)
+                timing->parse_ms = now_ms() - t0;
+            vc_cachedir_close(&cache);
+            close(fd);
+            return hit;
+        }
+    }
     vc_cpu_db *own_db = NULL;
     vc_qemucaps *qc = vc_qemucaps_new();
     qc_session s1, s2;
@@ -1056,6 +1100,7 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     int rc = -1;
     if (!qc || !(qc->emulator = vc_strdup(qc->arena, emulator))) {
         vc_oom(err);
+        vc_cachedir_close(&cache);
         close(fd);
         vc_qemucaps_free(qc);
         return NULL;
@@ -1085,8 +1130,12 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     }
     if (timing)
         timing->parse_ms += now_ms() - t0;
+    /* a cache that cannot be written only costs the next call its time */
+    if (st_ok)
+        (void)vc_qccache_store(&cache, canon, &st, kvm_dev, qc);
     rc = 0;
 out:
+    vc_cachedir_close(&cache);
     session_free(&s1);
     if (have2)
         session_free(&s2);

@@ -230,37 +230,6 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
     return vc_qemu_domcaps(qc, db, t, &h, err);
 }
 
-/* The binary's capabilities from the cache when it holds them for this
- * file as it is now (keyed like the machine types: the canonical file as
- * opened under the same rules, its stat), else from the conversation,
- * then stored. */
-static vc_qemucaps *conversation(const vc_probe_opts *opts, const char *bin, vc_cpu_db *db, vc_error *err)
-{
-    char real[PATH_MAX], canon[PATH_MAX], bad[PATH_MAX];
-    struct stat st;
-    int fd = bin[0] == '/' && vc_host_path(opts, bin, real, sizeof real) == 0
-                 ? vc_path_open_file(real, geteuid() == 0, canon, sizeof canon, bad, sizeof bad)
-                 : -1;
-    bool keyed = fd >= 0 && fstat(fd, &st) == 0;
-    if (fd >= 0)
-        close(fd);
-    vc_cachedir cache;
-    vc_cachedir_init(&cache, opts);
-    json_object *build = keyed ? vc_cachedir_build_id() : NULL;
-    vc_qemucaps *qc = build ? vc_qcache_load_caps(&cache, canon, &st, build) : NULL;
-    if (qc && !(qc->emulator = vc_strdup(qc->arena, bin))) {
-        vc_qemucaps_free(qc);
-        vc_oom(err);
-        qc = NULL;
-    } else if (!qc && (qc = vc_qemu_caps_probe(opts, bin, db, vc_qemu_caps_flags, NULL, err)) && build) {
-        /* a cache that cannot be written only costs the next run time */
-        (void)vc_qcache_store_caps(&cache, canon, &st, build, qc);
-    }
-    json_object_put(build);
-    vc_cachedir_close(&cache);
-    return qc;
-}
-
 vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request *req, const vc_qemu_dc_fixed *fixed,
                              vc_cpu_db *db, vc_error *err)
 {
@@ -288,7 +257,8 @@ vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request
         }
         bin = found;
     }
-    vc_qemucaps *qc = conversation(opts, bin, db, err);
+    /* cached with the machine types' rules (qemu_caps_cache.c) */
+    vc_qemucaps *qc = vc_qemu_caps_probe(opts, bin, db, vc_qemu_caps_flags, NULL, err);
     free(found);
     if (!qc)
         return NULL;
