@@ -23,29 +23,11 @@ else
    print("no domain capabilities documents under " .. conformance .. "/domcaps/expected")
 end
 
-local function sh(cmd)
-   local p = assert(io.popen(cmd))
-   local out = p:read("a")
-   p:close()
-   return (out:gsub("%s+$", ""))
-end
-
--- Median of runs of cmd, each after prepare(i) (not timed) gave %ARG%.
-local function timed(runs, prepare, cmd)
-   local t = {}
-   for i = 1, runs do
-      t[i] = bench.command(1, (cmd:gsub("%%ARG%%", prepare(i))), false)
-   end
-   table.sort(t)
-   local mid = (#t + 1) // 2
-   return #t % 2 == 1 and t[mid] or (t[mid] + t[mid + 1]) / 2
-end
-
-local scratch = sh("mktemp -d /tmp/virtcaps-bench.XXXXXX")
+local scratch = bench.sh("mktemp -d /tmp/virtcaps-bench.XXXXXX")
 local function fresh(i) return string.format("%s/cold-%d", scratch, i) end
 
 -- The conversation the default domcapabilities needs: the host's emulator.
-local emulator = sh("command -v qemu-system-x86_64 || true")
+local emulator = bench.sh("command -v qemu-system-x86_64 || true")
 if emulator == "" then
    print("no qemu-system-x86_64 in PATH: install qemu-system-x86 (make reference-deps)")
    os.execute("rm -rf '" .. scratch .. "'")
@@ -62,10 +44,10 @@ local slowest = conv[3]
 bench.report("one QEMU conversation (qemu-system-x86_64, both rounds it has)", slowest)
 
 local virtcaps = "lua5.4 bin/virtcaps domcapabilities"
-local cold = timed(5, fresh, "XDG_CACHE_HOME=%ARG% " .. virtcaps)
+local cold = bench.timed(5, fresh, "XDG_CACHE_HOME=%ARG% " .. virtcaps)
 local warm_dir = scratch .. "/warm"
 local warm = bench.command(21, "XDG_CACHE_HOME=" .. warm_dir .. " " .. virtcaps)
-local caps_cold = timed(5, fresh, "XDG_CACHE_HOME=%ARG%-caps lua5.4 bin/virtcaps")
+local caps_cold = bench.timed(5, fresh, "XDG_CACHE_HOME=%ARG%-caps lua5.4 bin/virtcaps")
 local caps_warm = bench.command(21, "XDG_CACHE_HOME=" .. warm_dir .. "-caps lua5.4 bin/virtcaps")
 
 local refs_cold = { { name = "slowest QEMU conversation", time = slowest } }
@@ -75,7 +57,7 @@ if bench.have("virsh") then
       return "virsh -c 'qemu:///embed?root=" .. root .. "' domcapabilities --arch x86_64 --virttype qemu"
    end
    local function root(i) return string.format("%s/virsh-%d", scratch, i) end
-   refs_cold[2] = { name = "virsh cold", time = timed(3, function(i) return bench.reference_root(root(i)) end,
+   refs_cold[2] = { name = "virsh cold", time = bench.timed(3, function(i) return bench.reference_root(root(i)) end,
       virsh("%ARG%")) }
    bench.command(1, virsh(root(1)), false)
    refs_warm[1] = { name = "virsh warm", time = bench.command(9, virsh(root(1))) }

@@ -9,49 +9,13 @@ local virtcaps = require "virtcaps"
 local core = require "virtcaps.core"
 local fake = require "fake_qemu"
 local support = require "support"
+local harness = require "domcaps_harness"
 
 local DOMCAPS = support.conformance_category("domcaps")
 local REPLAY = select(2, support.sh("realpath spec/harness/replay_qemu.lua")):gsub("%s+$", "")
 
-local HOST_CPU = {
-   x86_64 = "<cpu><arch>x86_64</arch><model>Broadwell</model>"
-      .. "<topology sockets='1' cores='2' threads='2'/></cpu>",
-   ppc64 = "<cpu><arch>ppc64</arch><model>POWER8</model>"
-      .. "<topology sockets='1' cores='8' threads='8'/></cpu>",
-}
-
-local LOADERS = {
-   "/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF32_CODE.fd", "/usr/share/OVMF/OVMF_CODE.fd",
-}
-
 -- QEMU's name of each architecture the data has.
 local QEMU_ARCH = { x86_64 = "x86_64", aarch64 = "aarch64", ppc64 = "ppc64", s390x = "s390x" }
-
-local FIRMWARE_DIRS = { "/usr/share/qemu/firmware", "/etc/qemu/firmware", "/home/user/.config/qemu/firmware" }
-
--- swtpm's TPM versions by QEMU version, as the harness sets them.
-local function tpm_versions(version)
-   local major = tonumber(version:match("^(%d+)%."))
-   if major < 6 then
-      return { "1.2" }
-   elseif major == 6 then
-      return { "1.2", "2.0" }
-   end
-   return { "2.0" }
-end
-
--- qemu_VERSION[-tcg|-MACHINE].ARCH.xml: the case the file stands for.
-local function case_of(name)
-   local version, variant, arch = name:match("^qemu_(%d+%.%d+%.%d+)(.-)%.([%w_]+)%.xml$")
-   assert(version, "cannot tell the case of " .. name)
-   local virttype, machine = "kvm", nil
-   if variant == "-tcg" then
-      virttype = "qemu"
-   elseif variant ~= "" then
-      machine = variant:sub(2)
-   end
-   return version, arch, virttype, machine
-end
 
 describe("conformance: domain capabilities probed from replayed emulators", function()
    local dir = DOMCAPS and DOMCAPS .. "/expected"
@@ -66,34 +30,19 @@ describe("conformance: domain capabilities probed from replayed emulators", func
       fake.remove(tmp)
    end)
 
-   local function harness_paths()
-      local paths = {}
-      for _, d in ipairs(FIRMWARE_DIRS) do
-         local here = DOMCAPS .. "/firmware" .. d
-         paths[d] = here
-         for _, f in ipairs(support.list(here, "^[^.]")) do
-            local target = support.follow_copied_link(here .. "/" .. f)
-            if target ~= here .. "/" .. f then
-               paths[d .. "/" .. f] = target
-            end
-         end
-      end
-      return paths
-   end
-
    for _, name in ipairs(names) do
       it("gives the reference's bytes: " .. name, function()
-         local version, arch, virttype, machine = case_of(name)
+         local version, arch, virttype, machine = harness.case_of(name)
          local record = DOMCAPS .. "/replies/caps_" .. version .. "." .. arch .. ".replies"
          assert(io.open(record), "no probing record for " .. name .. ": " .. record)
          local qarch = assert(QEMU_ARCH[arch], "no QEMU binary name for " .. arch)
          local bin = "/usr/bin/qemu-system-" .. qarch
          local emulator = fake.script(tmp, name, "exec lua5.4 '" .. REPLAY .. "' '" .. record .. "' \"$@\"")
-         local paths = harness_paths()
+         local paths = harness.firmware_paths(DOMCAPS .. "/firmware")
          paths[bin] = emulator
          local dc, err = virtcaps.domcapabilities {
             emulatorbin = bin, arch = arch, machine = machine, virttype = virttype, paths = paths, timeout = 60,
-            host_cpu = HOST_CPU[arch], loaders = LOADERS, tpm_versions = tpm_versions(version), vfio = true,
+            host_cpu = harness.HOST_CPU[arch], loaders = harness.LOADERS, tpm_versions = harness.tpm_versions(version), vfio = true,
             kvm_max_vcpus = 0, firmware_privileged = false, firmware_config_home = "/home/user/.config",
             host_arch = arch, s390_secure_guest = true,
             -- the harness's CPUID 0x8000001F: ASIDs 451..509

@@ -4,20 +4,9 @@
 -- (domcaps/README.md) gives exactly those bytes.
 local core = require "virtcaps.core"
 local support = require "support"
+local harness = require "domcaps_harness"
 
 local DOMCAPS = support.conformance_category("domcaps")
-
--- The harness's fixed host CPUs, where the reference consults one.
-local HOST_CPU = {
-   x86_64 = "<cpu><arch>x86_64</arch><model>Broadwell</model>"
-      .. "<topology sockets='1' cores='2' threads='2'/></cpu>",
-   ppc64 = "<cpu><arch>ppc64</arch><model>POWER8</model>"
-      .. "<topology sockets='1' cores='8' threads='8'/></cpu>",
-}
-
-local LOADERS = {
-   "/usr/share/AAVMF/AAVMF_CODE.fd", "/usr/share/AAVMF/AAVMF32_CODE.fd", "/usr/share/OVMF/OVMF_CODE.fd",
-}
 
 -- What the harness's firmware descriptors (domcaps/firmware) offer, by
 -- architecture and machine type: the targets their JSON files name (bios
@@ -38,40 +27,17 @@ local function firmware(opts, arch, machine)
    end
 end
 
--- swtpm's TPM versions by QEMU version, as the harness sets them.
-local function tpm_versions(version)
-   local major = tonumber(version:match("^(%d+)%."))
-   if major < 6 then
-      return { "1.2" }
-   elseif major == 6 then
-      return { "1.2", "2.0" }
-   end
-   return { "2.0" }
-end
-
--- qemu_VERSION[-tcg|-MACHINE].ARCH.xml: the case the file stands for.
-local function case_of(name)
-   local version, variant, arch = name:match("^qemu_(%d+%.%d+%.%d+)(.-)%.([%w_]+)%.xml$")
-   assert(version, "cannot tell the case of " .. name)
-   local virttype, machine = "kvm", nil
-   if variant == "-tcg" then
-      virttype = "qemu"
-   elseif variant ~= "" then
-      machine = variant:sub(2)
-   end
-   return version, arch, virttype, machine
-end
-
 describe("conformance: domain capabilities from QEMU capabilities cache files", function()
    local dir = DOMCAPS and DOMCAPS .. "/expected"
    for _, name in ipairs(dir and support.require_files(dir, "^qemu_.*%.xml$") or {}) do
       it("gives the reference's bytes: " .. name, function()
-         local version, arch, virttype, machine = case_of(name)
+         local version, arch, virttype, machine = harness.case_of(name)
          local caps = DOMCAPS .. "/qemucaps/caps_" .. version .. "." .. arch .. ".xml"
          assert(io.open(caps), "no QEMU capabilities for " .. name .. ": " .. caps)
          local opts = {
             qemucaps = caps, machine = machine, virttype = virttype, host_arch = arch,
-            host_cpu = HOST_CPU[arch], loaders = LOADERS, swtpm = true, tpm_versions = tpm_versions(version),
+            host_cpu = harness.HOST_CPU[arch], loaders = harness.LOADERS, swtpm = true,
+            tpm_versions = harness.tpm_versions(version),
             vfio = true, kvm_max_vcpus = 0, s390_secure_guest = true,
             -- the harness's CPUID 0x8000001F: ASIDs 451..509
             sev_max_asid = 509, sev_min_asid = 451,

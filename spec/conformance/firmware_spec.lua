@@ -8,32 +8,14 @@
 local core = require "virtcaps.core"
 local domcaps = require "virtcaps.domcaps"
 local support = require "support"
+local harness = require "domcaps_harness"
 
 local DOMCAPS = support.conformance_category("domcaps")
-local DIRS = { "/usr/share/qemu/firmware", "/etc/qemu/firmware", "/home/user/.config/qemu/firmware" }
-
--- The harness's directories as paths options: each host directory read from
--- the data, a file copied from a symbolic link read from the link's target.
-local function harness_paths(data)
-   local paths = {}
-   for _, dir in ipairs(DIRS) do
-      local here = data .. dir
-      assert(support.sh("test -d '" .. here .. "'"), "the conformance data lacks firmware" .. dir)
-      paths[dir] = here
-      for _, name in ipairs(support.list(here, "^[^.]")) do
-         local target = support.follow_copied_link(here .. "/" .. name)
-         if target ~= here .. "/" .. name then
-            paths[dir .. "/" .. name] = target
-         end
-      end
-   end
-   return paths
-end
 
 describe("conformance: firmware descriptors the reference's harness installs", function()
    local expected = DOMCAPS and DOMCAPS .. "/expected"
    local names = expected and support.require_files(expected, "^qemu_.*%.xml$") or {}
-   local paths = DOMCAPS and harness_paths(DOMCAPS .. "/firmware")
+   local paths = DOMCAPS and harness.firmware_paths(DOMCAPS .. "/firmware")
 
    local function offer(arch, machine)
       return assert(core.firmware { paths = paths, arch = arch, machine = machine, privileged = false,
@@ -52,7 +34,7 @@ describe("conformance: firmware descriptors the reference's harness installs", f
    if DOMCAPS then
       it("are read in the reference's precedence: sorted names, the later directory winning, empty files hiding", function()
          local winner, all = {}, {}
-         for _, dir in ipairs(DIRS) do
+         for _, dir in ipairs(harness.FIRMWARE_DIRS) do
             for _, name in ipairs(support.list(paths[dir], "^[^.]")) do
                if not winner[name] then
                   all[#all + 1] = name
