@@ -142,6 +142,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
   dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc = virtcaps.domcapabilities{emulatorbin=, arch=, machine=, virttype=}   QEMU's, as virsh domcapabilities
   dc = virtcaps.domcapabilities{virttype="xen", machine="xenfv"}   this host's Xen driver's
   dc = virtcaps.domcapabilities{qemucaps=FILE, machine=, virttype=}   from libvirt's QEMU capabilities cache
   dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
@@ -194,7 +195,7 @@ M.signature = core.signature
 -- @treturn[1] table domain capabilities
 -- @treturn[2] nil
 -- @treturn[2] string
--- @usage dc = assert(virtcaps.domcapabilities{virttype = "xen", machine = "xenfv"})
+-- @usage dc = assert(virtcaps.domcapabilities{arch = "aarch64", machine = "virt"})
 function M.domcapabilities(opts)
    return M.domcaps.probe(opts)
 end
