@@ -44,6 +44,27 @@ function M.command(runs, cmd, warm, input)
    return t
 end
 
+--- A shell command's output, trailing white space dropped.
+function M.sh(cmd)
+   local p = assert(io.popen(cmd))
+   local out = p:read("a")
+   p:close()
+   return (out:gsub("%s+$", ""))
+end
+
+--- Median of runs of cmd, each started once (not warmed) after prepare(i)
+-- (not timed) gave what replaces %ARG% in it.
+function M.timed(runs, prepare, cmd)
+   local t = {}
+   for i = 1, runs do
+      local arg = prepare and prepare(i) or ""
+      t[i] = M.command(1, (cmd:gsub("%%ARG%%", arg)), false)
+   end
+   table.sort(t)
+   local mid = (#t + 1) // 2
+   return #t % 2 == 1 and t[mid] or (t[mid] + t[mid + 1]) / 2
+end
+
 function M.ms(seconds)
    return string.format("%.3f ms", seconds * 1000)
 end

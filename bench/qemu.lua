@@ -10,32 +10,13 @@ local COMMANDS = [[{"execute":"qmp_capabilities"}
 {"execute":"quit"}
 ]]
 
-local function sh(cmd)
-   local p = assert(io.popen(cmd))
-   local out = p:read("a")
-   p:close()
-   return (out:gsub("%s+$", ""))
-end
-
--- Median of runs of cmd, each after prepare() (not timed) gave %ARG%.
-local function timed(runs, prepare, cmd)
-   local t = {}
-   for i = 1, runs do
-      local arg = prepare and prepare(i) or ""
-      t[i] = lib.command(1, (cmd:gsub("%%ARG%%", arg)), false)
-   end
-   table.sort(t)
-   local mid = (#t + 1) // 2
-   return #t % 2 == 1 and t[mid] or (t[mid] + t[mid + 1]) / 2
-end
-
-local scratch = sh("mktemp -d /tmp/virtcaps-bench.XXXXXX")
+local scratch = lib.sh("mktemp -d /tmp/virtcaps-bench.XXXXXX")
 local function fresh(i) return string.format("%s/cold-%d", scratch, i) end
 
 -- The emulators bin/virtcaps asks: every qemu-system-* in PATH the reference uses.
 local emulators = {}
 for _, name in ipairs { "arm", "aarch64", "i386", "x86_64" } do
-   local path = sh("command -v qemu-system-" .. name .. " || true")
+   local path = lib.sh("command -v qemu-system-" .. name .. " || true")
    if path ~= "" then emulators[#emulators + 1] = path end
 end
 if #emulators == 0 then
@@ -56,7 +37,7 @@ for _, e in ipairs(emulators) do
 end
 
 local virtcaps = "lua5.4 bin/virtcaps"
-local cold = timed(9, fresh, "XDG_CACHE_HOME=%ARG% " .. virtcaps)
+local cold = lib.timed(9, fresh, "XDG_CACHE_HOME=%ARG% " .. virtcaps)
 local warm_dir = scratch .. "/warm"
 local warm = lib.command(21, "XDG_CACHE_HOME=" .. warm_dir .. " " .. virtcaps)
 
@@ -64,7 +45,7 @@ local refs_cold, refs_warm = {}, {}
 refs_cold[1] = { name = "slowest QEMU (" .. slowest_name .. ")", time = slowest }
 if lib.have("virsh") then
    local function root(i) return string.format("%s/virsh-%d", scratch, i) end
-   local ref_cold = timed(3, function(i) return lib.reference_root(root(i)) end, lib.virsh_capabilities("%ARG%"))
+   local ref_cold = lib.timed(3, function(i) return lib.reference_root(root(i)) end, lib.virsh_capabilities("%ARG%"))
    -- the second run still probes again: it records /dev/kvm's ctime
    lib.command(1, lib.virsh_capabilities(root(1)), false)
    local ref_warm = lib.command(9, lib.virsh_capabilities(root(1)))

@@ -230,22 +230,60 @@ function M.load(path)
 end
 
 --- What one driver offers a guest on this host, as `virsh domcapabilities`
--- answers (libvirt 9.0.0): in this version the Xen (libxl) driver's, for
--- xenpv, xenpvh and xenfv guests. An unknown option raises.
+-- answers (libvirt 9.0.0): QEMU's (the binary probed over QMP), the Xen
+-- (libxl) driver's for xenpv, xenpvh and xenfv guests, or, with `qemucaps`,
+-- from a QEMU capabilities cache file (M.from_qemucaps). An unknown option
+-- raises.
 -- @tparam[opt] table opts driver ("xen", or "qemu": the default unless
--- virttype is "xen"), virttype, machine (default xenpv), arch (default the
--- host's), emulatorbin (default /usr/bin/qemu-system-x86_64); root, paths
--- stand in for the host as for virtcaps.probe; loaders: a test hook, the
--- firmware list instead of the driver's (ovmf.bin, hvmloader under
--- /usr/lib/xen/boot)
+-- virttype is "xen"), virttype, machine, arch (default the host's),
+-- emulatorbin: as virsh domcapabilities takes them (QEMU: the emulator
+-- the reference picks for the architecture, its preferred machine, kvm
+-- when the binary has it; Xen: xenpv, /usr/bin/qemu-system-x86_64); root,
+-- paths, qemu_dirs, timeout (seconds per emulator process), cpu_map as for
+-- virtcaps.probe. Test hooks, host facts fixed instead of read: loaders
+-- (the loader list; Xen: instead of ovmf.bin, hvmloader), host_cpu (a
+-- `<cpu>` document), tpm_versions ({"1.2", "2.0"}; {}: no swtpm), vfio,
+-- kvm_max_vcpus (0: unbounded), firmware_privileged (false: the user's
+-- firmware directory counts), firmware_config_home ($XDG_CONFIG_HOME)
 -- @treturn[1] table the domain capabilities (with the methods above)
 -- @treturn[2] nil
--- @treturn[2] string the reference's words: "no connection driver available
--- for xen:///system: ...", "unknown virttype: kvm", "unknown architecture: x",
--- "Xen only supports 'xenpv', 'xenpvh' and 'xenfv' machines"
--- @usage dc = assert(virtcaps.domcaps.probe{virttype = "xen", machine = "xenfv"})
+-- @treturn[2] string the reference's words: "unknown virttype: x", "unknown
+-- architecture: x", "unable to find any emulator to serve 'x' architecture",
+-- "the accel 'kvm' is not supported by '/usr/bin/qemu-system-x86_64' on this
+-- host", "the machine 'x' is not supported by emulator '...'", "no connection
+-- driver available for xen:///system: ...", "Xen only supports 'xenpv',
+-- 'xenpvh' and 'xenfv' machines"; or why the emulator could not be asked
+-- @usage dc = assert(virtcaps.domcaps.probe{arch = "aarch64", machine = "virt"})
 function M.probe(opts)
+   if type(opts) == "table" and opts.qemucaps ~= nil then
+      return M.from_qemucaps(opts)
+   end
    return with_methods(core.domcapabilities(opts))
+end
+
+--- The domain capabilities one QEMU binary gives, from the reference's
+-- cache of its capabilities (`/var/cache/libvirt/qemu/capabilities/*.xml`),
+-- with libvirt 9.0.0's rules (virQEMUCapsFillDomainCaps). What the host
+-- contributes is given as options (all optional; the test hooks that let
+-- the reference's test harness be reproduced).
+-- @tparam table opts
+--   qemucaps (the cache file, required), arch (the guest architecture;
+--   nil: the emulator's), machine (nil: the preferred one;
+--   an alias gives its canonical name), virttype ("kvm" or "qemu"; nil: kvm
+--   when the binary has it), cpu_map (the CPU model database directory);
+--   host facts: host_arch (nil: this machine's), host_cpu (a `<cpu>`
+--   document: the host-model where QEMU gives no expansion), firmware_bios,
+--   firmware_efi, firmware_secure, firmware_loaders (what firmware
+--   descriptors offer this arch and machine), loaders (replaces the loader
+--   list), swtpm, tpm_versions ({"1.2", "2.0"}), vfio, kvm_max_vcpus (0:
+--   unbounded), sev_max_asid and sev_min_asid (CPUID 0x8000001F ecx, edx),
+--   s390_secure_guest
+-- @treturn[1] table the domain capabilities (with the methods above)
+-- @treturn[2] nil
+-- @treturn[2] string what is wrong (a bad file, a machine or virt type the
+--   binary does not offer)
+function M.from_qemucaps(opts)
+   return with_methods(core.domcaps_qemu(opts))
 end
 
 --- Writes a domain capabilities table as the reference does; raises

@@ -97,6 +97,24 @@ M.domain = core.domain
 -- @treturn[2] string
 M.detect_virt = core.detect_virt
 
+--- The firmware descriptors of this host (QEMU's firmware.json, read as
+-- libvirt 9.0.0 reads them) and what they offer one architecture and
+-- machine type in domain capabilities (see the README).
+-- @function firmware
+-- @tparam[opt] table opts root, paths (as for probe); arch (the host's if
+-- not given); machine (the canonical machine type: without it only the
+-- descriptors are read); privileged (the user's directory is left out; the
+-- default: whether the effective user is root); config_home (stands for
+-- $XDG_CONFIG_HOME)
+-- @treturn[1] table `{arch=, machine=, firmware={"bios", "efi"}, secure=,
+-- loaders={...}, descriptors={{path=, interfaces=, device=, mode=,
+-- executable=, executable_format=, nvram_template=, nvram_template_format=,
+-- filename=, targets={{arch=, machines=}}, features=}}, warnings={...}}`
+-- @treturn[2] nil
+-- @treturn[2] string "PATH: what is wrong", as the reference fails
+-- @usage virtcaps.firmware{arch = "x86_64", machine = "pc-q35-7.2"}.secure --> true
+M.firmware = core.firmware
+
 local HELP = [[
 virtcaps: what this host can virtualize (libvirt's capabilities format)
 
@@ -105,6 +123,7 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   caps = virtcaps.parse(xml)           ... from a string
   virtcaps.format(caps)  caps:xml()    the document, as virsh prints it
   virtcaps.probe_xml([opts])           this host's document, without the tables
+  virtcaps.qemu_caps{emulator=PATH}    one QEMU binary's capabilities (its QMP conversation)
   tostring(caps), caps.guests[1], caps.host.topology.cells[1]   summaries
 
   for g, i in caps:guests{arch="x86_64", domain="kvm"} do ... end
@@ -118,11 +137,14 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
   caps:xpath(expr)  virtcaps.xpath(xml, expr)     libxml2 XPath
   virtcaps.cpuset("0-3,8")  virtcaps.cpuset_format{0,1,2,3,8}
   virtcaps.detect_virt()               {vm=, container=} as systemd-detect-virt names them
+  virtcaps.firmware{arch=, machine=}   firmware descriptors and their offer {firmware=, secure=, loaders=}
   virtcaps.domain(xml)                 a domain definition's placement needs
   virtcaps.kib{value=, unit=}  virtcaps.human(kib)
 
   dc = virtcaps.domcaps.load(path)     domain capabilities (virsh domcapabilities); also .parse, .format
+  dc = virtcaps.domcapabilities{emulatorbin=, arch=, machine=, virttype=}   QEMU's, as virsh domcapabilities
   dc = virtcaps.domcapabilities{virttype="xen", machine="xenfv"}   this host's Xen driver's
+  dc = virtcaps.domcapabilities{qemucaps=FILE, machine=, virttype=}   from libvirt's QEMU capabilities cache
   dc:cpu_models{usable=true}  dc:supports("devices.disk.bus", "virtio")  dc:usable("Haswell")
 
   policy = require "virtcaps.policy"
@@ -145,6 +167,20 @@ end
 -- @treturn[2] string
 M.nodeinfo = core.nodeinfo
 
+--- The QEMU capabilities of one binary: what the reference's QMP
+-- conversation with it (both rounds, KVM then TCG) tells, as plain tables
+-- (see the README's "QEMU capabilities of one binary"). Slow (the emulator
+-- runs, twice with KVM): asked only for domain capabilities.
+-- @function qemu_caps
+-- @tparam table opts emulator (required, an absolute path as the probed host names it), root, paths, timeout
+-- (seconds per process, default 10), cpu_map, cache_dir, cache (false: neither read nor write the cache),
+-- timing (true: a second value {run_ms=, parse_ms=, bytes=}; bytes 0 on a cache hit)
+-- @treturn[1] table {emulator=, arch=, version=, package=, kvm_supported=, tcg_supported=, flags=, kvm=, tcg=,
+-- gic=, sev=, sgx=, hyperv=}
+-- @treturn[2] nil
+-- @treturn[2] string
+M.qemu_caps = core.qemu_caps
+
 --- The host CPU's signature line, or nil where the reference computes none.
 -- @function signature
 -- @tparam[opt] table opts root, paths, arch
@@ -159,7 +195,7 @@ M.signature = core.signature
 -- @treturn[1] table domain capabilities
 -- @treturn[2] nil
 -- @treturn[2] string
--- @usage dc = assert(virtcaps.domcapabilities{virttype = "xen", machine = "xenfv"})
+-- @usage dc = assert(virtcaps.domcapabilities{arch = "aarch64", machine = "virt"})
 function M.domcapabilities(opts)
    return M.domcaps.probe(opts)
 end

@@ -34,7 +34,7 @@ describe("virtcaps hypervisor-cpu-compare", function()
          .. "not support reporting CPU model for virttype 'kvm'\n" },
          { run { "hypervisor-cpu-compare", g, "--domcaps", ARM } })
       assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: needs --domcaps FILE (a `virsh domcapabilities` "
-         .. "document): probing an emulator for domain capabilities is not available in this version\n" },
+         .. "document; `virtcaps domcapabilities > FILE` writes this host's)\n" },
          { run { "hypervisor-cpu-compare", g } })
       assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: needs one FILE, got 0\n" },
          { run { "hypervisor-cpu-compare", "--domcaps", TCG } })

@@ -156,7 +156,7 @@ describe("virtcaps domcapabilities (Xen)", function()
    -- the command line's answer on this host: the Lua API's, formatted
    local function expect(argv, opts)
       local dc, err = virtcaps.domcapabilities(opts)
-      local want = dc and { 0, dc:xml(), "" } or { 2, "", "virtcaps domcapabilities: " .. err .. "\n" }
+      local want = dc and { 0, dc:xml() .. "\n\n", "" } or { 2, "", "virtcaps domcapabilities: " .. err .. "\n" }
       assert.same(want, { support.cli(argv) })
    end
 

@@ -538,17 +538,19 @@ describe("virtcaps domcapabilities", function()
       assert.same({ "xen" }, json.decode(out).devices.hostdev.pciBackend)
    end)
 
-   it("--help lists virsh's options; probing is the next release's, with status 2", function()
+   it("--help lists virsh's options; what cannot be probed exits 2 with the reference's words", function()
       local code, out = run { "domcapabilities", "--help" }
       assert.equal(0, code)
       local options = { "--emulatorbin PATH", "--arch ARCH", "--machine MACHINE", "--virttype TYPE", "--caps FILE" }
       for _, opt in ipairs(options) do
          assert.matches(opt, out, 1, true)
       end
-      local msg = "virtcaps domcapabilities: probing QEMU for domain capabilities is not available in this"
-         .. " version (only the Xen driver's: virttype xen)\n"
-      assert.same({ 2, "", msg }, { run { "domcapabilities" } })
-      assert.same({ 2, "", msg }, { run { "domcapabilities", "--arch", "aarch64", "--virttype", "kvm" } })
+      assert.same({ 2, "", "virtcaps domcapabilities: unknown architecture: sparc128\n" },
+         { run { "domcapabilities", "--arch", "sparc128" } })
+      assert.same({ 2, "", "virtcaps domcapabilities: qemu: cannot open /nonexistent/qemu: No such file or directory\n" },
+         { run { "domcapabilities", "--emulatorbin", "/nonexistent/qemu" } })
+      assert.same({ 2, "", "virtcaps domcapabilities: unknown virttype: bogus\n" },
+         { run { "domcapabilities", "--virttype", "bogus" } })
       assert.same({ 2, "", "virtcaps domcapabilities: --arch chooses what to probe; it cannot be combined with"
          .. " --caps\n" },
          { run { "domcapabilities", "--caps", XEN, "--arch", "x86_64" } })

@@ -234,6 +234,8 @@ int luaopen_virtcaps_core(lua_State *L)
     vc_lua_open_tools(L);
     vc_lua_open_cpu(L);
     vc_lua_open_domcaps(L);
+    vc_lua_open_qemucaps(L);
+    vc_lua_open_firmware(L);
     lua_pushliteral(L, "virtcaps.core " VC_VERSION);
     lua_setfield(L, -2, "_VERSION");
     return 1;

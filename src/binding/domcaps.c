@@ -4,8 +4,12 @@
  * as the string "unknown", enums as lists of strings under their name,
  * repeated elements as arrays, unknown elements as
  * unknown = {{after=, xml=}}, unknown attributes as unknown_attrs. */
+#include "base/options.h"
+#include "drivers/qemu_dcprobe.h"
+#include "drivers/qemu_domcaps.h"
 #include "drivers/xen_domcaps.h"
 #include "model/domcaps.h"
+#include "xml/xml.h"
 #include "vc_lua.h"
 
 #include <stdio.h>
@@ -639,44 +643,170 @@ static int l_domcaps_format(lua_State *L)
     return 1;
 }
 
+/* option 'tpm_versions': {"1.2", "2.0"} */
+static void tpm_versions(lua_State *L, const vc_optval *v, bool *v12, bool *v20)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        const char *t = v->list[i];
+        if (strcmp(t, "1.2") == 0)
+            *v12 = true;
+        else if (strcmp(t, "2.0") == 0)
+            *v20 = true;
+        else
+            luaL_error(L, "option 'tpm_versions': '1.2' or '2.0' expected, got '%s'", t);
+    }
+}
+
+/* option 'host_cpu': one <cpu> document, read into a; NULL + err when it is not one */
+static vc_cpu *host_cpu_option(const vc_optval *v, vc_arena *a, vc_error *err)
+{
+    size_t ncpus = 0;
+    vc_cpu **cpus = vc_xml_read_cpus(v->str, strlen(v->str), a, &ncpus, err);
+    if (cpus && ncpus != 1) {
+        vc_fail(err, VC_EINPUT, "option 'host_cpu': one <cpu> expected, found %zu", ncpus);
+        return NULL;
+    }
+    return cpus ? cpus[0] : NULL;
+}
+
+static unsigned u32_option(lua_State *L, const vc_optval *v, const char *name)
+{
+    if (!v->given)
+        return 0;
+    if (!v->is_integer || v->integer < 0 || v->integer > UINT32_MAX)
+        luaL_error(L, "option '%s': an integer from 0 to 4294967295 expected", name);
+    return (unsigned)v->integer;
+}
+
 /* What one driver offers a guest on this host (root, paths stand in for
- * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen.
- * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+ * it): the Xen (libxl) driver's when opts.driver or opts.virttype says xen,
+ * else QEMU's, probed. Documented (LDoc) in lua/virtcaps/domcaps.lua. */
 static int l_domcapabilities(lua_State *L)
 {
     static const vc_opt known[] = {
-        {"root", VC_OPT_STRING},     {"paths", VC_OPT_MAP},      {"driver", VC_OPT_STRING},
-        {"emulatorbin", VC_OPT_STRING}, {"arch", VC_OPT_STRING}, {"machine", VC_OPT_STRING},
-        {"virttype", VC_OPT_STRING}, {"loaders", VC_OPT_LIST},   {NULL, VC_OPT_STRING},
+        {"root", VC_OPT_STRING},        {"paths", VC_OPT_MAP},          {"driver", VC_OPT_STRING},
+        {"emulatorbin", VC_OPT_STRING}, {"arch", VC_OPT_STRING},        {"machine", VC_OPT_STRING},
+        {"virttype", VC_OPT_STRING},    {"loaders", VC_OPT_LIST},       {"qemu_dirs", VC_OPT_LIST},
+        {"timeout", VC_OPT_NUMBER},     {"cpu_map", VC_OPT_STRING},     {"host_cpu", VC_OPT_STRING},
+        {"tpm_versions", VC_OPT_LIST},  {"vfio", VC_OPT_BOOLEAN},       {"kvm_max_vcpus", VC_OPT_NUMBER},
+        {"firmware_privileged", VC_OPT_BOOLEAN}, {"firmware_config_home", VC_OPT_STRING}, {"host_arch", VC_OPT_STRING},
+        {"sev_max_asid", VC_OPT_NUMBER}, {"sev_min_asid", VC_OPT_NUMBER}, {"s390_secure_guest", VC_OPT_BOOLEAN},
+        {"cache_dir", VC_OPT_STRING},   {"cache", VC_OPT_BOOLEAN},      {NULL, VC_OPT_STRING},
     };
-    enum { O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, N_OPTS };
+    enum {
+        O_ROOT, O_PATHS, O_DRIVER, O_EMULATORBIN, O_ARCH, O_MACHINE, O_VIRTTYPE, O_LOADERS, O_QEMU_DIRS, O_TIMEOUT,
+        O_CPU_MAP, O_HOST_CPU, O_TPM_VERSIONS, O_VFIO, O_KVM_MAX_VCPUS, O_FW_PRIVILEGED, O_FW_CONFIG_HOME, O_HOST_ARCH,
+        O_SEV_MAX_ASID, O_SEV_MIN_ASID, O_S390_SECURE_GUEST, O_CACHE_DIR, O_CACHE, N_OPTS
+    };
     vc_lua_check_nargs(L, 1);
     vc_optval o[N_OPTS];
-    vc_lua_options(L, 1, known, o);
+    vc_arena *a = vc_lua_options(L, 1, known, o);
     const char *driver = o[O_DRIVER].str, *virttype = o[O_VIRTTYPE].str;
     if (driver && strcmp(driver, "xen") != 0 && strcmp(driver, "qemu") != 0)
         return luaL_argerror(L, 1, lua_pushfstring(L, "option 'driver': 'qemu' or 'xen' expected, got '%s'", driver));
     if (!driver)
         driver = virttype && strcmp(virttype, "xen") == 0 ? "xen" : "qemu";
-    if (strcmp(driver, "xen") != 0) {
-        luaL_pushfail(L);
-        lua_pushstring(L, "probing QEMU for domain capabilities is not available in this version"
-                          " (only the Xen driver's: virttype xen)");
-        return 2;
-    }
-    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n};
-    vc_xen_dc_args args = {
-        .emulatorbin = o[O_EMULATORBIN].str,
-        .arch = o[O_ARCH].str,
-        .machine = o[O_MACHINE].str,
-        .virttype = virttype,
-        .loaders_given = o[O_LOADERS].given,
-        .loaders = o[O_LOADERS].list,
-        .nloaders = o[O_LOADERS].n,
-    };
-    void **owner = vc_lua_arena_owner(L);
+    const vc_optval *timeout = &o[O_TIMEOUT];
+    if (timeout->given && (!timeout->is_number || !(timeout->number > 0) || timeout->number > 3600))
+        return luaL_argerror(L, 1, "option 'timeout': seconds between 0 and 3600 expected");
+    vc_probe_opts opts = {.root = o[O_ROOT].str, .paths = o[O_PATHS].map, .npaths = o[O_PATHS].n,
+                          .qemu_dirs = o[O_QEMU_DIRS].list, .nqemu_dirs = o[O_QEMU_DIRS].n, .arch = o[O_HOST_ARCH].str,
+                          .timeout_ms = timeout->given ? (int)(timeout->number * 1000) + 1 : 0,
+                          .cache_dir = o[O_CACHE_DIR].str, .no_cache = o[O_CACHE].given && !o[O_CACHE].boolean};
     vc_error err;
-    return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+    if (strcmp(driver, "xen") == 0) {
+        vc_xen_dc_args args = {
+            .emulatorbin = o[O_EMULATORBIN].str,
+            .arch = o[O_ARCH].str,
+            .machine = o[O_MACHINE].str,
+            .virttype = virttype,
+            .loaders_given = o[O_LOADERS].given,
+            .loaders = o[O_LOADERS].list,
+            .nloaders = o[O_LOADERS].n,
+        };
+        void **owner = vc_lua_arena_owner(L);
+        return push_result(L, owner, vc_xen_domcaps(&opts, &args, &err), &err);
+    }
+    vc_qemu_dc_fixed fx = {
+        .loaders_given = o[O_LOADERS].given, .loaders = o[O_LOADERS].list, .nloaders = o[O_LOADERS].n,
+        .tpm_given = o[O_TPM_VERSIONS].given, .vfio_given = o[O_VFIO].given, .vfio = o[O_VFIO].boolean,
+        .kvm_max_vcpus_given = o[O_KVM_MAX_VCPUS].given,
+        .firmware_privileged = o[O_FW_PRIVILEGED].given ? (int8_t)o[O_FW_PRIVILEGED].boolean : VC_UNSET_B,
+        .firmware_config_home = o[O_FW_CONFIG_HOME].str,
+    };
+    tpm_versions(L, &o[O_TPM_VERSIONS], &fx.tpm_1_2, &fx.tpm_2_0);
+    fx.kvm_max_vcpus = u32_option(L, &o[O_KVM_MAX_VCPUS], "kvm_max_vcpus");
+    fx.s390_secure_guest_given = o[O_S390_SECURE_GUEST].given;
+    fx.s390_secure_guest = o[O_S390_SECURE_GUEST].boolean;
+    fx.sev_asids_given = o[O_SEV_MAX_ASID].given || o[O_SEV_MIN_ASID].given;
+    fx.sev_max_asid = u32_option(L, &o[O_SEV_MAX_ASID], "sev_max_asid");
+    fx.sev_min_asid = u32_option(L, &o[O_SEV_MIN_ASID], "sev_min_asid");
+    if (o[O_HOST_CPU].given && !(fx.host_cpu = host_cpu_option(&o[O_HOST_CPU], a, &err)))
+        return vc_lua_fail(L, &err);
+    vc_cpu_db *db = vc_lua_cpu_db(L, o[O_CPU_MAP].str);
+    vc_qemu_dc_request req = {.emulatorbin = o[O_EMULATORBIN].str, .arch = o[O_ARCH].str,
+                              .machine = o[O_MACHINE].str, .virttype = virttype};
+    void **owner = vc_lua_arena_owner(L);
+    return push_result(L, owner, vc_qemu_dc_probe(&opts, &req, &fx, db, &err), &err);
+}
+
+enum {
+    Q_QEMUCAPS, Q_ARCH, Q_MACHINE, Q_VIRTTYPE, Q_CPU_MAP, Q_HOST_ARCH, Q_HOST_CPU, Q_FW_BIOS, Q_FW_EFI, Q_FW_SECURE,
+    Q_FW_LOADERS, Q_LOADERS, Q_SWTPM, Q_TPM_VERSIONS, Q_VFIO, Q_KVM_MAX_VCPUS, Q_SEV_MAX_ASID, Q_SEV_MIN_ASID,
+    Q_S390_SECURE_GUEST, N_QEMU_OPTIONS
+};
+
+static const vc_opt qemu_options[] = {
+    {"qemucaps", VC_OPT_STRING},        {"arch", VC_OPT_STRING},           {"machine", VC_OPT_STRING},        {"virttype", VC_OPT_STRING},
+    {"cpu_map", VC_OPT_STRING},         {"host_arch", VC_OPT_STRING},      {"host_cpu", VC_OPT_STRING},
+    {"firmware_bios", VC_OPT_BOOLEAN},  {"firmware_efi", VC_OPT_BOOLEAN},  {"firmware_secure", VC_OPT_BOOLEAN},
+    {"firmware_loaders", VC_OPT_LIST},  {"loaders", VC_OPT_LIST},          {"swtpm", VC_OPT_BOOLEAN},
+    {"tpm_versions", VC_OPT_LIST},      {"vfio", VC_OPT_BOOLEAN},          {"kvm_max_vcpus", VC_OPT_NUMBER},
+    {"sev_max_asid", VC_OPT_NUMBER},    {"sev_min_asid", VC_OPT_NUMBER},   {"s390_secure_guest", VC_OPT_BOOLEAN},
+    {NULL, VC_OPT_STRING},
+};
+
+
+/* The domain capabilities a QEMU capabilities cache file gives, with the
+ * host facts given as options.
+ * Documented (LDoc) in lua/virtcaps/domcaps.lua. */
+static int l_domcaps_qemu(lua_State *L)
+{
+    vc_lua_check_nargs(L, 1);
+    vc_optval v[N_QEMU_OPTIONS];
+    vc_arena *a = vc_lua_options(L, 1, qemu_options, v);
+    if (!v[Q_QEMUCAPS].given)
+        return luaL_error(L, "option 'qemucaps': the path of a QEMU capabilities cache file expected");
+    vc_firmware_offer fw = {.bios = v[Q_FW_BIOS].boolean, .efi = v[Q_FW_EFI].boolean,
+                            .secure = v[Q_FW_SECURE].boolean, .loaders = (char **)v[Q_FW_LOADERS].list,
+                            .nloaders = v[Q_FW_LOADERS].n};
+    char host_arch[32];
+    if (!v[Q_HOST_ARCH].given && vc_probe_arch(NULL, host_arch, sizeof host_arch) < 0)
+        return luaL_error(L, "cannot tell this machine's architecture");
+    vc_qemu_host host = {.arch = v[Q_HOST_ARCH].given ? v[Q_HOST_ARCH].str : host_arch, .firmware = &fw, .swtpm = v[Q_SWTPM].boolean,
+                         .vfio = v[Q_VFIO].boolean, .s390_secure_guest = v[Q_S390_SECURE_GUEST].boolean};
+    if (v[Q_LOADERS].given) {
+        host.loaders = v[Q_LOADERS].list;
+        host.nloaders = v[Q_LOADERS].n;
+    }
+    tpm_versions(L, &v[Q_TPM_VERSIONS], &host.tpm_1_2, &host.tpm_2_0);
+    host.kvm_max_vcpus = u32_option(L, &v[Q_KVM_MAX_VCPUS], "kvm_max_vcpus");
+    host.sev_max_asid = u32_option(L, &v[Q_SEV_MAX_ASID], "sev_max_asid");
+    host.sev_min_asid = u32_option(L, &v[Q_SEV_MIN_ASID], "sev_min_asid");
+    vc_error err;
+    if (v[Q_HOST_CPU].given && !(host.cpu = host_cpu_option(&v[Q_HOST_CPU], a, &err)))
+        return vc_lua_fail(L, &err);
+    vc_cpu_db *db = vc_lua_cpu_db(L, v[Q_CPU_MAP].str);
+    void **qslot = vc_lua_arena_owner(L); /* the QEMU capabilities' arena owns them */
+    vc_qemucaps *qc = vc_qemucaps_read_file(v[Q_QEMUCAPS].str, &err);
+    if (!qc)
+        return vc_lua_fail(L, &err);
+    *qslot = qc->arena;
+    vc_qemu_target target;
+    if (vc_qemu_domcaps_target(qc, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &target, &err) < 0)
+        return vc_lua_fail(L, &err);
+    void **owner = vc_lua_arena_owner(L);
+    return push_result(L, owner, vc_qemu_domcaps(qc, db, &target, &host, &err), &err);
 }
 
 void vc_lua_open_domcaps(lua_State *L)
@@ -686,6 +816,7 @@ void vc_lua_open_domcaps(lua_State *L)
         {"domcaps_load", l_domcaps_load},
         {"domcaps_format", l_domcaps_format},
         {"domcapabilities", l_domcapabilities},
+        {"domcaps_qemu", l_domcaps_qemu},
         {NULL, NULL},
     };
     luaL_setfuncs(L, fns, 0);

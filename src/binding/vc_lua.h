@@ -166,6 +166,10 @@ void vc_lua_open_cpu(lua_State *L);
 struct vc_cpu_db *vc_lua_cpu_db(lua_State *L, const char *dir);
 /* binding/domcaps.c: adds domcaps_parse, domcaps_load, domcaps_format */
 void vc_lua_open_domcaps(lua_State *L);
+/* binding/qemucaps.c: adds qemu_caps */
+void vc_lua_open_qemucaps(lua_State *L);
+/* binding/firmware.c: adds firmware */
+void vc_lua_open_firmware(lua_State *L);
 
 /* Raises a Lua error carrying err, or returns luaL_pushfail + message. */
 int vc_lua_fail(lua_State *L, const vc_error *err);

@@ -214,6 +214,17 @@ uint32_t *vc_x86_data_from_cpudata(const vc_x86_map *map, const vc_cpudata *d, v
  * no policy; guest: require, then disable), into cpu (strings in a). */
 int vc_x86_decode(const vc_x86_map *map, const uint32_t *data, uint32_t signature, const vc_x86_decode_opts *opts,
                   vc_arena *a, vc_cpu *cpu, vc_error *err);
+/* The vendor whose CPUID string (leaf 0: "GenuineIntel") is given; NULL. */
+const vc_x86_vendor *vc_x86_vendor_by_string(const vc_x86_map *map, const char *s);
+/* Sets a feature's bits (false: unknown name) and a vendor's in data. */
+bool vc_x86_data_add_feature(const vc_x86_map *map, uint32_t *data, const char *name);
+void vc_x86_data_add_vendor(uint32_t *data, const vc_x86_vendor *v);
+/* Whether a feature lives in an MSR (virCPUx86FeatureFilterDropMSR). */
+bool vc_x86_feature_is_msr(const vc_x86_map *map, const vc_x86_feature *f);
+/* Leaf 1 eax for a family, model and stepping (x86MakeSignature). */
+uint32_t vc_x86_make_signature(uint32_t family, uint32_t model, uint32_t stepping);
+/* A zeroed data vector for the map's words. */
+uint32_t *vc_x86_data_new(const vc_x86_map *map, vc_arena *a);
 /* Decodes a host's raw data into a host CPU (arch x86_64). */
 int vc_x86_decode_host(const vc_x86_map *map, const vc_cpudata *d, vc_arena *a, vc_cpu *cpu, vc_error *err);
 

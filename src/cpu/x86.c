@@ -84,6 +84,60 @@ uint32_t *vc_x86_data_from_cpudata(const vc_x86_map *map, const vc_cpudata *d, v
     return v;
 }
 
+uint32_t *vc_x86_data_new(const vc_x86_map *map, vc_arena *a)
+{
+    return vec_new(map, a);
+}
+
+const vc_x86_vendor *vc_x86_vendor_by_string(const vc_x86_map *map, const char *s)
+{
+    if (strlen(s) != 12)
+        return NULL;
+    uint32_t regs[3]; /* ebx, edx, ecx: the string's order */
+    for (size_t r = 0; r < 3; r++) {
+        const unsigned char *b = (const unsigned char *)s + 4 * r;
+        regs[r] = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    }
+    for (size_t i = 0; i < map->nvendors; i++) {
+        const vc_x86_vendor *v = &map->vendors[i];
+        if (v->bits[0].mask == regs[0] && v->bits[1].mask == regs[1] && v->bits[2].mask == regs[2])
+            return v;
+    }
+    return NULL;
+}
+
+bool vc_x86_data_add_feature(const vc_x86_map *map, uint32_t *data, const char *name)
+{
+    const vc_x86_feature *f = vc_x86_feature_find(map, name);
+    if (f)
+        add_feature(data, f);
+    return f != NULL;
+}
+
+void vc_x86_data_add_vendor(uint32_t *data, const vc_x86_vendor *v)
+{
+    for (int r = 0; r < 3; r++)
+        data[v->bits[r].word] |= v->bits[r].mask;
+}
+
+bool vc_x86_feature_is_msr(const vc_x86_map *map, const vc_x86_feature *f)
+{
+    for (size_t i = 0; i < f->nbits; i++)
+        if (map->words[f->bits[i].word].msr)
+            return true;
+    return false;
+}
+
+uint32_t vc_x86_make_signature(uint32_t family, uint32_t model, uint32_t stepping)
+{
+    uint32_t sig = (stepping & 0xf) | (model & 0xf) << 4 | (model & 0xf0) << 12;
+    if (family > 0xf)
+        sig |= 0xfu << 8 | ((family - 0xf) & 0xff) << 20;
+    else
+        sig |= (family & 0xf) << 8;
+    return sig;
+}
+
 /* ---- signatures ---- */
 
 static void signature_split(uint32_t sig, uint32_t *family, uint32_t *model, uint32_t *stepping)

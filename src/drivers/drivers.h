@@ -26,4 +26,10 @@ int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
 int vc_drv_xen(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
 int vc_drv_lxc(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err);
 
+/* The emulator the reference picks for a guest architecture on a host one
+ * (virQEMUCapsGetDefaultEmulator, arch indexes), searched in opts' qemu_dirs
+ * or $PATH as the QEMU driver does: 0 and *out (the path as the host names
+ * it; free it), 1 when there is none, -1 with err. */
+int vc_qemu_default_emulator(const vc_probe_opts *opts, int host, int guest, char **out, vc_error *err);
+
 #endif

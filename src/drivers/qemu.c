@@ -29,7 +29,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_MS 5000
@@ -262,16 +261,6 @@ static int find_emulators(qemu_probe *p, int host, vc_error *err)
     return 0;
 }
 
-static void describe_failure(const vc_run *r, char *out, size_t size)
-{
-    if (r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) != SIGKILL)
-        snprintf(out, size, " (it died of signal %d)", WTERMSIG(r->status));
-    else if (r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0)
-        snprintf(out, size, " (it exited with status %d)", WEXITSTATUS(r->status));
-    else
-        out[0] = '\0';
-}
-
 /* Answers from the cache, then every other emulator at once. */
 static int ask_emulators(qemu_probe *p, vc_error *err)
 {
@@ -327,7 +316,7 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
         emulator *em = &p->emus[which[i]];
         char detail[64];
         vc_error perr;
-        describe_failure(r, detail, sizeof detail);
+        vc_run_describe_exit(r, detail, sizeof detail);
         if (r->outcome == VC_RUN_NOSTART)
             rc = vc_caps_warn(caps, "qemu: cannot run %s: %s", em->path, strerror(r->error));
         else if (r->outcome == VC_RUN_TIMEOUT)
@@ -549,4 +538,24 @@ int vc_drv_qemu(vc_probe_ctx *ctx, bool explicit, vc_caps *caps, vc_error *err)
             return -1;
     }
     return add_host_parts(opts, caps, err);
+}
+
+int vc_qemu_default_emulator(const vc_probe_opts *opts, int host, int guest, char **out, vc_error *err)
+{
+    qemu_probe p;
+    memset(&p, 0, sizeof p);
+    p.opts = opts;
+    *out = NULL;
+    /* the caps only lend their arena and warnings to the search */
+    if (!(p.caps = vc_caps_new()))
+        return vc_oom(err);
+    int rc = search_dirs(&p, err);
+    if (rc == 0) {
+        char *file = NULL;
+        *out = emulator_for(&p, host, guest, &file);
+        free(file);
+        rc = *out ? 0 : 1;
+    }
+    vc_caps_free(p.caps);
+    return rc;
 }

@@ -31,10 +31,15 @@ static void entry_name(const char *emulator, char *out, size_t size)
 
 static json_object *key_object(const char *emulator, const struct stat *st)
 {
+    return vc_qcache_key(VC_QCACHE_FORMAT, emulator, st);
+}
+
+json_object *vc_qcache_key(int format, const char *emulator, const struct stat *st)
+{
     json_object *k = json_object_new_object();
     if (!k)
         return NULL;
-    json_object_object_add(k, "format", json_object_new_int(VC_QCACHE_FORMAT));
+    json_object_object_add(k, "format", json_object_new_int(format));
     json_object_object_add(k, "emulator", json_object_new_string(emulator));
     json_object_object_add(k, "size", json_object_new_int64((int64_t)st->st_size));
     json_object_object_add(k, "mtime", json_object_new_int64((int64_t)st->st_mtim.tv_sec));
@@ -142,6 +147,38 @@ int vc_qcache_store(vc_cachedir *c, const char *emulator, const struct stat *st,
         json_object_array_add(list, row);
     }
     json_object_object_add(doc, "machines", list);
+    int rc = vc_cachedir_store(c, name, doc);
+    json_object_put(doc);
+    return rc;
+}
+
+int vc_qcache_load_tpm(vc_cachedir *c, const char *file, const struct stat *st, bool *v12, bool *v20)
+{
+    char name[160];
+    entry_name(file, name, sizeof name);
+    json_object *key = key_object(file, st), *doc = key ? vc_cachedir_load(c, name, key) : NULL, *a, *b;
+    int hit = doc && json_object_object_get_ex(doc, "tpm-1.2", &a) && json_object_is_type(a, json_type_boolean) &&
+              json_object_object_get_ex(doc, "tpm-2.0", &b) && json_object_is_type(b, json_type_boolean);
+    if (hit) {
+        *v12 = json_object_get_boolean(a);
+        *v20 = json_object_get_boolean(b);
+    }
+    json_object_put(key);
+    json_object_put(doc);
+    return hit;
+}
+
+int vc_qcache_store_tpm(vc_cachedir *c, const char *file, const struct stat *st, bool v12, bool v20)
+{
+    char name[160];
+    entry_name(file, name, sizeof name);
+    json_object *doc = key_object(file, st);
+    if (!doc) {
+        errno = ENOMEM;
+        return -1;
+    }
+    json_object_object_add(doc, "tpm-1.2", json_object_new_boolean(v12));
+    json_object_object_add(doc, "tpm-2.0", json_object_new_boolean(v20));
     int rc = vc_cachedir_store(c, name, doc);
     json_object_put(doc);
     return rc;

@@ -17,4 +17,12 @@ int vc_qcache_load(vc_cachedir *c, const char *emulator, const struct stat *st, 
 /* Writes atomically; 0 also without a cache, -1 with errno on failure. */
 int vc_qcache_store(vc_cachedir *c, const char *emulator, const struct stat *st, const vc_qmp_info *info);
 
+/* The key of an emulator's entries: this format, the emulator's path,
+ * size, mtime, ctime and inode (NULL on OOM). */
+json_object *vc_qcache_key(int format, const char *emulator, const struct stat *st);
+/* swtpm_setup's TPM versions (its --print-capabilities), keyed by its
+ * file like an emulator: 1 and the versions on a hit, else 0. */
+int vc_qcache_load_tpm(vc_cachedir *c, const char *file, const struct stat *st, bool *v12, bool *v20);
+int vc_qcache_store_tpm(vc_cachedir *c, const char *file, const struct stat *st, bool v12, bool v20);
+
 #endif

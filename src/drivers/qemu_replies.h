@@ -5,6 +5,7 @@
 #define VC_QEMU_REPLIES_H
 
 #include <json.h>
+#include <stddef.h>
 
 typedef struct qc_named_reply { const char *name; json_object *reply; } qc_named_reply;
 typedef struct qc_replies {

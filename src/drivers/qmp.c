@@ -44,7 +44,7 @@ int vc_qmp_name(json_object *v, const char *key, bool required, const char **out
     return 0;
 }
 
-static int get_bool(json_object *o, const char *key, bool *out, const char *what, vc_error *err)
+int vc_qmp_bool(json_object *o, const char *key, bool *out, const char *what, vc_error *err)
 {
     json_object *v;
     *out = false;
@@ -76,8 +76,8 @@ int vc_qmp_read_machines(vc_arena *a, json_object *list, vc_qmp_info *out, vc_er
         const char *name, *alias;
         vc_qmp_machine *mt = &out->machines[i];
         if (get_name(m, "name", true, &name, what, err) < 0 || get_name(m, "alias", false, &alias, what, err) < 0 ||
-            get_bool(m, "is-default", &mt->is_default, what, err) < 0 ||
-            get_bool(m, "deprecated", &mt->deprecated, what, err) < 0)
+            vc_qmp_bool(m, "is-default", &mt->is_default, what, err) < 0 ||
+            vc_qmp_bool(m, "deprecated", &mt->deprecated, what, err) < 0)
             return -1;
         mt->cpu_max = 0;
         if (json_object_object_get_ex(m, "cpu-max", &v)) {

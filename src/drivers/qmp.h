@@ -46,6 +46,9 @@ int vc_qmp_read_machines(vc_arena *a, struct json_object *list, vc_qmp_info *out
 int vc_qmp_name(struct json_object *v, const char *key, bool required, const char **out, const char *what,
                 vc_error *err);
 
+/* A member that must be a boolean when present (*out false when absent). */
+int vc_qmp_bool(struct json_object *o, const char *key, bool *out, const char *what, vc_error *err);
+
 /* The reference's order (virQEMUCapsProbeQMPMachineTypes): "none" dropped,
  * then the preferred machine (by name or alias; the last match), or else
  * QEMU's default, moved to the front. */

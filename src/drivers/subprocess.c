@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +260,7 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
         r->in_fd = r->out_fd = r->pid_fd = -1;
         r->pid = -1;
         r->status = -1;
-        r->written = 0;
+        r->written = r->seen = 0;
         r->exited = r->finished = false;
         r->error = start(r, envp);
         if (r->error) {
@@ -309,6 +310,13 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
                 kill(-r->pid, SIGKILL);
             }
             int outcome = drain(r, out_limit);
+            if (outcome < 0 && r->more && r->out.len != r->seen) {
+                r->seen = r->out.len;
+                if (r->more(r))
+                    feed(r);
+                else
+                    outcome = VC_RUN_DONE;
+            }
             if (outcome < 0 && r->exited && t >= r->grace_until)
                 outcome = VC_RUN_DONE;
             if (outcome < 0 && (late || !can_wait))
@@ -325,4 +333,14 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *
 void vc_run_release(vc_run *r)
 {
     vc_buf_free(&r->out);
+}
+
+void vc_run_describe_exit(const vc_run *r, char *out, size_t size)
+{
+    if (r->status != -1 && WIFSIGNALED(r->status) && WTERMSIG(r->status) != SIGKILL)
+        snprintf(out, size, " (it died of signal %d)", WTERMSIG(r->status));
+    else if (r->status != -1 && WIFEXITED(r->status) && WEXITSTATUS(r->status) != 0)
+        snprintf(out, size, " (it exited with status %d)", WEXITSTATUS(r->status));
+    else
+        out[0] = '\0';
 }

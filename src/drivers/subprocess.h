@@ -21,6 +21,11 @@ typedef struct vc_run {
     char *const *argv;
     const char *input;      /* written to its standard input, which stays open */
     size_t input_len;
+    /* optional: called when more output arrived; it may give more to write
+     * by pointing input/input_len at it and setting written to 0; false
+     * ends the run now (its output is already useless) */
+    bool (*more)(struct vc_run *r);
+    void *ctx;              /* for more */
     /* what happened */
     int outcome;
     int error;
@@ -30,6 +35,7 @@ typedef struct vc_run {
     pid_t pid;
     int in_fd, out_fd, pid_fd;
     size_t written;
+    size_t seen;            /* output length more last saw */
     long grace_until;       /* after the leader's exit: how long its output may stay open */
     bool exited, finished;
 } vc_run;
@@ -43,5 +49,8 @@ typedef struct vc_run {
  * its whole process group is killed and it is reaped. Never fails as a whole. */
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[]);
 void vc_run_release(vc_run *r);
+/* " (it died of signal N)", " (it exited with status N)" or "": how a
+ * finished run's emulator ended, for messages. */
+void vc_run_describe_exit(const vc_run *r, char *out, size_t size);
 
 #endif

@@ -77,13 +77,21 @@ typedef struct qc_sgx {
     size_t nsections;
 } qc_sgx;
 
+/* Hyper-V enlightenments QEMU offers (the reference's names, its order). */
+typedef struct qc_hyperv {
+    bool present;
+    char **features;
+    size_t nfeatures;
+} qc_hyperv;
+
 typedef struct vc_qemucaps {
     vc_arena *arena;           /* owns everything below */
     char *emulator;
     char *arch;                /* libvirt's name (x86_64, aarch64, ppc64, s390x, ...) */
     unsigned version;          /* major * 1000000 + minor * 1000 + micro */
     char *package;
-    bool kvm_supported;        /* the KVM round was asked and answered */
+    bool kvm_supported;        /* KVM was present and enabled: the first round was KVM's */
+    bool tcg_supported;        /* the binary has the TCG accelerator */
     /* libvirt's capability flag names (qemucaps <flag name=>), sorted, unique */
     char **flags;
     size_t nflags;
@@ -92,11 +100,20 @@ typedef struct vc_qemucaps {
     size_t ngic;
     qc_sev sev;
     qc_sgx sgx;
+    qc_hyperv hyperv;
 } vc_qemucaps;
 
 vc_qemucaps *vc_qemucaps_new(void);
 void vc_qemucaps_free(vc_qemucaps *qc);
 /* Whether flag (a libvirt flag name) is set. */
 bool vc_qemucaps_has(const vc_qemucaps *qc, const char *flag);
+
+/* xml/qemucaps_read.c: the reference's QEMU capabilities cache file
+ * (the files in /var/cache/libvirt/qemu/capabilities), untrusted bytes in (the
+ * capabilities reader's parser settings and size limit), a checked model
+ * out; NULL + err. Elements it does not use are passed over. */
+#define VC_QEMUCAPS_MAX_ITEMS 200000
+vc_qemucaps *vc_qemucaps_read(const char *data, size_t len, vc_error *err);
+vc_qemucaps *vc_qemucaps_read_file(const char *path, vc_error *err);
 
 #endif

@@ -257,8 +257,8 @@ end
 -- @treturn[2] integer the exit status
 function M.domcaps_and_file(ctx, opts, path)
    if not opts.domcaps then
-      return nil, M.fail(ctx, 2, "needs --domcaps FILE (a `virsh domcapabilities` document): probing an emulator"
-         .. " for domain capabilities is not available in this version")
+      return nil, M.fail(ctx, 2, "needs --domcaps FILE (a `virsh domcapabilities` document; `virtcaps"
+         .. " domcapabilities > FILE` writes this host's)")
    end
    local dc, code = M.domcaps(ctx, opts)
    if not dc then
