@@ -5,7 +5,7 @@ local fake = require "fake_qemu"
 local support = require "support"
 
 local RECORD = support.DATA .. "/domcaps/replies/caps_7.2.0.x86_64.replies"
-local REPLAY = select(2, support.sh("realpath spec/harness/replay_qemu.lua")):gsub("%s+$", "")
+local REPLAY = fake.REPLAY
 
 describe("qemu_caps: emulators that misbehave", function()
    local tmp

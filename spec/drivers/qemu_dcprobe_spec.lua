@@ -7,7 +7,7 @@ local virtcaps = require "virtcaps"
 local fake = require "fake_qemu"
 local support = require "support"
 
-local REPLAY = select(2, support.sh("realpath spec/harness/replay_qemu.lua")):gsub("%s+$", "")
+local REPLAY = fake.REPLAY
 local RECORD = select(2, support.sh("realpath spec/conformance-data/domcaps/replies/caps_7.2.0.x86_64.replies"))
    :gsub("%s+$", "")
 local BIN = "/usr/bin/qemu-system-x86_64"

@@ -78,6 +78,10 @@ end
 -- specs do not depend on whether this machine has them.
 M.ETC = "spec/fixtures/qemu/etc"
 
+--- The absolute path of the emulator that replays one of the reference's
+-- probing records (spec/harness/replay_qemu.lua).
+M.REPLAY = select(2, support.sh("realpath spec/harness/replay_qemu.lua")):gsub("%s+$", "")
+
 --- Probes with only the emulators in dir, no cache, no KVM and the fixture
 -- /etc unless opts say otherwise (opts.paths add to those paths).
 function M.probe(dir, opts)

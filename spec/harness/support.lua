@@ -82,6 +82,26 @@ function M.same_text(want, got)
       around(w), around(g)), 2)
 end
 
+--- Asserts that a compare of ours (result, features, message) agrees with
+-- virsh's (ok, out): identical/superset as says' patterns find them in its
+-- output, incompatible with its reason, or its error.
+function M.agrees_with_virsh(ok, out, says, result, features, message)
+   if ok then
+      local want = out:match(says.identical) and "identical" or out:match(says.superset) and "superset"
+      assert(want, out)
+      assert(want == result, string.format("virsh: %s, virtcaps: %s", want, tostring(result)))
+   elseif out:match("error: the CPU is incompatible with host CPU: ") then
+      assert(result == "incompatible", "virtcaps: " .. tostring(result) .. "; virsh: " .. out)
+      assert(type(features) == "table", "no features")
+      local why = out:match("incompatible with host CPU: ([^\n]*)")
+      assert(why == message, string.format("virsh: %s, virtcaps: %s", why, tostring(message)))
+   else
+      assert(result == nil, "virtcaps: " .. tostring(result) .. "; virsh: " .. out)
+      local why = out:match("\nerror: [%w ]+error: ([^\n]*)") or out
+      assert(why == features, string.format("virsh: %s, virtcaps: %s", why, tostring(features)))
+   end
+end
+
 function M.tmpname()
    return os.tmpname()
 end
