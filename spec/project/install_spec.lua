@@ -53,9 +53,12 @@ end)
 
 describe("make run", function()
    it("prints the document alone on stdout, the build's lines on stderr", function()
-      -- a build missing one program, so that make compiles it
+      -- a build missing the programs made from their own sources alone, so
+      -- that make compiles them (qemu_flags links the build's objects, which
+      -- may carry the sanitizers: it comes along)
       local dir = support.tmpdir()
-      assert(support.tool("cp -a " .. support.BUILD .. "/obj " .. support.BUILD .. "/virtcaps " .. dir))
+      assert(support.tool("cp -a " .. support.BUILD .. "/obj " .. support.BUILD .. "/virtcaps " .. support.BUILD
+         .. "/qemu_flags " .. dir))
       local preload = os.getenv("LD_PRELOAD")
       local lua = preload and " LUA='env LD_PRELOAD=\"" .. preload .. "\" lua5.4'" or ""
       -- as a person runs it: no outer make's level or flags
