@@ -88,12 +88,52 @@ describe("virtcaps.domcapabilities (QEMU)", function()
          function(doc) doc.version = "many" end,
          function(doc) doc.flags = { 1, 2 } end,
          function(doc) doc.accel = nil end,
+         function(doc) doc.accel[2].named.host[3][1][2] = "sometimes" end,
+         function(doc) doc.accel[2].named.models = {} end,
+         function(doc) doc.named_db[2] = "f00" end,
       } do
          support.rewrite_json(entry, change)
          local before = runs()
          assert.equal(first, assert(probe()):xml())
          assert.equal(before + 2, runs())
       end
+   end)
+
+   it("keeps what the CPU model database concludes, while the database's files stay as they were", function()
+      local map, own = tmp .. "/cpu_map", tmp .. "/named-cache"
+      assert(fake.run("cp -r /usr/share/libvirt/cpu_map '" .. map .. "'"))
+      local first = assert(probe { cpu_map = map, cache_dir = own })
+      local runs0 = runs()
+      local doc, entry = support.cache_entry(own, "^qemu%-caps%-")
+      assert.equal(map, doc.named_db[1])
+      -- the KVM round's host-model, as the fill names it
+      local host = doc.accel[1].named.host
+      assert.equal(first.cpu.modes["host-model"].model, host[1])
+      assert.equal(first.cpu.modes["host-model"].vendor, host[2])
+      -- a hit takes the kept name: the entry says Penryn, so does the document
+      support.rewrite_json(entry, function(d) d.accel[1].named.host[1] = "Penryn" end)
+      assert.equal("Penryn", assert(probe { cpu_map = map, cache_dir = own }).cpu.modes["host-model"].model)
+      -- another database, or changed files, name it again without asking QEMU
+      assert.equal(first:xml(), assert(probe { cache_dir = own }):xml())
+      assert(fake.run("sleep 0.01; touch '" .. map .. "/index.xml'"))
+      assert.equal(first:xml(), assert(probe { cpu_map = map, cache_dir = own }):xml())
+      assert.equal(runs0, runs())
+   end)
+
+   it("runs the emulator with the C locale, the caller's PATH and nothing else of the host process's", function()
+      local env = tmp .. "/env"
+      local bin = fake.script(tmp, "qemu-env", "env > '" .. env .. "'\nexec lua5.4 '" .. REPLAY .. "' '" .. RECORD
+         .. "' \"$@\"")
+      assert(probe { cache = false, paths = { [BIN] = bin } })
+      local seen = {}
+      for line in io.lines(env) do
+         seen[line:match("^([^=]*)=")] = line:match("=(.*)")
+      end
+      assert.equal("C", seen.LC_ALL)
+      assert.equal(os.getenv("PATH"), seen.PATH)
+      assert.equal("glibc.malloc.hugetlb=1", seen.GLIBC_TUNABLES)
+      assert.is_not_nil(os.getenv("HOME"))
+      assert.is_nil(seen.HOME)
    end)
 
    it("gives the reference's errors", function()

@@ -250,12 +250,13 @@ function M.cache_entry(dir, pattern)
    return require("cjson").decode(M.read(path)), path
 end
 
---- Rewrites a JSON file through change(decoded document).
+--- Rewrites a JSON file through change(decoded document), keeping what
+--- change leaves alone as it was: empty arrays stay arrays, null stays null.
 function M.rewrite_json(path, change)
-   local cjson = require "cjson"
-   local doc = cjson.decode(M.read(path))
+   local dkjson = require "dkjson"
+   local doc = assert(dkjson.decode(M.read(path), 1, dkjson.null))
    change(doc)
-   M.write(path, cjson.encode(doc))
+   M.write(path, assert(dkjson.encode(doc)))
 end
 
 local function sink(buf)

@@ -303,14 +303,9 @@ static int ask_emulators(qemu_probe *p, vc_error *err)
                                .input_len = sizeof VC_QMP_COMMANDS - 1};
         which[nruns++] = e;
     }
-    char path_env[4096];
-    const char *path = getenv("PATH");
-    snprintf(path_env, sizeof path_env, "PATH=%s", path ? path : "/usr/bin:/bin");
     int timeout = opts && opts->timeout_ms > 0 ? opts->timeout_ms : DEFAULT_TIMEOUT_MS;
-    if (nruns) {
-        char *envp[] = {"LC_ALL=C", path_env, NULL};
-        vc_run_all(runs, nruns, timeout, OUTPUT_LIMIT, envp);
-    }
+    if (nruns)
+        vc_run_all(runs, nruns, timeout, OUTPUT_LIMIT);
     for (size_t i = 0; i < nruns && rc == 0; i++) {
         vc_run *r = &runs[i];
         emulator *em = &p->emus[which[i]];

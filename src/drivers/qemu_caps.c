@@ -12,6 +12,7 @@
 #include "base/safepath.h"
 #include "cpu/cpu.h"
 #include "drivers/qemu_caps_cache.h"
+#include "drivers/qemu_domcaps.h"
 #include "drivers/qmp.h"
 #include "drivers/subprocess.h"
 
@@ -454,17 +455,13 @@ static int run_round(qc_session *s, int fd, const char *file, const char *shown,
 {
     char *argv[] = {(char *)file, "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine",
                     s->tcg_round ? "none,accel=tcg" : "none,accel=kvm:tcg", "-qmp", "stdio", NULL};
-    char path_env[4096];
-    const char *path = getenv("PATH");
-    snprintf(path_env, sizeof path_env, "PATH=%s", path ? path : "/usr/bin:/bin");
-    char *envp[] = {"LC_ALL=C", path_env, NULL};
     if (s->failed) {
         *err = s->err;
         return -1;
     }
     vc_run r = {.exe_fd = fd, .argv = argv, .input = s->in1.data, .input_len = s->in1.len, .more = on_output, .ctx = s};
     double t0 = now_ms();
-    vc_run_all(&r, 1, timeout, VC_QC_MAX_OUTPUT, envp);
+    vc_run_all(&r, 1, timeout, VC_QC_MAX_OUTPUT);
     double t1 = now_ms();
     parse_output(s, r.out.data ? r.out.data : "", r.out.len);
     if (t) {
@@ -1055,13 +1052,28 @@ static bool kvm_device(const vc_probe_opts *opts)
     return true;
 }
 
+/* What was drawn with the CPU model database holds while its files are
+ * the ones it was drawn from; otherwise the fill reads the database. */
+static void check_named(vc_qemucaps *qc, const vc_cpu_db *db)
+{
+    uint8_t now[VC_CPU_DB_DIGEST];
+    const char *dir = db ? vc_cpu_db_dir(db) : VC_CPU_MAP_DIR;
+    if (qc->named_db && strcmp(qc->named_db, dir) == 0 && vc_cpu_db_files_digest(dir, now) == 0 &&
+        memcmp(now, qc->named_digest, sizeof now) == 0)
+        return;
+    for (int i = 0; i < QC_NACCEL; i++)
+        qc->accel[i].named.drawn = false;
+}
+
 /* The cached answer for the emulator as it is now, or NULL. */
 static vc_qemucaps *cached(vc_cachedir *cache, const char *canon, const struct stat *st, bool kvm_dev,
-                           const char *emulator)
+                           const char *emulator, const vc_cpu_db *db)
 {
     vc_qemucaps *qc = vc_qemucaps_new();
-    if (qc && vc_qccache_load(cache, canon, st, kvm_dev, qc) == 1 && (qc->emulator = vc_strdup(qc->arena, emulator)))
+    if (qc && vc_qccache_load(cache, canon, st, kvm_dev, qc) == 1 && (qc->emulator = vc_strdup(qc->arena, emulator))) {
+        check_named(qc, db);
         return qc;
+    }
     vc_qemucaps_free(qc);
     return NULL;
 }
@@ -1084,7 +1096,7 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     vc_cachedir_init(&cache, opts ? opts : &no_opts);
     if (st_ok) {
         double t0 = now_ms();
-        vc_qemucaps *hit = cached(&cache, canon, &st, kvm_dev, emulator);
+        vc_qemucaps *hit = cached(&cache, canon, &st, kvm_dev, emulator, cpu_db);
         if (hit) {
             if (timing)
                 timing->parse_ms = now_ms() - t0;
@@ -1117,7 +1129,10 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
             goto out;
     }
     double t0 = now_ms();
-    if (!cpu_db && vc_arch_is_ppc64(s1.arch) && !(cpu_db = own_db = vc_cpu_db_new(NULL))) {
+    /* ppc64 models are named with the database; x86 answers that are kept
+     * carry what the database concludes from them (vc_qemu_caps_draw) */
+    bool need_db = vc_arch_is_ppc64(s1.arch) || (st_ok && vc_arch_is_x86(s1.arch));
+    if (!cpu_db && need_db && !(cpu_db = own_db = vc_cpu_db_new(NULL))) {
         vc_oom(err);
         goto out;
     }
@@ -1128,6 +1143,8 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
         if (collect_replies(&s1, qc->arena, &r, err) < 0 || flags(qc, &r, err) < 0)
             goto out;
     }
+    if (st_ok && vc_qemu_caps_draw(qc, cpu_db, err) < 0)
+        goto out;
     if (timing)
         timing->parse_ms += now_ms() - t0;
     /* a cache that cannot be written only costs the next call its time */

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define QCCACHE_FORMAT 1
+#define QCCACHE_FORMAT 2
 
 static json_object *key_object(const char *emulator, const struct stat *st, bool kvm_dev)
 {
@@ -61,6 +61,36 @@ static json_object *row(size_t n, json_object *const *cols)
     return a;
 }
 
+/* {"models": [[in_db, vendor], ...] (one per CPU model), "host": null or
+ * [model, vendor, [[feature, policy], ...]]} */
+static json_object *named_object(const qc_accel_caps *acc)
+{
+    const qc_named *nm = &acc->named;
+    json_object *o = json_object_new_object(), *models = json_object_new_array_ext((int)acc->ncpus), *host = NULL;
+    for (size_t i = 0; models && i < acc->ncpus; i++) {
+        json_object *cols[] = {json_object_new_boolean(acc->cpus[i].in_db), str_or_null(acc->cpus[i].vendor)};
+        json_object_array_add(models, row(2, cols));
+    }
+    if (nm->host) {
+        json_object *features = json_object_new_array_ext((int)nm->nfeatures);
+        for (size_t i = 0; features && i < nm->nfeatures; i++) {
+            json_object *cols[] = {json_object_new_string(nm->features[i].name),
+                                   json_object_new_string(nm->features[i].policy)};
+            json_object_array_add(features, row(2, cols));
+        }
+        json_object *cols[] = {json_object_new_string(nm->model), str_or_null(nm->vendor), features};
+        host = row(3, cols);
+    }
+    if (!o) {
+        json_object_put(models);
+        json_object_put(host);
+        return NULL;
+    }
+    json_object_object_add(o, "models", models);
+    json_object_object_add(o, "host", host);
+    return o;
+}
+
 static json_object *accel_object(const qc_accel_caps *acc)
 {
     json_object *o = json_object_new_object(), *ms = json_object_new_array(), *cs = json_object_new_array();
@@ -95,6 +125,8 @@ static json_object *accel_object(const qc_accel_caps *acc)
         json_object *cols[] = {json_object_new_string(h->model), json_object_new_boolean(h->migratability), props};
         host = row(3, cols);
     }
+    if (o && acc->named.drawn)
+        json_object_object_add(o, "named", named_object(acc));
     if (o) {
         json_object_object_add(o, "machines", ms);
         json_object_object_add(o, "cpus", cs);
@@ -151,6 +183,13 @@ int vc_qccache_store(vc_cachedir *c, const char *emulator, const struct stat *st
                                json_object_new_boolean(qc->sgx.sgx2),
                                json_object_new_int64((int64_t)qc->sgx.section_size_kib), sections};
         json_object_object_add(doc, "sgx", row(5, cols));
+    }
+    if (qc->named_db) {
+        char hex[2 * sizeof qc->named_digest + 1];
+        for (size_t i = 0; i < sizeof qc->named_digest; i++)
+            snprintf(hex + 2 * i, 3, "%02x", qc->named_digest[i]);
+        json_object *cols[] = {json_object_new_string(qc->named_db), json_object_new_string(hex)};
+        json_object_object_add(doc, "named_db", row(2, cols));
     }
     int rc = vc_cachedir_store(c, name, doc);
     json_object_put(doc);
@@ -223,6 +262,48 @@ static char **names(reader *r, json_object *v, size_t max, size_t *n)
     return r->ok ? out : NULL;
 }
 
+/* a lower-case hexadecimal digit's value */
+static int nibble(char c)
+{
+    return c <= '9' ? c - '0' : c - 'a' + 10;
+}
+
+static bool is_policy(const char *s)
+{
+    static const char *const policies[] = {"force", "require", "optional", "disable", "forbid"};
+    for (size_t i = 0; s && i < sizeof policies / sizeof *policies; i++)
+        if (strcmp(s, policies[i]) == 0)
+            return true;
+    return false;
+}
+
+static void read_named(reader *r, json_object *o, qc_accel_caps *acc)
+{
+    json_object *models = NULL, *host = NULL;
+    qc_named *nm = &acc->named;
+    r->ok &= json_object_object_get_ex(o, "models", &models) && json_object_object_get_ex(o, "host", &host) &&
+             json_object_is_type(models, json_type_array) && json_object_array_length(models) == acc->ncpus;
+    for (size_t i = 0; r->ok && i < acc->ncpus; i++) {
+        json_object *x = json_object_array_get_idx(models, i);
+        acc->cpus[i].in_db = boolean(r, col(r, x, 0, 2));
+        acc->cpus[i].vendor = string(r, col(r, x, 1, 2), true, true, 0);
+    }
+    nm->host = r->ok && host;
+    if (nm->host) {
+        nm->model = string(r, col(r, host, 0, 3), false, true, 0);
+        nm->vendor = string(r, col(r, host, 1, 3), true, true, 0);
+        json_object *features = col(r, host, 2, 3);
+        nm->nfeatures = list(r, features, (void **)&nm->features, sizeof *nm->features, VC_QC_MAX_ITEMS);
+        for (size_t i = 0; r->ok && i < nm->nfeatures; i++) {
+            json_object *x = json_object_array_get_idx(features, i);
+            nm->features[i].name = string(r, col(r, x, 0, 2), false, true, 0);
+            nm->features[i].policy = string(r, col(r, x, 1, 2), false, true, 0);
+            r->ok &= is_policy(nm->features[i].policy);
+        }
+    }
+    nm->drawn = r->ok;
+}
+
 static void read_accel(reader *r, json_object *o, qc_accel_caps *acc)
 {
     json_object *ms = NULL, *cs = NULL, *host = NULL;
@@ -255,6 +336,9 @@ static void read_accel(reader *r, json_object *o, qc_accel_caps *acc)
         c->deprecated = boolean(r, col(r, x, 3, 5));
         c->blockers = names(r, col(r, x, 4, 5), VC_QC_MAX_BLOCKERS, &c->nblockers);
     }
+    json_object *named = NULL;
+    if (r->ok && json_object_object_get_ex(o, "named", &named))
+        read_named(r, named, acc);
     if (!r->ok || !host)
         return;
     qc_host_cpu *h = &acc->host_cpu;
@@ -327,6 +411,13 @@ int vc_qccache_load(vc_cachedir *c, const char *emulator, const struct stat *st,
             qc->sgx.sections[i].node = (unsigned long long)integer(&r, col(&r, x, 0, 2), 0, INT64_MAX);
             qc->sgx.sections[i].size_kib = (unsigned long long)integer(&r, col(&r, x, 1, 2), 0, INT64_MAX);
         }
+    }
+    if (r.ok && json_object_object_get_ex(doc, "named_db", &v)) {
+        qc->named_db = string(&r, col(&r, v, 0, 2), false, false, 4096);
+        const char *hex = json_object_get_string(col(&r, v, 1, 2));
+        r.ok &= hex && strlen(hex) == 2 * sizeof qc->named_digest && strspn(hex, "0123456789abcdef") == strlen(hex);
+        for (size_t i = 0; r.ok && i < sizeof qc->named_digest; i++)
+            qc->named_digest[i] = (uint8_t)(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
     }
     json_object_put(key);
     json_object_put(doc);

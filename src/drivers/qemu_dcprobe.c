@@ -78,12 +78,8 @@ static void read_swtpm(const vc_probe_opts *opts, vc_cachedir *cache, vc_qemu_ho
         return;
     }
     char *argv[] = {canon, "--print-capabilities", NULL};
-    char path_env[4096];
-    const char *path = getenv("PATH");
-    snprintf(path_env, sizeof path_env, "PATH=%s", path ? path : "/usr/bin:/bin");
-    char *envp[] = {"LC_ALL=C", path_env, NULL};
     vc_run r = {.exe_fd = fd, .argv = argv};
-    vc_run_all(&r, 1, SWTPM_TIMEOUT_MS, SWTPM_OUTPUT_LIMIT, envp);
+    vc_run_all(&r, 1, SWTPM_TIMEOUT_MS, SWTPM_OUTPUT_LIMIT);
     close(fd);
     json_object *o = NULL, *feats;
     if (r.outcome == VC_RUN_DONE && r.out.data) {

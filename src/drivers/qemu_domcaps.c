@@ -329,6 +329,20 @@ static int drop_msr_features(fctx *f, host_model *hm)
     return 0;
 }
 
+/* The host-model the database named when the answers came (qc_named). */
+static int named_host(const fctx *f, host_model *hm)
+{
+    const qc_named *nm = &accel(f)->named;
+    if (!nm->host)
+        return 1;
+    hm->model = nm->model;
+    hm->vendor = nm->vendor;
+    hm->forbid = true;
+    hm->features = nm->features;
+    hm->nfeatures = nm->nfeatures;
+    return 0;
+}
+
 /* virQEMUCapsInitHostCPUModel's reported CPU: 0 with hm, 1 for none. */
 static int host_model_get(fctx *f, const char *host_arch, host_model *hm)
 {
@@ -341,6 +355,8 @@ static int host_model_get(fctx *f, const char *host_arch, host_model *hm)
         rc = hc->model ? host_model_s390(f, hc, hm) : 1;
     else if (vc_arch_is_arm(arch))
         rc = 1;
+    else if (vc_arch_is_x86(arch) && hc->model && accel(f)->named.drawn)
+        return named_host(f, hm);
     else if (vc_arch_is_x86(arch) && hc->model)
         rc = host_model_x86(f, hc, hm);
     else
@@ -407,21 +423,27 @@ static bool model_vendor(const vc_x86_map *x86, const vc_ppc64_map *ppc, const c
     return true;
 }
 
+/* Whether the model is offered, with its vendor: from what was drawn
+ * when the answers came, else from the database. */
+static bool offered(const fctx *f, const vc_x86_map *x86, const vc_ppc64_map *ppc, const qc_cpu_model *c,
+                    const char **vendor)
+{
+    bool known = accel(f)->named.drawn ? (*vendor = c->vendor, c->in_db) : model_vendor(x86, ppc, c->name, vendor);
+    return known && strcmp(c->name, "host") != 0;
+}
+
 static int fill_custom(fctx *f, dc_node *cpu)
 {
     const qc_accel_caps *ac = accel(f);
-    const vc_x86_map *x86;
-    const vc_ppc64_map *ppc;
-    int rc = ac->ncpus ? db_models(f, &x86, &ppc) : -2;
+    const vc_x86_map *x86 = NULL;
+    const vc_ppc64_map *ppc = NULL;
+    int rc = !ac->ncpus ? -2 : ac->named.drawn ? 1 : db_models(f, &x86, &ppc);
     if (rc == -1)
         return -1;
     size_t n = 0;
     for (size_t i = 0; rc != -2 && i < ac->ncpus; i++) {
-        const qc_cpu_model *c = &ac->cpus[i];
         const char *vendor;
-        if (!model_vendor(x86, ppc, c->name, &vendor) || strcmp(c->name, "host") == 0)
-            continue;
-        n++;
+        n += offered(f, x86, ppc, &ac->cpus[i], &vendor);
     }
     dc_node *mode = section(f, cpu, "custom", n > 0);
     if (!mode)
@@ -429,7 +451,7 @@ static int fill_custom(fctx *f, dc_node *cpu)
     for (size_t i = 0; n && i < ac->ncpus; i++) {
         const qc_cpu_model *c = &ac->cpus[i];
         const char *vendor;
-        if (!model_vendor(x86, ppc, c->name, &vendor) || strcmp(c->name, "host") == 0)
+        if (!offered(f, x86, ppc, c, &vendor))
             continue;
         dc_node *m = kid(f, mode, "models");
         if (!m || set_text(f, m, c->name) < 0 ||
@@ -827,4 +849,65 @@ vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_
     }
     dc_sort_enums(dc->root);
     return dc;
+}
+
+/* ---- drawing the database's conclusions once, for the cache ---- */
+
+static int draw_accel(fctx *f, const vc_x86_map *map, qc_accel_caps *ac)
+{
+    for (size_t i = 0; i < ac->ncpus; i++) {
+        qc_cpu_model *c = &ac->cpus[i];
+        const char *vendor;
+        c->in_db = model_vendor(map, NULL, c->name, &vendor);
+        if (vendor && !(c->vendor = vc_strdup(f->a, vendor)))
+            return vc_oom(f->err);
+    }
+    qc_named *nm = &ac->named;
+    if (ac->host_cpu.model) {
+        host_model hm = {0};
+        int rc = host_model_x86(f, &ac->host_cpu, &hm);
+        if (rc == 0 && !HAS(f, "cpu-unavailable-features"))
+            rc = drop_msr_features(f, &hm);
+        if (rc < 0)
+            return -1;
+        nm->host = rc == 0;
+        if (nm->host) {
+            if (!(nm->model = vc_strdup(f->a, hm.model)) || (hm.vendor && !(nm->vendor = vc_strdup(f->a, hm.vendor))) ||
+                (hm.nfeatures && !(nm->features = vc_alloc(f->a, hm.nfeatures * sizeof *nm->features))))
+                return vc_oom(f->err);
+            for (size_t i = 0; i < hm.nfeatures; i++)
+                if (!(nm->features[i].name = vc_strdup(f->a, hm.features[i].name)) ||
+                    !(nm->features[i].policy = vc_strdup(f->a, hm.features[i].policy)))
+                    return vc_oom(f->err);
+            nm->nfeatures = hm.nfeatures;
+        }
+    }
+    nm->drawn = true;
+    return 0;
+}
+
+int vc_qemu_caps_draw(vc_qemucaps *qc, vc_cpu_db *db, vc_error *err)
+{
+    uint8_t digest[VC_CPU_DB_DIGEST];
+    if (!vc_arch_is_x86(qc->arch))
+        return 0;
+    for (int i = 0; i < QC_NACCEL; i++) {
+        fctx f = {.a = qc->arena, .err = err, .qc = qc, .db = db, .arch = qc->arch, .accel = i};
+        int rc;
+        const vc_x86_map *map = x86_map(&f, &rc);
+        if (!map)
+            return rc < 0 ? -1 : 0;
+        if (draw_accel(&f, map, &qc->accel[i]) < 0)
+            return -1;
+    }
+    /* the identity of the files the map was read from, as it was read */
+    if (!vc_cpu_db_x86_digest(db, digest)) {
+        for (int i = 0; i < QC_NACCEL; i++)
+            qc->accel[i].named.drawn = false;
+        return 0;
+    }
+    if (!(qc->named_db = vc_strdup(qc->arena, vc_cpu_db_dir(db))))
+        return vc_oom(err);
+    memcpy(qc->named_digest, digest, sizeof digest);
+    return 0;
 }

@@ -54,4 +54,10 @@ int vc_qemu_domcaps_target(const vc_qemucaps *qc, const char *arch, const char *
 vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_target *t, const vc_qemu_host *host,
                             vc_error *err);
 
+/* Draws what the x86 CPU model database concludes from qc's answers
+ * (qc_named, with the database's identity) so that filling needs no
+ * database; nothing for other architectures or when the database cannot
+ * be read. -1 + err only on OOM. */
+int vc_qemu_caps_draw(vc_qemucaps *qc, vc_cpu_db *db, vc_error *err);
+
 #endif

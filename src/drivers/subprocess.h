@@ -42,12 +42,14 @@ typedef struct vc_run {
 
 /* Starts runs[0..n) at once, each in its own process group with stderr on
  * /dev/null, only fds 0-3 open (3: its own file, for a script's
- * interpreter) and every signal at its default, not blocked; then collects
- * them, whatever the host process does with SIGCHLD (see subprocess.c): a run ends at the
- * end of its output, when it floods, at its deadline, or shortly after its
- * leader exited (what still writes then escaped its process group); then
- * its whole process group is killed and it is reaped. Never fails as a whole. */
-void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit, char *const envp[]);
+ * interpreter), every signal at its default, not blocked, and the
+ * environment LC_ALL=C, the caller's PATH and glibc's malloc on transparent
+ * huge pages; then collects them, whatever the host process does with
+ * SIGCHLD (see subprocess.c): a run ends at the end of its output, when it
+ * floods, at its deadline, or shortly after its leader exited (what still
+ * writes then escaped its process group); then its whole process group is
+ * killed and it is reaped. Never fails as a whole. */
+void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit);
 void vc_run_release(vc_run *r);
 /* " (it died of signal N)", " (it exited with status N)" or "": how a
  * finished run's emulator ended, for messages. */

@@ -9,6 +9,7 @@
 #define VC_QEMUCAPS_H
 
 #include "base/base.h"
+#include "model/model.h"
 
 enum qc_accel { QC_KVM, QC_TCG, QC_NACCEL };
 
@@ -26,6 +27,9 @@ typedef struct qc_cpu_model {
     char **blockers;           /* QEMU's feature names, in its order */
     size_t nblockers;
     bool deprecated;
+    /* drawn with the CPU model database (qc_named): */
+    bool in_db;                /* the database has the model */
+    char *vendor;              /* the database's vendor for it; NULL: none */
 } qc_cpu_model;
 
 enum qc_prop_type { QC_PROP_BOOL, QC_PROP_STRING, QC_PROP_NUMBER };
@@ -47,12 +51,25 @@ typedef struct qc_host_cpu {
     size_t nprops;
 } qc_host_cpu;
 
+/* What the x86 CPU model database concludes from one accelerator's
+ * answers (drivers/qemu_domcaps.c draws it): the CPU models' in_db and
+ * vendor, and the host-model CPU QEMU's expansion names. The cache keeps
+ * it with the database's identity, so that a hit needs no database. */
+typedef struct qc_named {
+    bool drawn;
+    bool host;                 /* there is a host-model: the fields below */
+    char *model, *vendor;      /* vendor: NULL when none */
+    vc_feature *features;     /* name and policy */
+    size_t nfeatures;
+} qc_named;
+
 typedef struct qc_accel_caps {
     qc_machine *machines;      /* QEMU's order */
     size_t nmachines;
     qc_cpu_model *cpus;        /* QEMU's order */
     size_t ncpus;
     qc_host_cpu host_cpu;
+    qc_named named;
 } qc_accel_caps;
 
 typedef struct qc_gic {
@@ -101,6 +118,10 @@ typedef struct vc_qemucaps {
     qc_sev sev;
     qc_sgx sgx;
     qc_hyperv hyperv;
+    /* the database the named conclusions were drawn with: its directory
+     * and the digest of its files (cpu/cpu.h); NULL when none were */
+    char *named_db;
+    uint8_t named_digest[32];
 } vc_qemucaps;
 
 vc_qemucaps *vc_qemucaps_new(void);
