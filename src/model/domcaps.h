@@ -125,11 +125,11 @@ const char *dc_slot_key(const dc_desc *d, int i);
 /* The index of d's attribute named name in d->attrs; -1. */
 int dc_attr_slot(const dc_desc *d, const char *name);
 
-/* Building a model in code (the drivers). A step given a NULL node (an
- * earlier one failed) does nothing and fails too, so a build may read
- * straight through and check `failed` once. The first failure alone is
- * recorded in err: out of memory, or misuse (a key or attribute the schema
- * does not have). */
+/* Building a model of elements the schema knows in code (the drivers). A
+ * step given a NULL node (an earlier one failed) does nothing and fails
+ * too, so a build may read straight through and check `failed` once. The
+ * first failure alone is recorded in err: out of memory, or misuse (a key
+ * or attribute the schema does not have). */
 typedef struct dc_builder {
     vc_arena *a;     /* the model's arena */
     vc_error *err;
