@@ -297,10 +297,7 @@ static void check_attrs(cctx *c, int idx, const dc_desc *d, dc_node *n)
 
 static bool is_attr(const dc_desc *d, const char *key)
 {
-    for (size_t i = 0; d->attrs[i].name; i++)
-        if (strcmp(d->attrs[i].name, key) == 0)
-            return true;
-    return false;
+    return dc_attr_slot(d, key) >= 0;
 }
 
 static bool known_key(const dc_desc *d, const char *key)

@@ -13,6 +13,7 @@
 typedef struct fctx {
     vc_arena *a;
     vc_error *err;
+    dc_builder b;         /* the tree's, over the same arena and error */
     const vc_qemucaps *qc;
     const vc_qemu_host *h;
     vc_cpu_db *db;
@@ -42,66 +43,23 @@ static bool guest_is_native(const char *host, const char *guest)
 
 /* ---- building nodes ---- */
 
-static dc_node *kid(fctx *f, dc_node *p, const char *key)
-{
-    int i = dc_child_slot(p->desc, key);
-    dc_node *n = i < 0 ? NULL : dc_node_push(f->a, &p->kids[i], p->desc->children[i]);
-    if (!n)
-        vc_oom(f->err);
-    return n;
-}
-
-static int set_attr(fctx *f, dc_node *n, const char *name, const char *value)
-{
-    for (size_t i = 0; n->desc->attrs[i].name; i++)
-        if (strcmp(n->desc->attrs[i].name, name) == 0)
-            return (n->attrs[i] = vc_strdup(f->a, value)) ? 0 : vc_oom(f->err);
-    return vc_fail(f->err, VC_EMISUSE, "<%s> has no attribute %s", n->desc->name, name);
-}
-
-static int set_text(fctx *f, dc_node *n, const char *s)
-{
-    return (n->text = vc_strdup(f->a, s)) ? 0 : vc_oom(f->err);
-}
-
-static int supported(fctx *f, dc_node *n, bool yes)
-{
-    return set_attr(f, n, "supported", yes ? "yes" : "no");
-}
-
-static dc_node *section(fctx *f, dc_node *p, const char *key, bool yes)
-{
-    dc_node *n = kid(f, p, key);
-    return n && supported(f, n, yes) == 0 ? n : NULL;
-}
-
 /* An enum holding the names whose bit is set in mask, in names' order. */
 static int add_enum(fctx *f, dc_node *n, const char *name, const char *const *names, unsigned mask)
 {
-    dc_enum *e = dc_enum_push(f->a, n);
-    if (!e || !(e->name = vc_strdup(f->a, name)))
-        return vc_oom(f->err);
-    for (size_t i = 0; names[i]; i++) {
-        if (!(mask & BIT(i)))
-            continue;
-        char **v = VC_PUSH(f->a, e->values, e->n);
-        if (!v || !(*v = vc_strdup(f->a, names[i])))
-            return vc_oom(f->err);
-    }
+    dc_enum *e = dc_enum_new(&f->b, n, name);
+    if (!e)
+        return -1;
+    for (size_t i = 0; names[i]; i++)
+        if ((mask & BIT(i)) && dc_enum_value(&f->b, e, names[i]) < 0)
+            return -1;
     return 0;
 }
 
-static int leaf(fctx *f, dc_node *p, const char *key, const char *text)
+/* v in decimal, in buf */
+static const char *decimal(char buf[static 24], unsigned long long v)
 {
-    dc_node *n = kid(f, p, key);
-    return n ? set_text(f, n, text) : -1;
-}
-
-static int leaf_uint(fctx *f, dc_node *p, const char *key, unsigned long long v)
-{
-    char buf[32];
-    snprintf(buf, sizeof buf, "%llu", v);
-    return leaf(f, p, key, buf);
+    snprintf(buf, 24, "%llu", v);
+    return buf;
 }
 
 /* ---- machines ---- */
@@ -148,10 +106,10 @@ static int fill_os(fctx *f, dc_node *root)
     static const char *const type_names[] = {"rom", "pflash", NULL};
     static const char *const yes_no[] = {"yes", "no", NULL};
     const vc_firmware_offer *fw = f->h->firmware;
-    dc_node *os = section(f, root, "os", true);
+    dc_node *os = dc_supported(&f->b, root, "os", true);
     if (!os || add_enum(f, os, "firmware", fw_names, (fw && fw->bios ? BIT(0) : 0) | (fw && fw->efi ? BIT(1) : 0)) < 0)
         return -1;
-    dc_node *loader = section(f, os, "loader", true);
+    dc_node *loader = dc_supported(&f->b, os, "loader", true);
     if (!loader)
         return -1;
     const char *const *paths = f->h->loaders ? f->h->loaders : fw ? (const char *const *)fw->loaders : NULL;
@@ -160,7 +118,7 @@ static int fill_os(fctx *f, dc_node *root)
         bool seen = false;
         for (size_t j = 0; j < i && !seen; j++)
             seen = streq(paths[i], paths[j]);
-        if (!seen && leaf(f, loader, "values", paths[i]) < 0)
+        if (!seen && !dc_leaf(&f->b, loader, "values", paths[i]))
             return -1;
     }
     if (add_enum(f, loader, "type", type_names, BIT(0) | BIT(1)) < 0 ||
@@ -368,15 +326,15 @@ static int host_model_get(fctx *f, const char *host_arch, host_model *hm)
 
 static int fill_host_model(fctx *f, dc_node *mode, const host_model *hm)
 {
-    dc_node *m = kid(f, mode, "model");
-    if (!m || set_text(f, m, hm->model) < 0 || set_attr(f, m, "fallback", hm->forbid ? "forbid" : "allow") < 0)
+    dc_node *m = dc_leaf(&f->b, mode, "model", hm->model);
+    if (dc_set_attr(&f->b, m, "fallback", hm->forbid ? "forbid" : "allow") < 0)
         return -1;
-    if (hm->vendor && leaf(f, mode, "vendor", hm->vendor) < 0)
+    if (hm->vendor && !dc_leaf(&f->b, mode, "vendor", hm->vendor))
         return -1;
     for (size_t i = 0; i < hm->nfeatures; i++) {
-        dc_node *ft = kid(f, mode, "features");
-        if (!ft || set_attr(f, ft, "policy", hm->features[i].policy) < 0 ||
-            set_attr(f, ft, "name", hm->features[i].name) < 0)
+        dc_node *ft = dc_kid(&f->b, mode, "features");
+        if (dc_set_attr(&f->b, ft, "policy", hm->features[i].policy) < 0 ||
+            dc_set_attr(&f->b, ft, "name", hm->features[i].name) < 0)
             return -1;
     }
     return 0;
@@ -445,7 +403,7 @@ static int fill_custom(fctx *f, dc_node *cpu)
         const char *vendor;
         n += offered(f, x86, ppc, &ac->cpus[i], &vendor);
     }
-    dc_node *mode = section(f, cpu, "custom", n > 0);
+    dc_node *mode = dc_supported(&f->b, cpu, "custom", n > 0);
     if (!mode)
         return -1;
     for (size_t i = 0; n && i < ac->ncpus; i++) {
@@ -453,11 +411,10 @@ static int fill_custom(fctx *f, dc_node *cpu)
         const char *vendor;
         if (!offered(f, x86, ppc, c, &vendor))
             continue;
-        dc_node *m = kid(f, mode, "models");
-        if (!m || set_text(f, m, c->name) < 0 ||
-            set_attr(f, m, "usable", c->usable == 1 ? "yes" : c->usable == 0 ? "no" : "unknown") < 0 ||
-            (c->deprecated && set_attr(f, m, "deprecated", "yes") < 0) ||
-            set_attr(f, m, "vendor", vendor ? vendor : "unknown") < 0)
+        dc_node *m = dc_leaf(&f->b, mode, "models", c->name);
+        if (dc_set_attr(&f->b, m, "usable", c->usable == 1 ? "yes" : c->usable == 0 ? "no" : "unknown") < 0 ||
+            (c->deprecated && dc_set_attr(&f->b, m, "deprecated", "yes") < 0) ||
+            dc_set_attr(&f->b, m, "vendor", vendor ? vendor : "unknown") < 0)
             return -1;
     }
     return 0;
@@ -467,21 +424,22 @@ static int fill_cpu(fctx *f, dc_node *root)
 {
     static const char *const on_off[] = {"on", "off", NULL};
     const char *host_arch = f->h->arch ? f->h->arch : f->qc->arch;
-    dc_node *cpu = kid(f, root, "cpu");
+    dc_node *cpu = dc_kid(&f->b, root, "cpu");
     if (!cpu)
         return -1;
     bool passthrough = f->accel == QC_KVM && guest_is_native(host_arch, f->qc->arch);
-    dc_node *mode = section(f, cpu, "host-passthrough", passthrough);
+    dc_node *mode = dc_supported(&f->b, cpu, "host-passthrough", passthrough);
     if (!mode || (passthrough && add_enum(f, mode, "hostPassthroughMigratable", on_off,
                                           (HAS(f, "cpu.migratable") ? BIT(0) : 0) | BIT(1)) < 0))
         return -1;
     bool maximum = HAS(f, "cpu-max");
-    if (!(mode = section(f, cpu, "maximum", maximum)) ||
+    if (!(mode = dc_supported(&f->b, cpu, "maximum", maximum)) ||
         (maximum && add_enum(f, mode, "maximumMigratable", on_off, BIT(0) | BIT(1)) < 0))
         return -1;
     host_model hm = {0};
     int rc = host_model_get(f, host_arch, &hm);
-    if (rc < 0 || !(mode = section(f, cpu, "host-model", rc == 0)) || (rc == 0 && fill_host_model(f, mode, &hm) < 0))
+    if (rc < 0 || !(mode = dc_supported(&f->b, cpu, "host-model", rc == 0)) ||
+        (rc == 0 && fill_host_model(f, mode, &hm) < 0))
         return -1;
     return fill_custom(f, cpu);
 }
@@ -502,7 +460,7 @@ static int fill_disk(fctx *f, dc_node *devs)
     unsigned bus = BIT(2) | BIT(3) | (pseries ? 0 : BIT(1)) | (ide ? BIT(0) : 0) |
                    (HAS(f, "usb-storage") ? BIT(5) : 0) | (HAS(f, "ich9-ahci") ? BIT(7) : 0);
     unsigned model = BIT(0) | (HAS(f, "virtio-pci-non-transitional") ? BIT(1) | BIT(2) : 0);
-    dc_node *d = section(f, devs, "disk", true);
+    dc_node *d = dc_supported(&f->b, devs, "disk", true);
     if (!d || add_enum(f, d, "diskDevice", devices, dev) < 0 || add_enum(f, d, "bus", buses, bus) < 0 ||
         add_enum(f, d, "model", models, model) < 0)
         return -1;
@@ -539,10 +497,10 @@ static int fill_graphics_video(fctx *f, dc_node *devs)
                                     {"gop", "-"},       {"none", NULL},     {"bochs", "bochs-display"},
                                     {"ramfb", "ramfb"}, {NULL, NULL}};
     const char *names[16];
-    dc_node *g = section(f, devs, "graphics", true);
+    dc_node *g = dc_supported(&f->b, devs, "graphics", true);
     if (!g || add_flagged(f, g, "type", graphics, names) < 0)
         return -1;
-    dc_node *v = section(f, devs, "video", true);
+    dc_node *v = dc_supported(&f->b, devs, "video", true);
     return v ? add_flagged(f, v, "modelType", video, names) : -1;
 }
 
@@ -558,7 +516,7 @@ static int fill_hostdev(fctx *f, dc_node *devs)
     bool usb = false;
     for (size_t i = 0; usb_flags[i]; i++)
         usb = usb || HAS(f, usb_flags[i]);
-    dc_node *h = section(f, devs, "hostdev", true);
+    dc_node *h = dc_supported(&f->b, devs, "hostdev", true);
     if (!h || add_enum(f, h, "mode", modes, BIT(0)) < 0 ||
         add_enum(f, h, "startupPolicy", policies, BIT(0) | BIT(1) | BIT(2) | BIT(3)) < 0 ||
         add_enum(f, h, "subsysType", subsys, BIT(1) | BIT(2) | (usb ? BIT(0) : 0)) < 0 ||
@@ -580,10 +538,10 @@ static int fill_rng_fs(fctx *f, dc_node *devs)
     unsigned model = 0;
     if (HAS(f, "virtio-rng"))
         model = BIT(0) | (HAS(f, "virtio-pci-non-transitional") ? BIT(1) | BIT(2) : 0);
-    dc_node *r = section(f, devs, "rng", true);
+    dc_node *r = dc_supported(&f->b, devs, "rng", true);
     if (!r || add_enum(f, r, "model", models, model) < 0 || add_flagged(f, r, "backendModel", backends, names) < 0)
         return -1;
-    dc_node *fs = section(f, devs, "filesystem", true);
+    dc_node *fs = dc_supported(&f->b, devs, "filesystem", true);
     return fs ? add_flagged(f, fs, "driverType", drivers, names) : -1;
 }
 
@@ -606,7 +564,7 @@ static int fill_tpm(fctx *f, dc_node *devs)
     }
     /* Without a frontend it is of no use to applications (and an
      * unsupported device is written without its enums). */
-    dc_node *t = section(f, devs, "tpm", any_model);
+    dc_node *t = dc_supported(&f->b, devs, "tpm", any_model);
     if (!t)
         return -1;
     if (!any_model)
@@ -627,16 +585,16 @@ static int fill_redirdev_channel(fctx *f, dc_node *devs)
         {NULL, NULL}};
     const char *names[20];
     bool redir = HAS(f, "usb-redir");
-    dc_node *r = section(f, devs, "redirdev", redir);
+    dc_node *r = dc_supported(&f->b, devs, "redirdev", redir);
     if (!r || (redir && add_enum(f, r, "bus", buses, BIT(0)) < 0))
         return -1;
-    dc_node *c = section(f, devs, "channel", true);
+    dc_node *c = dc_supported(&f->b, devs, "channel", true);
     return c ? add_flagged(f, c, "type", channels, names) : -1;
 }
 
 static int fill_devices(fctx *f, dc_node *root)
 {
-    dc_node *devs = kid(f, root, "devices");
+    dc_node *devs = dc_kid(&f->b, root, "devices");
     if (!devs || fill_disk(f, devs) < 0 || fill_graphics_video(f, devs) < 0 || fill_hostdev(f, devs) < 0 ||
         fill_rng_fs(f, devs) < 0 || fill_tpm(f, devs) < 0 || fill_redirdev_channel(f, devs) < 0)
         return -1;
@@ -659,22 +617,24 @@ static int fill_gic(fctx *f, dc_node *feats)
         if (ok && (g->version == 2 || g->version == 3))
             mask |= BIT(g->version - 1);
     }
-    dc_node *gic = section(f, feats, "gic", mask != 0);
+    dc_node *gic = dc_supported(&f->b, feats, "gic", mask != 0);
     return gic && (!mask || add_enum(f, gic, "version", versions, mask) == 0) ? 0 : -1;
 }
 
 static int fill_sev(fctx *f, dc_node *feats)
 {
     const qc_sev *s = &f->qc->sev;
-    dc_node *sev = section(f, feats, "sev", s->present);
+    dc_node *sev = dc_supported(&f->b, feats, "sev", s->present);
     if (!sev || !s->present)
         return sev ? 0 : -1;
     /* SEV API 0.24, 6.19.1: ES guests take ASIDs below the minimum */
     uint32_t max = f->h->sev_max_asid, min = f->h->sev_min_asid;
     bool asids = max && min;
-    if (leaf_uint(f, sev, "cbitpos", s->cbitpos) < 0 || leaf_uint(f, sev, "reducedPhysBits", s->reduced_phys_bits) < 0 ||
-        leaf_uint(f, sev, "maxGuests", asids ? max - min + 1 : 0) < 0 ||
-        leaf_uint(f, sev, "maxESGuests", asids ? min - 1 : 0) < 0)
+    char num[24];
+    if (!dc_leaf(&f->b, sev, "cbitpos", decimal(num, s->cbitpos)) ||
+        !dc_leaf(&f->b, sev, "reducedPhysBits", decimal(num, s->reduced_phys_bits)) ||
+        !dc_leaf(&f->b, sev, "maxGuests", decimal(num, asids ? max - min + 1 : 0)) ||
+        !dc_leaf(&f->b, sev, "maxESGuests", decimal(num, asids ? min - 1 : 0)))
         return -1;
     return 0;
 }
@@ -682,28 +642,20 @@ static int fill_sev(fctx *f, dc_node *feats)
 static int fill_sgx(fctx *f, dc_node *feats)
 {
     const qc_sgx *s = &f->qc->sgx;
-    dc_node *sgx = section(f, feats, "sgx", s->present);
+    dc_node *sgx = dc_supported(&f->b, feats, "sgx", s->present);
     if (!sgx || !s->present)
         return sgx ? 0 : -1;
-    dc_node *size;
-    if (leaf(f, sgx, "flc", s->flc ? "yes" : "no") < 0 || leaf(f, sgx, "sgx1", s->sgx1 ? "yes" : "no") < 0 ||
-        leaf(f, sgx, "sgx2", s->sgx2 ? "yes" : "no") < 0 || !(size = kid(f, sgx, "section_size")) ||
-        set_attr(f, size, "unit", "KiB") < 0)
+    char num[24];
+    if (!dc_leaf(&f->b, sgx, "flc", s->flc ? "yes" : "no") || !dc_leaf(&f->b, sgx, "sgx1", s->sgx1 ? "yes" : "no") ||
+        !dc_leaf(&f->b, sgx, "sgx2", s->sgx2 ? "yes" : "no") ||
+        dc_set_attr(&f->b, dc_leaf(&f->b, sgx, "section_size", decimal(num, s->section_size_kib)), "unit", "KiB") < 0)
         return -1;
-    char buf[32];
-    snprintf(buf, sizeof buf, "%llu", s->section_size_kib);
-    if (set_text(f, size, buf) < 0)
-        return -1;
-    dc_node *secs = s->nsections ? kid(f, sgx, "sections") : NULL;
-    if (s->nsections && !secs)
-        return -1;
+    dc_node *secs = s->nsections ? dc_kid(&f->b, sgx, "sections") : NULL;
     for (size_t i = 0; i < s->nsections; i++) {
-        dc_node *sec = kid(f, secs, "section");
-        char node[32], sz[32];
-        snprintf(node, sizeof node, "%llu", s->sections[i].node);
-        snprintf(sz, sizeof sz, "%llu", s->sections[i].size_kib);
-        if (!sec || set_attr(f, sec, "node", node) < 0 || set_attr(f, sec, "size", sz) < 0 ||
-            set_attr(f, sec, "unit", "KiB") < 0)
+        dc_node *sec = dc_kid(&f->b, secs, "section");
+        if (dc_set_attr(&f->b, sec, "node", decimal(num, s->sections[i].node)) < 0 ||
+            dc_set_attr(&f->b, sec, "size", decimal(num, s->sections[i].size_kib)) < 0 ||
+            dc_set_attr(&f->b, sec, "unit", "KiB") < 0)
             return -1;
     }
     return 0;
@@ -714,28 +666,26 @@ static int fill_hyperv(fctx *f, dc_node *feats)
     const qc_hyperv *hv = &f->qc->hyperv;
     if (!hv->present && !hv->nfeatures)
         return 0;
-    dc_node *n = section(f, feats, "hyperv", hv->present);
-    dc_enum *e = n ? dc_enum_push(f->a, n) : NULL;
-    if (!e || !(e->name = vc_strdup(f->a, "features")))
-        return vc_oom(f->err);
-    for (size_t i = 0; i < hv->nfeatures; i++) {
-        char **v = VC_PUSH(f->a, e->values, e->n);
-        if (!v || !(*v = vc_strdup(f->a, hv->features[i])))
-            return vc_oom(f->err);
-    }
+    dc_enum *e = dc_enum_new(&f->b, dc_supported(&f->b, feats, "hyperv", hv->present), "features");
+    if (!e)
+        return -1;
+    for (size_t i = 0; i < hv->nfeatures; i++)
+        if (dc_enum_value(&f->b, e, hv->features[i]) < 0)
+            return -1;
     return 0;
 }
 
 static int fill_features(fctx *f, dc_node *root)
 {
-    dc_node *feats = kid(f, root, "features");
-    if (!feats || fill_gic(f, feats) < 0 || !section(f, feats, "vmcoreinfo", HAS(f, "vmcoreinfo")) ||
-        !section(f, feats, "genid", HAS(f, "vmgenid")) || !section(f, feats, "backingStoreInput", true) ||
-        !section(f, feats, "backup", HAS(f, "incremental-backup")))
+    dc_node *feats = dc_kid(&f->b, root, "features");
+    if (!feats || fill_gic(f, feats) < 0 || !dc_supported(&f->b, feats, "vmcoreinfo", HAS(f, "vmcoreinfo")) ||
+        !dc_supported(&f->b, feats, "genid", HAS(f, "vmgenid")) ||
+        !dc_supported(&f->b, feats, "backingStoreInput", true) ||
+        !dc_supported(&f->b, feats, "backup", HAS(f, "incremental-backup")))
         return -1;
     if (vc_arch_is_s390(f->qc->arch) &&
-        !section(f, feats, "s390-pv",
-                 HAS(f, "confidential-guest-support") && HAS(f, "s390-pv-guest") && f->h->s390_secure_guest))
+        !dc_supported(&f->b, feats, "s390-pv",
+                      HAS(f, "confidential-guest-support") && HAS(f, "s390-pv-guest") && f->h->s390_secure_guest))
         return -1;
     if (fill_sev(f, feats) < 0 || fill_sgx(f, feats) < 0 || fill_hyperv(f, feats) < 0)
         return -1;
@@ -751,21 +701,17 @@ static int fill(fctx *f, dc_node *root)
         unsigned host_max = f->h->kvm_max_vcpus ? f->h->kvm_max_vcpus : INT_MAX;
         max = max < host_max ? max : host_max;
     }
-    if (leaf(f, root, "path", f->qc->emulator ? f->qc->emulator : "") < 0 ||
-        leaf(f, root, "domain", f->accel == QC_KVM ? "kvm" : "qemu") < 0 ||
-        (f->machine && leaf(f, root, "machine", f->machine) < 0) || leaf(f, root, "arch", f->arch) < 0)
+    if (!dc_leaf(&f->b, root, "path", f->qc->emulator ? f->qc->emulator : "") ||
+        !dc_leaf(&f->b, root, "domain", f->accel == QC_KVM ? "kvm" : "qemu") ||
+        (f->machine && !dc_leaf(&f->b, root, "machine", f->machine)) || !dc_leaf(&f->b, root, "arch", f->arch))
         return -1;
-    if (max) {
-        dc_node *v = kid(f, root, "vcpu");
-        char buf[32];
-        snprintf(buf, sizeof buf, "%u", max);
-        if (!v || set_attr(f, v, "max", buf) < 0)
-            return -1;
-    }
-    if (!section(f, root, "iothreads", HAS(f, "iothread")) || fill_os(f, root) < 0 || fill_cpu(f, root) < 0)
+    char num[24];
+    if (max && dc_set_attr(&f->b, dc_kid(&f->b, root, "vcpu"), "max", decimal(num, max)) < 0)
+        return -1;
+    if (!dc_supported(&f->b, root, "iothreads", HAS(f, "iothread")) || fill_os(f, root) < 0 || fill_cpu(f, root) < 0)
         return -1;
     static const char *const sources[] = {"file", "anonymous", "memfd", NULL};
-    dc_node *mb = section(f, root, "memoryBacking", true);
+    dc_node *mb = dc_supported(&f->b, root, "memoryBacking", true);
     if (!mb || add_enum(f, mb, "sourceType", sources, BIT(0) | BIT(1) | (HAS(f, "memory-backend-memfd") ? BIT(2) : 0)) < 0)
         return -1;
     return fill_devices(f, root) < 0 || fill_features(f, root) < 0 ? -1 : 0;
@@ -843,6 +789,7 @@ vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_
         return NULL;
     }
     f.a = dc->arena;
+    f.b = (dc_builder){.a = dc->arena, .err = err};
     if (fill(&f, dc->root) < 0) {
         vc_domcaps_free(dc);
         return NULL;

@@ -16,102 +16,47 @@
 
 static const char *const default_loaders[] = {XEN_FIRMWARE_DIR "/ovmf.bin", XEN_FIRMWARE_DIR "/hvmloader"};
 
-/* Building the tree: every step takes a NULL parent (an earlier step ran
- * out of memory) and gives NULL, so the build reads straight through and
- * checks once. */
-typedef struct builder {
-    vc_arena *a;
-    bool oom;
-} builder;
-
-static void *note(builder *b, void *p)
-{
-    if (!p)
-        b->oom = true;
-    return p;
-}
-
-static dc_node *add(builder *b, dc_node *parent, const char *key)
-{
-    if (!parent)
-        return NULL;
-    int slot = dc_child_slot(parent->desc, key);
-    return note(b, dc_node_push(b->a, &parent->kids[slot], parent->desc->children[slot]));
-}
-
-static void set_attr(builder *b, dc_node *n, const char *name, const char *value)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; n->desc->attrs[i].name; i++)
-        if (strcmp(n->desc->attrs[i].name, name) == 0)
-            n->attrs[i] = note(b, vc_strdup(b->a, value));
-}
-
-static void add_text(builder *b, dc_node *parent, const char *key, const char *text)
-{
-    dc_node *n = add(b, parent, key);
-    if (n)
-        n->text = note(b, vc_strdup(b->a, text));
-}
-
-static dc_node *add_supported(builder *b, dc_node *parent, const char *key, bool yes)
-{
-    dc_node *n = add(b, parent, key);
-    set_attr(b, n, "supported", yes ? "yes" : "no");
-    return n;
-}
-
 /* <enum name=list[0]> with the values that follow (NULL-terminated; none:
  * an empty enum). */
-static void add_enum(builder *b, dc_node *n, const char *const *list)
+static void add_enum(dc_builder *b, dc_node *n, const char *const *list)
 {
-    dc_enum *e = n ? note(b, dc_enum_push(b->a, n)) : NULL;
-    if (!e)
-        return;
-    e->name = note(b, vc_strdup(b->a, list[0]));
-    size_t count = 0;
-    while (list[count + 1])
-        count++;
-    if (count && !(e->values = note(b, vc_alloc(b->a, count * sizeof *e->values))))
-        return;
-    for (size_t i = 0; i < count; i++)
-        e->values[i] = note(b, vc_strdup(b->a, list[i + 1]));
-    e->n = count;
+    dc_enum *e = dc_enum_new(b, n, list[0]);
+    for (size_t i = 1; list[i]; i++)
+        dc_enum_value(b, e, list[i]);
 }
 
 /* ENUM(b, node, name, values...) */
 #define ENUM(b, n, ...) add_enum((b), (n), (const char *const[]){__VA_ARGS__, NULL})
 
 /* libxlMakeDomainOSCaps: a loader for HVM only, from the firmware list */
-static void os_caps(builder *b, dc_node *root, const char *machine, const vc_xen_dc_args *args)
+static void os_caps(dc_builder *b, dc_node *root, const char *machine, const vc_xen_dc_args *args)
 {
-    dc_node *os = add_supported(b, root, "os", true);
+    dc_node *os = dc_supported(b, root, "os", true);
     bool hvm = strcmp(machine, "xenfv") == 0;
-    dc_node *loader = add_supported(b, os, "loader", hvm);
+    dc_node *loader = dc_supported(b, os, "loader", hvm);
     if (!hvm)
         return;
     const char *const *list = args->loaders_given ? args->loaders : default_loaders;
     size_t n = args->loaders_given ? args->nloaders : sizeof default_loaders / sizeof *default_loaders;
     for (size_t i = 0; i < n; i++)
-        add_text(b, loader, "values", list[i]);
+        dc_leaf(b, loader, "values", list[i]);
     ENUM(b, loader, "type", "rom", "pflash");
     ENUM(b, loader, "readonly", "yes");
 }
 
 /* the libxlMakeDomainDevice*Caps; no host devices for PVH guests */
-static void device_caps(builder *b, dc_node *root, const char *machine)
+static void device_caps(dc_builder *b, dc_node *root, const char *machine)
 {
-    dc_node *devices = add(b, root, "devices");
-    dc_node *disk = add_supported(b, devices, "disk", true);
+    dc_node *devices = dc_kid(b, root, "devices");
+    dc_node *disk = dc_supported(b, devices, "disk", true);
     ENUM(b, disk, "diskDevice", "disk", "cdrom");
     ENUM(b, disk, "bus", "ide", "scsi", "xen");
     ENUM(b, disk, "model");
-    ENUM(b, add_supported(b, devices, "graphics", true), "type", "sdl", "vnc", "spice");
-    ENUM(b, add_supported(b, devices, "video", true), "modelType", "vga", "cirrus", "xen");
+    ENUM(b, dc_supported(b, devices, "graphics", true), "type", "sdl", "vnc", "spice");
+    ENUM(b, dc_supported(b, devices, "video", true), "modelType", "vga", "cirrus", "xen");
     if (strcmp(machine, "xenpvh") == 0)
         return;
-    dc_node *hostdev = add_supported(b, devices, "hostdev", true);
+    dc_node *hostdev = dc_supported(b, devices, "hostdev", true);
     ENUM(b, hostdev, "mode", "subsystem");
     ENUM(b, hostdev, "startupPolicy", "default", "mandatory", "requisite", "optional");
     ENUM(b, hostdev, "subsysType", "usb", "pci");
@@ -121,16 +66,16 @@ static void device_caps(builder *b, dc_node *root, const char *machine)
 
 /* What the reference's formatter writes for what the driver leaves unset:
  * no CPU mode, no SEV, no SGX; the features the driver sets to 'no'. */
-static void cpu_and_features(builder *b, dc_node *root)
+static void cpu_and_features(dc_builder *b, dc_node *root)
 {
     static const char *const modes[] = {"host-passthrough", "maximum", "host-model", "custom"};
     static const char *const features[] = {"gic", "vmcoreinfo", "genid", "sev", "sgx"};
-    dc_node *cpu = add(b, root, "cpu");
+    dc_node *cpu = dc_kid(b, root, "cpu");
     for (size_t i = 0; i < sizeof modes / sizeof *modes; i++)
-        add_supported(b, cpu, modes[i], false);
-    dc_node *f = add(b, root, "features");
+        dc_supported(b, cpu, modes[i], false);
+    dc_node *f = dc_kid(b, root, "features");
     for (size_t i = 0; i < sizeof features / sizeof *features; i++)
-        add_supported(b, f, features[i], false);
+        dc_supported(b, f, features[i], false);
 }
 
 /* libxlConnectGetDomainCapabilities' checks, in its order, with its words;
@@ -165,20 +110,19 @@ vc_domcaps *vc_xen_domcaps(const vc_probe_opts *opts, const vc_xen_dc_args *args
         vc_oom(err);
         return NULL;
     }
-    builder b = {.a = dc->arena};
+    dc_builder b = {.a = dc->arena, .err = err};
     dc_node *root = dc->root;
-    add_text(&b, root, "path", args->emulatorbin ? args->emulatorbin : XEN_DEFAULT_EMULATOR);
-    add_text(&b, root, "domain", "xen");
-    add_text(&b, root, "machine", machine);
-    add_text(&b, root, "arch", arch);
-    set_attr(&b, add(&b, root, "vcpu"), "max", strcmp(machine, "xenfv") == 0 ? HVM_MAX_VCPUS : PV_MAX_VCPUS);
-    add_supported(&b, root, "iothreads", false);
+    dc_leaf(&b, root, "path", args->emulatorbin ? args->emulatorbin : XEN_DEFAULT_EMULATOR);
+    dc_leaf(&b, root, "domain", "xen");
+    dc_leaf(&b, root, "machine", machine);
+    dc_leaf(&b, root, "arch", arch);
+    dc_set_attr(&b, dc_kid(&b, root, "vcpu"), "max", strcmp(machine, "xenfv") == 0 ? HVM_MAX_VCPUS : PV_MAX_VCPUS);
+    dc_supported(&b, root, "iothreads", false);
     os_caps(&b, root, machine, args);
     device_caps(&b, root, machine);
     cpu_and_features(&b, root);
-    if (b.oom) {
+    if (b.failed) {
         vc_domcaps_free(dc);
-        vc_oom(err);
         return NULL;
     }
     return dc;

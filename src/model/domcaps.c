@@ -182,6 +182,14 @@ const char *dc_slot_key(const dc_desc *d, int i)
     return c->match ? c->match : c->key;
 }
 
+int dc_attr_slot(const dc_desc *d, const char *name)
+{
+    for (size_t i = 0; d->attrs[i].name; i++)
+        if (strcmp(d->attrs[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
 /* ---- the model ---- */
 
 vc_domcaps *vc_domcaps_new(void)
@@ -236,6 +244,79 @@ dc_enum *dc_enum_push(vc_arena *a, dc_node *n)
 dc_extra *dc_extra_push(vc_arena *a, dc_node *n)
 {
     return VC_PUSH(a, n->extra, n->nextra);
+}
+
+/* ---- building in code ---- */
+
+/* p itself; the first failure (p NULL) is recorded as out of memory. */
+static void *built(dc_builder *b, void *p)
+{
+    if (!p && !b->failed) {
+        b->failed = true;
+        vc_oom(b->err);
+    }
+    return p;
+}
+
+static int misuse(dc_builder *b, const dc_desc *d, const char *what, const char *name)
+{
+    if (!b->failed) {
+        b->failed = true;
+        vc_fail(b->err, VC_EMISUSE, "<%s> has no %s %s", d->name, what, name);
+    }
+    return -1;
+}
+
+/* A NULL node is an earlier step's failure, recorded then. */
+dc_node *dc_kid(dc_builder *b, dc_node *p, const char *key)
+{
+    if (!p)
+        return NULL;
+    int i = dc_child_slot(p->desc, key);
+    if (i < 0 || i == DC_ENUM_SLOT(p->desc)) {
+        misuse(b, p->desc, "child", key);
+        return NULL;
+    }
+    return built(b, dc_node_push(b->a, &p->kids[i], p->desc->children[i]));
+}
+
+dc_node *dc_leaf(dc_builder *b, dc_node *p, const char *key, const char *text)
+{
+    dc_node *n = dc_kid(b, p, key);
+    return dc_set_text(b, n, text) == 0 ? n : NULL;
+}
+
+dc_node *dc_supported(dc_builder *b, dc_node *p, const char *key, bool yes)
+{
+    dc_node *n = dc_kid(b, p, key);
+    return dc_set_attr(b, n, "supported", yes ? "yes" : "no") == 0 ? n : NULL;
+}
+
+int dc_set_attr(dc_builder *b, dc_node *n, const char *name, const char *value)
+{
+    if (!n)
+        return -1;
+    int i = dc_attr_slot(n->desc, name);
+    if (i < 0)
+        return misuse(b, n->desc, "attribute", name);
+    return built(b, n->attrs[i] = vc_strdup(b->a, value)) ? 0 : -1;
+}
+
+int dc_set_text(dc_builder *b, dc_node *n, const char *text)
+{
+    return n && built(b, n->text = vc_strdup(b->a, text)) ? 0 : -1;
+}
+
+dc_enum *dc_enum_new(dc_builder *b, dc_node *n, const char *name)
+{
+    dc_enum *e = n ? built(b, dc_enum_push(b->a, n)) : NULL;
+    return e && built(b, e->name = vc_strdup(b->a, name)) ? e : NULL;
+}
+
+int dc_enum_value(dc_builder *b, dc_enum *e, const char *value)
+{
+    char **v = e ? built(b, VC_PUSH(b->a, e->values, e->n)) : NULL;
+    return v && built(b, *v = vc_strdup(b->a, value)) ? 0 : -1;
 }
 
 static int enum_rank(const dc_desc *d, const char *name)

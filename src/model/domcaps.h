@@ -122,6 +122,32 @@ void dc_sort_enums(dc_node *n);
 int dc_child_slot(const dc_desc *d, const char *key);
 /* The table key of slot i of d (the enum slot is DC_ENUM_KEY). */
 const char *dc_slot_key(const dc_desc *d, int i);
+/* The index of d's attribute named name in d->attrs; -1. */
+int dc_attr_slot(const dc_desc *d, const char *name);
+
+/* Building a model of elements the schema knows in code (the drivers). A
+ * step given a NULL node (an earlier one failed) does nothing and fails
+ * too, so a build may read straight through and check `failed` once. The
+ * first failure alone is recorded in err: out of memory, or misuse (a key
+ * or attribute the schema does not have). */
+typedef struct dc_builder {
+    vc_arena *a;     /* the model's arena */
+    vc_error *err;
+    bool failed;
+} dc_builder;
+
+/* A new child of p in the slot dc_child_slot names by key; NULL. */
+dc_node *dc_kid(dc_builder *b, dc_node *p, const char *key);
+/* A new child with text; NULL. */
+dc_node *dc_leaf(dc_builder *b, dc_node *p, const char *key, const char *text);
+/* A new child with supported='yes' or 'no'; NULL. */
+dc_node *dc_supported(dc_builder *b, dc_node *p, const char *key, bool yes);
+/* 0, or -1. */
+int dc_set_attr(dc_builder *b, dc_node *n, const char *name, const char *value);
+int dc_set_text(dc_builder *b, dc_node *n, const char *text);
+/* A new, empty <enum name=name> after n's others; NULL. */
+dc_enum *dc_enum_new(dc_builder *b, dc_node *n, const char *name);
+int dc_enum_value(dc_builder *b, dc_enum *e, const char *value);
 
 /* Checks text against a type; puts the canonical form in *out (in a: s
  * itself when s is a's and already canonical) and returns 0, or returns -1

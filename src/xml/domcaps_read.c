@@ -168,10 +168,8 @@ static int read_enum(rctx *r, const xmlNode *x, dc_node *n)
         return oom(r);
     /* The enum becomes a key of the element's table: it must not take one
      * the schema gives something else. */
-    bool taken = dc_child_slot(d, name) >= 0 || strcmp(name, "unknown") == 0 || strcmp(name, "unknown_attrs") == 0;
-    for (size_t i = 0; d->attrs[i].name; i++)
-        taken = taken || strcmp(d->attrs[i].name, name) == 0;
-    if (taken)
+    if (dc_child_slot(d, name) >= 0 || dc_attr_slot(d, name) >= 0 || strcmp(name, "unknown") == 0 ||
+        strcmp(name, "unknown_attrs") == 0)
         return vc_xml_fail(r->err, x, "<enum name='%.80s'> in <%s> would replace the key '%.80s'", name, d->name, name);
     for (size_t i = 0; i < n->nenums; i++)
         if (strcmp(n->enums[i].name, name) == 0)
@@ -223,13 +221,11 @@ static int read_attrs(rctx *r, const xmlNode *x, dc_node *n)
         const char *an = (const char *)at->name;
         if (d->match && strcmp(an, "name") == 0)
             continue;
-        size_t i = 0;
-        while (d->attrs[i].name && strcmp(d->attrs[i].name, an) != 0)
-            i++;
+        int i = dc_attr_slot(d, an);
         char *v = attr_value(r, at);
         if (!v)
             return oom(r);
-        if (d->attrs[i].name) {
+        if (i >= 0) {
             if (check_value(r, x, an, d->attrs[i].type, d->attrs[i].fixed, v, &n->attrs[i]) < 0)
                 return -1;
             continue;
