@@ -242,7 +242,8 @@ end
 -- paths, qemu_dirs, timeout (seconds per emulator process), cpu_map as for
 -- virtcaps.probe. Test hooks, host facts fixed instead of read: loaders
 -- (the loader list; Xen: instead of ovmf.bin, hvmloader), host_cpu (a
--- `<cpu>` document), tpm_versions ({"1.2", "2.0"}; {}: no swtpm), vfio,
+-- `<cpu>` document; nil: the host's, read where the reference consults
+-- it), tpm_versions ({"1.2", "2.0"}; {}: no swtpm), vfio,
 -- kvm_max_vcpus (0: unbounded), firmware_privileged (false: the user's
 -- firmware directory counts), firmware_config_home ($XDG_CONFIG_HOME)
 -- @treturn[1] table the domain capabilities (with the methods above)

@@ -14,7 +14,9 @@
 #include "drivers/qemu_domcaps.h"
 #include "drivers/qemu_flags.h"
 #include "drivers/subprocess.h"
+#include "host/context.h"
 #include "host/firmware.h"
+#include "host/host.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -170,6 +172,45 @@ static bool read_s390_secure_guest(const vc_probe_opts *opts)
     return on;
 }
 
+/* virCPUGetHost for the host-model: the host CPU as the probe reads it
+ * (through root and paths, named with the database), read on first use. */
+typedef struct host_cpu_reader {
+    const vc_probe_opts *opts;
+    vc_cpu_db *db;
+    vc_caps *owner;            /* owns the CPU read; NULL: not read yet */
+    const vc_cpu *cpu;         /* NULL: the host's cannot be told */
+} host_cpu_reader;
+
+static int read_host_cpu(void *ctx, const vc_cpu **out, vc_error *err)
+{
+    host_cpu_reader *r = ctx;
+    vc_cpu *cpu;
+    if (!r->owner) {
+        if (!(r->owner = vc_caps_new()) || !(cpu = vc_cpu_new(r->owner->arena)))
+            return vc_oom(err);
+        vc_probe_ctx pc;
+        vc_hostctx h = {0};
+        vc_error why = {0};
+        bool oom = false;
+        if (vc_probe_ctx_init(&pc, r->opts, true, &why) == 0) {
+            if (!pc.cpu_db)
+                pc.cpu_db = r->db;
+            if (vc_hostctx_init(&h, &pc, r->owner, &why) == 0) {
+                oom = vc_host_cpu(&h, cpu) < 0; /* it fails only so */
+                if (!oom && vc_cpu_probe_host(&pc, cpu, r->owner, &why) == 0)
+                    r->cpu = cpu;
+            }
+            vc_hostctx_free(&h);
+        }
+        vc_probe_ctx_free(&pc);
+        /* a host CPU that cannot be told offers no host-model, as the reference */
+        if (oom || why.code == VC_ENOMEM)
+            return vc_oom(err);
+    }
+    *out = r->cpu;
+    return 0;
+}
+
 static int firmware_offer(const vc_probe_opts *opts, const vc_qemu_dc_fixed *fx, const vc_qemu_target *t, vc_arena *a,
                           vc_firmware_offer *offer, vc_error *err)
 {
@@ -190,7 +231,9 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
     vc_firmware_offer offer;
     if (firmware_offer(opts, fx, t, a, &offer, err) < 0)
         return NULL;
-    vc_qemu_host h = {.arch = NULL, .cpu = fx->host_cpu, .firmware = &offer};
+    host_cpu_reader reader = {.opts = opts, .db = db};
+    vc_qemu_host h = {.arch = NULL, .cpu = fx->host_cpu, .firmware = &offer, .read_cpu = read_host_cpu,
+                      .read_cpu_ctx = &reader};
     char host_arch[32];
     if (vc_probe_arch(opts, host_arch, sizeof host_arch) == 0)
         h.arch = host_arch;
@@ -223,7 +266,9 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
         else if (read_kvm_max_vcpus(opts, &h.kvm_max_vcpus, err) < 0)
             return NULL;
     }
-    return vc_qemu_domcaps(qc, db, t, &h, err);
+    vc_domcaps *dc = vc_qemu_domcaps(qc, db, t, &h, err);
+    vc_caps_free(reader.owner);
+    return dc;
 }
 
 vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request *req, const vc_qemu_dc_fixed *fixed,

@@ -249,12 +249,28 @@ static int host_model_x86(fctx *f, const qc_host_cpu *hc, host_model *hm)
     return 0;
 }
 
+static bool qemu_offers(const fctx *f, const char *model)
+{
+    const qc_accel_caps *ac = accel(f);
+    for (size_t i = 0; i < ac->ncpus; i++)
+        if (streq(ac->cpus[i].name, model))
+            return true;
+    return false;
+}
+
 /* No expansion from QEMU: the host's CPU, as virCPUDefCopyModelFilter
  * copies it into a guest CPU. 1 when there is none. */
 static int host_model_from_host(fctx *f, host_model *hm)
 {
     const vc_cpu *cpu = f->h->cpu;
+    bool read = !cpu && f->h->read_cpu;
+    if (read && f->h->read_cpu(f->h->read_cpu_ctx, &cpu, f->err) < 0)
+        return -1;
     if (!cpu || !cpu->model)
+        return 1;
+    /* virCPUGetHost decodes a POWER host among QEMU's models (a hook stands
+     * for its result) */
+    if (read && vc_arch_is_ppc64(f->qc->arch) && !qemu_offers(f, cpu->model))
         return 1;
     hm->model = cpu->model;
     hm->vendor = cpu->vendor;

@@ -15,8 +15,12 @@
 typedef struct vc_qemu_host {
     const char *arch;             /* the host's architecture; NULL: the emulator's */
     /* The host CPU, where the reference consults it: host-model when QEMU
-     * gives no expansion (ppc64, old x86). NULL: none. */
+     * gives no expansion (ppc64, old x86). NULL: read_cpu's, else none. */
     const vc_cpu *cpu;
+    /* Reads the host CPU the first time it is consulted: 0 with *out (NULL
+     * when the host's cannot be told), -1 + err on OOM. NULL: none. */
+    int (*read_cpu)(void *ctx, const vc_cpu **out, vc_error *err);
+    void *read_cpu_ctx;
     const vc_firmware_offer *firmware; /* what the descriptors offer this arch and machine; NULL: none */
     /* Replaces the loader's <value> list (the reference's test harness
      * does); NULL: the firmware offer's loaders. */
