@@ -276,11 +276,12 @@ function M.temp(content)
 end
 
 --- Runs the command line in this process: code, stdout, stderr. tty: what
--- isatty answers; stdin: a file for "-".
-function M.cli(argv, tty, stdin)
+-- isatty answers; stdin: a file for "-"; probe: the options that stand in
+-- for this host (ctx.probe).
+function M.cli(argv, tty, stdin, probe)
    local out, err = {}, {}
    local code = require("virtcaps.cli").main(argv, { stdout = sink(out), stderr = sink(err), stdin = stdin,
-      isatty = function() return tty or false end })
+      isatty = function() return tty or false end, probe = probe })
    return code, table.concat(out), table.concat(err)
 end
 

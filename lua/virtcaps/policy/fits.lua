@@ -392,9 +392,6 @@ function M.fits(caps, domain, dc, opts)
    if dc == nil and #failures == 0 then
       dc = host_domcaps(caps, dom, warnings)
    end
-   if dc == nil and #failures == 0 then
-      dc = host_domcaps(caps, dom, warnings)
-   end
    local vcpus = dom.vcpu and dom.vcpu.count
    if vcpus and machine and machine.maxCpus and vcpus > machine.maxCpus then
       failure(failures, "vcpus", tostring(vcpus), string.format("at most %d for %s", machine.maxCpus, machine.name))
