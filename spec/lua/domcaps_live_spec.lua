@@ -150,10 +150,17 @@ describe("domain capabilities probed where none are given", function()
          end
          assert.same(cpu.hypervisor_baseline(ref, two, { features = host_cpu_props("[not(@migratable='no')]") }),
             cpu.hypervisor_baseline(dc, two, { migratable = true }))
-         -- the probe's features leave out what QEMU does not know
-         local bogus = "<cpu><model>qemu64</model><feature name='avx512f'/></cpu>"
-         assert.same(cpu.hypervisor_baseline(ref, bogus, { features = host_cpu_props() }),
-            cpu.hypervisor_baseline(dc, bogus))
+         -- the probe's features leave out what QEMU does not know (pconfig), and
+         -- QEMU's migratability keeps invtsc, which the database marks as blocking migration
+         local g = "<cpu><model>Westmere</model><vendor>Intel</vendor><feature name='pconfig'/>"
+            .. "<feature name='invtsc'/></cpu>"
+         local want = "<cpu mode='custom' match='exact'>\n  <model fallback='forbid'>Westmere</model>\n"
+            .. "  <vendor>Intel</vendor>\n  <feature policy='require' name='invtsc'/>\n</cpu>\n"
+         assert.equal(want, cpu.format((assert(cpu.hypervisor_baseline(dc, g)))))
+         assert.equal(want, cpu.format((assert(cpu.hypervisor_baseline(dc, g, { migratable = true })))))
+         -- a document alone has neither
+         assert.not_equal(want, cpu.format((assert(cpu.hypervisor_baseline(ref, g)))))
+         assert.not_equal(want, cpu.format((assert(cpu.hypervisor_baseline(ref, g, { migratable = true })))))
       end)
    end)
 

@@ -225,6 +225,9 @@ describe("reference: hypervisor-cpu-compare and -baseline probing, as virsh does
          cases[#cases + 1] = { name = g.name, cpus = g.xml }
       end
    end
+   -- QEMU's host CPU features: pconfig is not one of them; QEMU marks invtsc migratable
+   cases[#cases + 1] = { name = "pconfig and invtsc", cpus = "<cpu><model>Westmere</model><vendor>Intel</vendor>"
+      .. "<feature name='pconfig'/><feature name='invtsc'/></cpu>" }
    for _, args in ipairs { {}, { "--arch", "i686" } } do
       it("hypervisor-cpu-baseline, " .. (#args > 0 and table.concat(args, " ") or "no options"), function()
          local disabled = 0
