@@ -146,6 +146,7 @@ local HELP = [[
 virtcaps: what this host can virtualize (libvirt's capabilities format)
 
   caps = virtcaps.probe([opts])        this host (opts: root, paths, arch, ...)
+  virtcaps.probe_options(caps)         its options if caps is a live probe, else nil
   caps = virtcaps.load(path)           a capabilities document from a file
   caps = virtcaps.parse(xml)           ... from a string
   virtcaps.format(caps)  caps:xml()    the document, as virsh prints it
@@ -176,8 +177,8 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
 
   policy = require "virtcaps.policy"
   policy.choose(caps, {arch=, os_type=, domain=, machine=, min_vcpus=})
-  policy.check(caps, rules)            ok, failures {rule=, wanted=, found=, message=}
-  policy.fits(caps, domain_xml_or_table)
+  policy.check(caps, rules [, dc])     ok, failures {rule=, wanted=, found=, message=}
+  policy.fits(caps, domain_xml_or_table [, dc])   dc: probed for a live caps when nil; false: none
   policy.diff(a, b)                    changes between two capabilities tables
   policy.migratable(src, dst [, {cpu=false}])
 ]]
