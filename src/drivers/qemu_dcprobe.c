@@ -316,9 +316,8 @@ vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request
     vc_arena *a = vc_arena_new();
     if (!a)
         vc_oom(err);
-    else if (vc_qemu_domcaps_target(qc, arch, req->machine, req->virttype, &t, err) == 0)
-        dc = fill(opts, qc, &t, fx, db, a, err);
-    if (dc && vc_qemu_dc_keep_cpu(dc, qc, &t, err) < 0) {
+    else if (vc_qemu_domcaps_target(qc, arch, req->machine, req->virttype, &t, err) == 0 &&
+             (dc = fill(opts, qc, &t, fx, db, a, err)) && vc_qemu_dc_keep_cpu(dc, qc, &t, err) < 0) {
         vc_domcaps_free(dc);
         dc = NULL;
     }
