@@ -324,6 +324,15 @@ function M.with_blockers(dc, qemucaps_xml, accel)
    return dc
 end
 
+--- The entries of t whose keys start with prefix (a plain string).
+function M.with_prefix(t, prefix)
+   local out = {}
+   for k, v in pairs(t) do
+      if k:sub(1, #prefix) == prefix then out[k] = v end
+   end
+   return out
+end
+
 --- Calls fn with the name of a temporary file holding text; its results.
 function M.with_file(text, fn)
    local path = M.tmpname()

@@ -54,6 +54,17 @@ local function guests()
    return list
 end
 
+-- The baseline inputs: the conformance data's, then generated ones, 30 in all.
+local function baseline_cases()
+   local cases = support.baseline_inputs()
+   for _, g in ipairs(guests()) do
+      if g.name:match("^generated") and #cases < 30 then
+         cases[#cases + 1] = { name = g.name, cpus = g.xml }
+      end
+   end
+   return cases
+end
+
 local SAYS = {
    identical = "is identical to the CPU provided by hypervisor on the host",
    superset = "^The CPU provided by hypervisor on the host is a superset",
@@ -83,12 +94,7 @@ for _, arch in ipairs { "x86_64", "i686" } do
 end
 
 describe("reference: virsh hypervisor-cpu-baseline --virttype qemu", function()
-   local cases = support.baseline_inputs()
-   for _, g in ipairs(guests()) do
-      if g.name:match("^generated") and #cases < 30 then
-         cases[#cases + 1] = { name = g.name, cpus = g.xml }
-      end
-   end
+   local cases = baseline_cases()
    for _, c in ipairs(cases) do
       it(c.name, function()
          local dc, _, known = reference_dc("x86_64")
@@ -219,12 +225,7 @@ describe("reference: hypervisor-cpu-compare and -baseline probing, as virsh does
       end)
    end
 
-   local cases = support.baseline_inputs()
-   for _, g in ipairs(guests()) do
-      if g.name:match("^generated") and #cases < 30 then
-         cases[#cases + 1] = { name = g.name, cpus = g.xml }
-      end
-   end
+   local cases = baseline_cases()
    -- QEMU's host CPU features: pconfig is not one of them; QEMU marks invtsc migratable
    cases[#cases + 1] = { name = "pconfig and invtsc", cpus = "<cpu><model>Westmere</model><vendor>Intel</vendor>"
       .. "<feature name='pconfig'/><feature name='invtsc'/></cpu>" }
@@ -257,7 +258,7 @@ describe("reference: hypervisor-cpu-compare and -baseline probing, as virsh does
       -- what the probe carries besides the document leaves the document as virsh prints it
       local ok, xml = virsh("domcapabilities")
       assert(ok, xml)
-      assert.equal(xml, virtcaps.domcaps.format(dc) .. "\n")
+      assert.equal(xml, virtcaps.domcaps.format(dc) .. "\n\n") -- as virtcaps domcapabilities ends it
       local _, vout, _, ours = both("hypervisor-cpu-baseline", {}, sky)
       assert.matches("<feature policy='disable' name='hle'/>", vout)
       assert.equal(vout, ours)
