@@ -119,6 +119,19 @@ describe("domain capabilities probed where none are given", function()
             assert.is_true(#dc.hypervisor_cpu.features > 100)
          end)
 
+      it("keeps them through the cache", function()
+         local opts = { emulatorbin = bin, virttype = "qemu", cache_dir = dir .. "/cache", timeout = 60,
+            paths = host.paths }
+         local cold = assert(virtcaps.domcapabilities(opts))
+         local runs = lines(dir .. "/runs")
+         local warm = assert(virtcaps.domcapabilities(opts))
+         assert.equal(runs, lines(dir .. "/runs"))
+         for _, t in ipairs { cold, warm } do
+            assert.same(dc.hypervisor_cpu, t.hypervisor_cpu)
+            assert.same(dc.cpu.modes.custom.models, t.cpu.modes.custom.models)
+         end
+      end)
+
       it("formats without them: the document as the reference writes it", function()
          local xml = virtcaps.domcaps.format(dc)
          assert.falsy(xml:find("<blockers", 1, true))
