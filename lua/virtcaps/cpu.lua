@@ -181,7 +181,8 @@ local BASELINE_OPTS = { expand = true, migratable = true, features = true, cpu_m
 --- The largest guest CPU that every given CPU runs, in this emulator's
 -- CPU models (`virsh hypervisor-cpu-baseline`): only the custom mode's
 -- models are candidates, each with the features that block it here
--- (the models' `blockers`, where the document names them) disabled.
+-- (the models' `blockers`, where the document names them, or
+-- `unavailable_features`, where a probe found them) disabled.
 -- @tparam table dc domain capabilities
 -- @tparam string|table cpus a document (each `<cpu>` virsh takes from it),
 --   or a list of such documents and cpu tables
@@ -189,8 +190,9 @@ local BASELINE_OPTS = { expand = true, migratable = true, features = true, cpu_m
 --   (`--migratable`: by the CPU model database's marks), features (the
 --   CPU features the hypervisor knows, in libvirt's names: others are
 --   dropped; the reference takes them from QEMU's host CPU expansion, which
---   domain capabilities do not carry, and with `--migratable` only QEMU's
---   migratable ones instead of the database's marks), cpu_map
+--   a document does not carry, and with `--migratable` only QEMU's
+--   migratable ones instead of the database's marks; default: a probe's
+--   `dc.hypervisor_cpu`), cpu_map
 -- @treturn[1] table guest cpu (fallback forbid), for `format`
 -- @treturn[2] nil
 -- @treturn[2] string why there is none
@@ -231,11 +233,21 @@ function M.hypervisor_baseline(dc, cpus, opts)
    if type(cpus) == "string" then
       list = list[1]
    end
+   -- a probe's hypervisor CPU: QEMU's own marks of migratability, where it
+   -- gives them, instead of the database's (qemuConnectBaselineHypervisorCPU)
+   local hv = dc.hypervisor_cpu
+   if o.features == nil and type(hv) == "table" and hv.features then
+      if o.migratable and hv.migratable then
+         o.features, o.migratable = hv.migratable, false
+      else
+         o.features = hv.features
+      end
+   end
    o.models, o.blockers = {}, {}
    local custom = dc.cpu and dc.cpu.modes and dc.cpu.modes.custom
    for _, m in ipairs(custom and custom.models or {}) do
       o.models[#o.models + 1] = m.name
-      for _, b in ipairs(m.blockers or {}) do
+      for _, b in ipairs(m.blockers or m.unavailable_features or {}) do
          o.blockers[#o.blockers + 1] = m.name .. ":" .. b
       end
    end

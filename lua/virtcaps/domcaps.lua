@@ -196,7 +196,7 @@ function DomCaps:usable(name)
          if m.usable == true then
             return true
          elseif m.usable == false then
-            return false, m.blockers or {}
+            return false, m.blockers or m.unavailable_features or {}
          end
          return nil, string.format("the usability of CPU model %s is unknown", name)
       end
@@ -260,6 +260,39 @@ function M.probe(opts)
       return M.from_qemucaps(opts)
    end
    return with_methods(core.domcapabilities(opts))
+end
+
+-- virtcaps.probe's options that say where the host is, and their names
+-- for domcapabilities.
+local HOST_OPTIONS = { root = "root", paths = "paths", qemu_dirs = "qemu_dirs", cache = "cache",
+   cache_dir = "cache_dir", timeout = "timeout", cpu_map = "cpu_map", arch = "host_arch" }
+
+--- The domain capabilities of the host a capabilities probe looked at:
+-- M.probe with the same root, paths, QEMU directories, cache and timeout
+-- (`virtcaps.probe_options(caps)` gives them for a live table), and the
+-- driver it asked when it asked one alone (Xen's; LXC has none).
+-- @tparam table probe_opts virtcaps.probe's options
+-- @tparam[opt] table want what to probe: emulatorbin, arch, machine, virttype, driver ("qemu", "xen", "lxc")
+-- @treturn[1] table the domain capabilities
+-- @treturn[2] nil
+-- @treturn[2] string the probe's message
+function M.probe_host(probe_opts, want)
+   local o = {}
+   for k, v in pairs(want or {}) do
+      o[k] = v
+   end
+   for from, to in pairs(HOST_OPTIONS) do
+      o[to] = probe_opts[from]
+   end
+   local drivers = probe_opts.drivers
+   if not o.driver and not o.virttype and type(drivers) == "table" and #drivers == 1 then
+      o.driver = drivers[1]
+   end
+   if o.driver == "lxc" then
+      -- the reference's words: its LXC driver has none
+      return nil, "this function is not supported by the connection driver: virConnectGetDomainCapabilities"
+   end
+   return M.probe(o)
 end
 
 --- The domain capabilities one QEMU binary gives, from the reference's

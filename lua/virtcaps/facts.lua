@@ -110,8 +110,11 @@ end
 -- @tparam[opt] table virt `{vm=, container=}` as `virtcaps.detect_virt` gives
 -- it for the host the facts describe; leave it out (nil) for a saved document
 -- (another host's, or this one's from another time)
--- @tparam[opt] table dc domain capabilities (`virtcaps.domcaps`): adds the
--- `virtcaps_domcaps_` facts
+-- @tparam[opt] table|false dc domain capabilities (`virtcaps.domcaps`): adds the
+-- `virtcaps_domcaps_` facts. Left out (nil) and caps this host's live probe
+-- (`virtcaps.probe`'s very table): the default domain capabilities are
+-- probed (`virtcaps domcapabilities` with no arguments; none when that
+-- fails); false: none
 -- @treturn table
 -- @usage local facts = virtcaps_facts.of(assert(virtcaps.probe()), virtcaps.detect_virt())
 function M.of(caps, virt, dc)
@@ -156,6 +159,10 @@ function M.of(caps, virt, dc)
       virtcaps_virtualization = Caps.virtualization(caps) or "none",
    }
    hugepages(caps, facts)
+   local popts = dc == nil and virtcaps.probe_options(caps)
+   if popts then
+      dc = virtcaps.domcaps.probe_host(popts)
+   end
    if dc then
       domcaps_facts(dc, facts)
    end

@@ -40,16 +40,43 @@ M.load = core.load
 -- @treturn string
 M.format = core.format
 
+-- The tables virtcaps.probe gave, with their options (a raw copy): what
+-- the policy helpers probe domain capabilities for. Weak: no table is kept.
+local live = setmetatable({}, { __mode = "k" })
+
+-- A table's own keys, read raw (no metamethod is called).
+local function raw_copy(t)
+   local copy = {}
+   for k, v in next, t do
+      copy[k] = v
+   end
+   return copy
+end
+
 --- Probes this host (the README's "Probing the host" and "Guest drivers" say
 -- what each option does; an unknown option raises).
--- @function probe
 -- @tparam[opt] table opts for the host: root, paths, arch, clusters,
 -- threads_per_subcore, cpu_map, cpuid; for the guest drivers: drivers,
 -- qemu_dirs, cache, cache_dir, timeout
 -- @treturn[1] table capabilities, with caps.warnings
 -- @treturn[2] nil
 -- @treturn[2] string
-M.probe = core.probe
+function M.probe(opts)
+   local caps, err = core.probe(opts)
+   if caps then
+      live[caps] = type(opts) == "table" and raw_copy(opts) or {}
+   end
+   return caps, err
+end
+
+--- Whether a capabilities table is this host's, live: the very table
+-- virtcaps.probe gave (not one loaded, parsed or copied).
+-- @tparam table caps
+-- @treturn table|nil the options it was probed with (a copy; nested tables shared), or nil
+function M.probe_options(caps)
+   local opts = live[caps]
+   return opts and raw_copy(opts)
+end
 
 --- Probes this host and gives the document, without building the tables
 -- (what `virtcaps` with no arguments prints; the warnings are left out).
@@ -119,6 +146,7 @@ local HELP = [[
 virtcaps: what this host can virtualize (libvirt's capabilities format)
 
   caps = virtcaps.probe([opts])        this host (opts: root, paths, arch, ...)
+  virtcaps.probe_options(caps)         its options if caps is a live probe, else nil
   caps = virtcaps.load(path)           a capabilities document from a file
   caps = virtcaps.parse(xml)           ... from a string
   virtcaps.format(caps)  caps:xml()    the document, as virsh prints it
@@ -149,8 +177,8 @@ virtcaps: what this host can virtualize (libvirt's capabilities format)
 
   policy = require "virtcaps.policy"
   policy.choose(caps, {arch=, os_type=, domain=, machine=, min_vcpus=})
-  policy.check(caps, rules)            ok, failures {rule=, wanted=, found=, message=}
-  policy.fits(caps, domain_xml_or_table)
+  policy.check(caps, rules [, dc])     ok, failures {rule=, wanted=, found=, message=}
+  policy.fits(caps, domain_xml_or_table [, dc])   dc: probed for a live caps when nil; false: none
   policy.diff(a, b)                    changes between two capabilities tables
   policy.migratable(src, dst [, {cpu=false}])
 ]]

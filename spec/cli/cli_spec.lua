@@ -256,13 +256,17 @@ describe("virtcaps choose", function()
 end)
 
 describe("virtcaps fits", function()
+   local SKIPPED = "virtcaps fits: warning: what the domain asks of its emulator is not checked: --caps FILE is not "
+      .. "this host's live probe (give --domcaps FILE)\n"
+
    it("checks a domain definition", function()
-      assert.same({ 0, "spec/fixtures/domain/kvm-q35-small.xml: fits\n", "" },
+      -- it asks for a CPU model: a document is not this host's to probe
+      assert.same({ 0, "spec/fixtures/domain/kvm-q35-small.xml: fits\n", SKIPPED },
          { run { "fits", "spec/fixtures/domain/kvm-q35-small.xml", "--caps", CAPS } })
-      assert.same({ 1, "hugepages: wanted 2 GiB in 1 GiB pages in cells 0, found 0 KiB (0 pages)\n", "" },
+      assert.same({ 1, "hugepages: wanted 2 GiB in 1 GiB pages in cells 0, found 0 KiB (0 pages)\n", SKIPPED },
          { run { "fits", "spec/fixtures/domain/kvm-hugepages-1g-numa.xml", "--caps", CAPS } })
-      assert.same({ 0, '{\n  "failures":[],\n  "ok":true,\n  "warnings":[]\n}\n', "" },
-         { run { "fits", "spec/fixtures/domain/kvm-hugepages-1g-numa.xml", "--json", "--caps", HUGE } })
+      assert.same({ 0, '{\n  "failures":[],\n  "ok":true,\n  "warnings":["' .. SKIPPED:match(": warning: (.*)\n")
+         .. '"]\n}\n', "" }, { run { "fits", "spec/fixtures/domain/kvm-hugepages-1g-numa.xml", "--json", "--caps", HUGE } })
       assert.same({ 2, "", "virtcaps fits: " .. CAPS .. ": line 1: the root element is <capabilities>, expected <domain>\n" },
          { run { "fits", CAPS, "--caps", CAPS } })
    end)

@@ -33,16 +33,27 @@ describe("virtcaps hypervisor-cpu-compare", function()
       assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: " .. g .. ": QEMU '/usr/bin/qemu-system-aarch64' does "
          .. "not support reporting CPU model for virttype 'kvm'\n" },
          { run { "hypervisor-cpu-compare", g, "--domcaps", ARM } })
-      assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: needs --domcaps FILE (a `virsh domcapabilities` "
-         .. "document; `virtcaps domcapabilities > FILE` writes this host's)\n" },
-         { run { "hypervisor-cpu-compare", g } })
+      -- without --domcaps, the probe's errors, as virtcaps domcapabilities says them
+      for _, cmd in ipairs { "hypervisor-cpu-compare", "hypervisor-cpu-baseline" } do
+         assert.same({ 2, "", "virtcaps " .. cmd .. ": qemu: cannot open /nonexistent/qemu: No such file or directory\n" },
+            { run { cmd, g, "--emulator", "/nonexistent/qemu" } })
+         assert.same({ 2, "", "virtcaps " .. cmd .. ": unknown architecture: sparc128\n" },
+            { run { cmd, g, "--arch", "sparc128" } })
+         assert.same({ 2, "", "virtcaps " .. cmd .. ": unknown virttype: bogus\n" },
+            { run { cmd, g, "--virttype", "bogus" } })
+         assert.same({ 2, "", "virtcaps " .. cmd .. ": --machine chooses what to probe; it cannot be combined with "
+            .. "--domcaps\n" }, { run { cmd, g, "--machine", "q35", "--domcaps", TCG } })
+         assert.same({ 2, "", "virtcaps " .. cmd .. ": /nonexistent: No such file or directory\n" },
+            { run { cmd, "/nonexistent", "--arch", "sparc128" } })
+      end
       assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: needs one FILE, got 0\n" },
          { run { "hypervisor-cpu-compare", "--domcaps", TCG } })
       local code, _, err = run { "hypervisor-cpu-compare", g, "--domcaps", "/nonexistent" }
       assert.equal(2, code)
       assert.matches("^virtcaps hypervisor%-cpu%-compare: /nonexistent: ", err)
       assert.same({ 2, "", "virtcaps hypervisor-cpu-compare: --caps does not apply here (hypervisor-cpu-compare "
-         .. "reads domain capabilities: --domcaps FILE)\n" }, { run { "hypervisor-cpu-compare", g, "--caps", TCG } })
+         .. "probes domain capabilities, or reads them: --domcaps FILE)\n" },
+         { run { "hypervisor-cpu-compare", g, "--caps", TCG } })
       os.remove(g)
    end)
 end)

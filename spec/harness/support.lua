@@ -277,11 +277,12 @@ function M.temp(content)
 end
 
 --- Runs the command line in this process: code, stdout, stderr. tty: what
--- isatty answers; stdin: a file for "-".
-function M.cli(argv, tty, stdin)
+-- isatty answers; stdin: a file for "-"; probe: the options that stand in
+-- for this host (ctx.probe).
+function M.cli(argv, tty, stdin, probe)
    local out, err = {}, {}
    local code = require("virtcaps.cli").main(argv, { stdout = sink(out), stderr = sink(err), stdin = stdin,
-      isatty = function() return tty or false end })
+      isatty = function() return tty or false end, probe = probe })
    return code, table.concat(out), table.concat(err)
 end
 
@@ -322,6 +323,15 @@ function M.with_blockers(dc, qemucaps_xml, accel)
          "/qemuCaps/cpu[@type='%s' and @name='%s']/blocker/@name", accel, m.name))))
    end
    return dc
+end
+
+--- The entries of t whose keys start with prefix (a plain string).
+function M.with_prefix(t, prefix)
+   local out = {}
+   for k, v in pairs(t) do
+      if k:sub(1, #prefix) == prefix then out[k] = v end
+   end
+   return out
 end
 
 --- Calls fn with the name of a temporary file holding text; its results.

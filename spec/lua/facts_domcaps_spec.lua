@@ -9,11 +9,7 @@ local DC = support.DATA .. "/domcaps/expected/"
 local CAPS = "spec/fixtures/xml/debian12-x86_64-virsh.xml"
 
 local function domcaps_facts(f)
-   local t = {}
-   for k, v in pairs(f) do
-      if k:match("^virtcaps_domcaps_") then t[k] = v end
-   end
-   return t
+   return support.with_prefix(f, "virtcaps_domcaps_")
 end
 
 describe("virtcaps.facts with domain capabilities", function()

@@ -54,6 +54,17 @@ local function guests()
    return list
 end
 
+-- The baseline inputs: the conformance data's, then generated ones, 30 in all.
+local function baseline_cases()
+   local cases = support.baseline_inputs()
+   for _, g in ipairs(guests()) do
+      if g.name:match("^generated") and #cases < 30 then
+         cases[#cases + 1] = { name = g.name, cpus = g.xml }
+      end
+   end
+   return cases
+end
+
 local SAYS = {
    identical = "is identical to the CPU provided by hypervisor on the host",
    superset = "^The CPU provided by hypervisor on the host is a superset",
@@ -83,12 +94,7 @@ for _, arch in ipairs { "x86_64", "i686" } do
 end
 
 describe("reference: virsh hypervisor-cpu-baseline --virttype qemu", function()
-   local cases = support.baseline_inputs()
-   for _, g in ipairs(guests()) do
-      if g.name:match("^generated") and #cases < 30 then
-         cases[#cases + 1] = { name = g.name, cpus = g.xml }
-      end
-   end
+   local cases = baseline_cases()
    for _, c in ipairs(cases) do
       it(c.name, function()
          local dc, _, known = reference_dc("x86_64")
@@ -152,5 +158,137 @@ describe("reference: the command lines print what virsh prints", function()
          end)
       end
       os.remove(dcfile)
+   end)
+end)
+
+-- Without --domcaps the command lines probe this host's domain capabilities
+-- for virsh's --virttype, --emulator, --arch and --machine, and so does the
+-- API (virtcaps.domcapabilities): the blockers of each model and QEMU's
+-- host CPU features come from the probe, not from a document.
+describe("reference: hypervisor-cpu-compare and -baseline probing, as virsh does", function()
+   local OPTION_SETS = { {}, { "--virttype", "qemu", "--arch", "i686" }, { "--machine", "pc" },
+      { "--emulator", "/usr/bin/qemu-system-x86_64" } }
+   -- domcapabilities' names for virsh's options
+   local KEYS = { ["--virttype"] = "virttype", ["--emulator"] = "emulatorbin", ["--arch"] = "arch",
+      ["--machine"] = "machine" }
+
+   local function probed(args)
+      local want = {}
+      for i = 1, #args, 2 do
+         want[KEYS[args[i]]] = args[i + 1]
+      end
+      return assert(virtcaps.domcapabilities(want))
+   end
+
+   -- virsh's stdout and status for cmd with args on the file holding text,
+   -- and ours (the command line, in this process).
+   local function both(cmd, args, text)
+      return with_file(text, function(path)
+         local argv = table.concat(args, " ")
+         local vok, vout = support.sh("{ virsh -c 'qemu:///embed?root=" .. support.reference_root() .. "' " .. cmd
+            .. " " .. argv .. " " .. path .. " 2>/dev/null; }")
+         local code, out = support.cli { cmd, path, table.unpack(args) }
+         return vok, vout, code, out
+      end)
+   end
+
+   -- The same lines on stdout, and the same success; where virsh fails
+   -- (it prints an empty line) the command line fails too, with status 1
+   -- (incompatible, or no baseline) or 2 (the input).
+   local function agree(vok, vout, code, ours, name)
+      if vout == "\n" and not vok then
+         assert.is_true(code == 1 or code == 2, name)
+         assert.equal("", ours, name)
+      else
+         assert.equal(vout, ours, name)
+         assert.equal(vok, code == 0, name)
+      end
+   end
+
+   for _, args in ipairs(OPTION_SETS) do
+      local label = #args > 0 and table.concat(args, " ") or "no options"
+      it("hypervisor-cpu-compare, " .. label, function()
+         local dc = probed(args)
+         -- all guests for the defaults, every third for the other options
+         for i, g in ipairs(guests()) do
+            if #args > 0 and i % 3 ~= 0 then
+               goto next
+            end
+            local ok, out = with_file(g.xml, function(path)
+               return virsh("hypervisor-cpu-compare --error " .. table.concat(args, " ") .. " " .. path)
+            end)
+            support.agrees_with_virsh(ok, out, SAYS, virtcaps.cpu.hypervisor_compare(dc, g.xml))
+            local vok, vout, code, ours = both("hypervisor-cpu-compare", args, g.xml)
+            agree(vok, vout, code, ours, g.name)
+            ::next::
+         end
+      end)
+   end
+
+   local cases = baseline_cases()
+   -- QEMU's host CPU features: pconfig is not one of them; QEMU marks invtsc migratable
+   cases[#cases + 1] = { name = "pconfig and invtsc", cpus = "<cpu><model>Westmere</model><vendor>Intel</vendor>"
+      .. "<feature name='pconfig'/><feature name='invtsc'/></cpu>" }
+   for _, args in ipairs { {}, { "--arch", "i686" } } do
+      it("hypervisor-cpu-baseline, " .. (#args > 0 and table.concat(args, " ") or "no options"), function()
+         local disabled = 0
+         for _, c in ipairs(cases) do
+            for _, flag in ipairs { "", "--features", "--migratable" } do
+               local argv = table.move(args, 1, #args, 1, {})
+               argv[#argv + 1] = flag ~= "" and flag or nil
+               local vok, vout, code, ours = both("hypervisor-cpu-baseline", argv, c.cpus)
+               agree(vok, vout, code, ours, c.name .. " " .. flag)
+               disabled = disabled + select(2, vout:gsub("policy='disable'", ""))
+            end
+         end
+         -- the models' blockers shaped some answers
+         assert.is_true(disabled > 0, "no case where a model's blockers matter")
+      end)
+   end
+
+   it("hypervisor-cpu-baseline: the probe's blockers are what agree, a document's lack of them does not", function()
+      local sky = "<cpu><model>Skylake-Client</model></cpu>"
+      local dc = probed {}
+      local blocked = 0
+      for m in dc:cpu_models { usable = false } do
+         assert.is_table(m.unavailable_features, m.name)
+         blocked = blocked + #m.unavailable_features
+      end
+      assert.is_true(blocked > 0, "no blockers probed")
+      -- what the probe carries besides the document leaves the document as virsh prints it
+      local ok, xml = virsh("domcapabilities")
+      assert(ok, xml)
+      assert.equal(xml, virtcaps.domcaps.format(dc) .. "\n\n") -- as virtcaps domcapabilities ends it
+      local _, vout, _, ours = both("hypervisor-cpu-baseline", {}, sky)
+      assert.matches("<feature policy='disable' name='hle'/>", vout)
+      assert.equal(vout, ours)
+      -- the same emulator's document, which names no blockers: the model alone
+      local doc = assert(virtcaps.domcaps.parse(virtcaps.domcaps.format(dc)))
+      assert.is_nil(doc.hypervisor_cpu)
+      assert.not_equal(vout, virtcaps.cpu.format((assert(virtcaps.cpu.hypervisor_baseline(doc, sky)))) .. "\n")
+      assert.equal(vout, virtcaps.cpu.format((assert(virtcaps.cpu.hypervisor_baseline(dc, sky)))) .. "\n")
+   end)
+
+   it("says what virsh says when there is no answer", function()
+      local g = "<cpu><model>Skylake-Client</model></cpu>"
+      for _, case in ipairs {
+         { "hypervisor-cpu-baseline", { "--arch", "aarch64" }, 1 },
+         { "hypervisor-cpu-compare", { "--arch", "aarch64" }, 2 },
+         { "hypervisor-cpu-compare", { "--machine", "bogus" }, 2 },
+         { "hypervisor-cpu-baseline", { "--arch", "sparc" }, 2 },
+      } do
+         local cmd, args, status = table.unpack(case)
+         local ok, out = with_file(g, function(path)
+            return virsh(cmd .. " " .. table.concat(args, " ") .. " " .. path)
+         end)
+         assert.is_false(ok)
+         local code, _, err = with_file(g, function(path) return support.cli { cmd, path, table.unpack(args) } end)
+         assert.equal(status, code)
+         -- virsh's last line: its error's category, then the reason
+         local last
+         for line in out:gmatch("error: ([^\n]*)") do last = line end
+         local why = assert(last:match("^[%w ]+: (.*)$"), out)
+         assert.equal(why .. "\n", err:sub(-(#why + 1)))
+      end
    end)
 end)

@@ -16,6 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Keys for what a probe knows that the document has no place for: the
+ * formatter leaves them out. */
+#define UNAVAILABLE_KEY "unavailable_features"
+#define HV_CPU_KEY "hypervisor_cpu"
+
 /* ---- model -> tables ---- */
 
 static void push_value(lua_State *L, enum dc_type t, const char *s)
@@ -305,6 +310,10 @@ static bool known_key(const dc_desc *d, const char *key)
     if (is_attr(d, key) || (d->text_key && strcmp(d->text_key, key) == 0) || strcmp(key, "unknown") == 0 ||
         strcmp(key, "unknown_attrs") == 0 || ((d->flags & DC_BLOCKED) && strcmp(key, "blockers") == 0))
         return true;
+    /* a probe's, not the document's */
+    if (((d->flags & DC_BLOCKED) && strcmp(key, UNAVAILABLE_KEY) == 0) ||
+        (d == &dc_schema && strcmp(key, HV_CPU_KEY) == 0))
+        return true;
     for (size_t i = 0; d->children && d->children[i]; i++) {
         const dc_desc *k = d->children[i];
         if (k->flags & DC_BLOCKERS)
@@ -586,9 +595,47 @@ static dc_node *check_table(cctx *c, const dc_desc *d, dc_list *into)
 
 /* ---- functions ---- */
 
-static void push_domcaps(lua_State *L, const void *dc)
+/* models[i].unavailable_features of the blocked models, and
+ * hypervisor_cpu = {features=, migratable=}, on the table on the top. */
+static void push_hv_cpu(lua_State *L, const dc_hv_cpu *hv)
 {
-    push_table(L, ((const vc_domcaps *)dc)->root);
+    static const char *const path[] = {"cpu", "modes", "custom", "models"};
+    vc_lua_need_stack(L, 10);
+    int depth = 0;
+    while (depth < 4 && lua_getfield(L, -1, path[depth]) == LUA_TTABLE)
+        depth++;
+    for (size_t j = 1; depth == 4 && j <= lua_rawlen(L, -1); j++) {
+        lua_rawgeti(L, -1, (lua_Integer)j);
+        lua_getfield(L, -1, "name");
+        const char *name = lua_tostring(L, -1);
+        for (size_t i = 0; name && i < hv->nblocked; i++) {
+            if (strcmp(hv->blocked[i].model, name) == 0) {
+                push_strings(L, hv->blocked[i].features, hv->blocked[i].nfeatures);
+                lua_setfield(L, -3, UNAVAILABLE_KEY);
+                break;
+            }
+        }
+        lua_pop(L, 2);
+    }
+    lua_pop(L, depth == 4 ? 4 : depth + 1);
+    if (!hv->expansion)
+        return;
+    lua_createtable(L, 0, 2);
+    push_strings(L, hv->features, hv->nfeatures);
+    lua_setfield(L, -2, "features");
+    if (hv->migratability) {
+        push_strings(L, hv->migratable, hv->nmigratable);
+        lua_setfield(L, -2, "migratable");
+    }
+    lua_setfield(L, -2, HV_CPU_KEY);
+}
+
+static void push_domcaps(lua_State *L, const void *model)
+{
+    const vc_domcaps *dc = model;
+    push_table(L, dc->root);
+    if (dc->hv_cpu)
+        push_hv_cpu(L, dc->hv_cpu);
 }
 
 /* The tables of a model just read, or nil, message (vc_lua_push_read). */
@@ -803,7 +850,12 @@ static int l_domcaps_qemu(lua_State *L)
     if (vc_qemu_domcaps_target(qc, v[Q_ARCH].str, v[Q_MACHINE].str, v[Q_VIRTTYPE].str, &target, &err) < 0)
         return vc_lua_fail(L, &err);
     void **owner = vc_lua_arena_owner(L);
-    return push_result(L, owner, vc_qemu_domcaps(qc, db, &target, &host, &err), &err);
+    vc_domcaps *dc = vc_qemu_domcaps(qc, db, &target, &host, &err);
+    if (dc && vc_qemu_dc_keep_cpu(dc, qc, &target, &err) < 0) {
+        vc_domcaps_free(dc);
+        dc = NULL;
+    }
+    return push_result(L, owner, dc, &err);
 }
 
 void vc_lua_open_domcaps(lua_State *L)

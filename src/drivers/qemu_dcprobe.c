@@ -271,6 +271,55 @@ static vc_domcaps *fill(const vc_probe_opts *opts, const vc_qemucaps *qc, const 
     return dc;
 }
 
+/* Names QEMU gave, in libvirt's names, copied into a; -1 on OOM. */
+static int feature_names(vc_arena *a, const char *arch, char *const *names, size_t n, char ***out)
+{
+    *out = n ? vc_array(a, n, sizeof **out) : NULL;
+    if (n && !*out)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (!((*out)[i] = vc_strdup(a, vc_qemu_feature_name(arch, names[i]))))
+            return -1;
+    return 0;
+}
+
+int vc_qemu_dc_keep_cpu(vc_domcaps *dc, const vc_qemucaps *qc, const vc_qemu_target *t, vc_error *err)
+{
+    const qc_accel_caps *ac = &qc->accel[strcmp(t->virttype, "kvm") == 0 ? QC_KVM : QC_TCG];
+    vc_arena *a = dc->arena;
+    dc_hv_cpu *hv = vc_alloc(a, sizeof *hv);
+    if (!hv)
+        return vc_oom(err);
+    for (size_t i = 0; i < ac->ncpus; i++) {
+        const qc_cpu_model *c = &ac->cpus[i];
+        if (c->usable != 0)
+            continue;
+        dc_blocked_model *b = VC_PUSH(a, hv->blocked, hv->nblocked);
+        if (!b || !(b->model = vc_strdup(a, c->name)) ||
+            feature_names(a, qc->arch, c->blockers, c->nblockers, &b->features) < 0)
+            return vc_oom(err);
+        b->nfeatures = c->nblockers;
+    }
+    const qc_host_cpu *h = &ac->host_cpu;
+    hv->expansion = h->model != NULL;
+    hv->migratability = hv->expansion && h->migratability;
+    for (size_t i = 0; hv->expansion && i < h->nprops; i++) {
+        const char *name = vc_qemu_feature_name(qc->arch, h->props[i].name);
+        char **f = VC_PUSH(a, hv->features, hv->nfeatures);
+        if (!f || !(*f = vc_strdup(a, name)))
+            return vc_oom(err);
+        /* virQEMUCapsGetCPUFeatures: all but those marked not migratable */
+        if (hv->migratability && h->props[i].migratable != 0) {
+            char **m = VC_PUSH(a, hv->migratable, hv->nmigratable);
+            if (!m)
+                return vc_oom(err);
+            *m = *f;
+        }
+    }
+    dc->hv_cpu = hv;
+    return 0;
+}
+
 vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request *req, const vc_qemu_dc_fixed *fixed,
                              vc_cpu_db *db, vc_error *err)
 {
@@ -308,8 +357,11 @@ vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request
     vc_arena *a = vc_arena_new();
     if (!a)
         vc_oom(err);
-    else if (vc_qemu_domcaps_target(qc, arch, req->machine, req->virttype, &t, err) == 0)
-        dc = fill(opts, qc, &t, fx, db, a, err);
+    else if (vc_qemu_domcaps_target(qc, arch, req->machine, req->virttype, &t, err) == 0 &&
+             (dc = fill(opts, qc, &t, fx, db, a, err)) && vc_qemu_dc_keep_cpu(dc, qc, &t, err) < 0) {
+        vc_domcaps_free(dc);
+        dc = NULL;
+    }
     vc_arena_free(a);
     vc_qemucaps_free(qc);
     return dc;

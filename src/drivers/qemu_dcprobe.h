@@ -9,6 +9,7 @@
 
 #include "base/options.h"
 #include "cpu/cpu.h"
+#include "drivers/qemu_domcaps.h"
 #include "model/domcaps.h"
 
 /* What was asked (NULL: the reference's default). */
@@ -40,5 +41,10 @@ typedef struct vc_qemu_dc_fixed {
  * lacks, VC_EIO when the emulator cannot run, ... db names CPU models. */
 vc_domcaps *vc_qemu_dc_probe(const vc_probe_opts *opts, const vc_qemu_dc_request *req, const vc_qemu_dc_fixed *fixed,
                              vc_cpu_db *db, vc_error *err);
+
+/* Keeps in dc->hv_cpu (dc's arena) what the document has no place for:
+ * the target's unusable CPU models with their blockers and QEMU's host CPU
+ * expansion, libvirt's feature names. -1 + err on OOM. */
+int vc_qemu_dc_keep_cpu(vc_domcaps *dc, const vc_qemucaps *qc, const vc_qemu_target *t, vc_error *err);
 
 #endif

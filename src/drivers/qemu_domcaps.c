@@ -140,14 +140,19 @@ static const char *const feature_names_x86[][2] = {
     {"tsc_adjust", "tsc-adjust"},
 };
 
-static const char *from_qemu(const fctx *f, const char *name)
+const char *vc_qemu_feature_name(const char *arch, const char *name)
 {
-    if (!vc_arch_is_x86(f->qc->arch))
+    if (!vc_arch_is_x86(arch))
         return name;
     for (size_t i = 0; i < sizeof feature_names_x86 / sizeof *feature_names_x86; i++)
         if (strcmp(feature_names_x86[i][1], name) == 0)
             return feature_names_x86[i][0];
     return name;
+}
+
+static const char *from_qemu(const fctx *f, const char *name)
+{
+    return vc_qemu_feature_name(f->qc->arch, name);
 }
 
 typedef struct host_model {

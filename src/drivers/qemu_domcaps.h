@@ -52,6 +52,9 @@ typedef struct vc_qemu_target {
 int vc_qemu_domcaps_target(const vc_qemucaps *qc, const char *arch, const char *machine, const char *virttype,
                            vc_qemu_target *out, vc_error *err);
 
+/* libvirt's name of a CPU feature QEMU names for arch (virQEMUCapsCPUFeatureFromQEMU). */
+const char *vc_qemu_feature_name(const char *arch, const char *name);
+
 /* Fills the domain capabilities of a target (from vc_qemu_domcaps_target)
  * with the host's facts (NULL: none); db names CPU models. NULL + err only
  * on OOM (or an unreadable CPU model database where a host-model needs it). */

@@ -101,9 +101,30 @@ struct dc_node {
     size_t nextra;
 };
 
+/* What a QEMU probe knows of the virt type's CPUs that the reference's
+ * document has no place for (libvirt's feature names): hypervisor-cpu-
+ * baseline needs them. */
+typedef struct dc_blocked_model {
+    const char *model;
+    char **features;      /* what blocks it (QEMU's unavailable-features) */
+    size_t nfeatures;
+} dc_blocked_model;
+
+typedef struct dc_hv_cpu {
+    dc_blocked_model *blocked; /* the models QEMU says are not usable */
+    size_t nblocked;
+    bool expansion;            /* QEMU expanded the host CPU: */
+    char **features;           /* its properties */
+    size_t nfeatures;
+    bool migratability;        /* QEMU marked them: */
+    char **migratable;         /* those not marked migratable='no' */
+    size_t nmigratable;
+} dc_hv_cpu;
+
 typedef struct vc_domcaps {
     vc_arena *arena;      /* owns everything below */
     dc_node *root;
+    dc_hv_cpu *hv_cpu;    /* a probe's; NULL for a document read */
 } vc_domcaps;
 
 extern const dc_desc dc_schema; /* <domainCapabilities> */

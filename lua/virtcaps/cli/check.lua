@@ -14,8 +14,10 @@ Checks the host against rules. RULES holds one table of rules, as data:
            hugepages = {size = "1 GiB", count = 4}, iommu = true, numa_cells = 2 }
 (strings, numbers, booleans and tables, `--` comments; nothing is run).
 Rules over an emulator's domain capabilities (firmware = "efi",
-secure_boot, cpu_modes, cpu_models = {...}, tpm = "2.0", sev, sgx) need
---domcaps DC.xml (a `virsh domcapabilities` document).
+secure_boot, cpu_modes, cpu_models = {...}, tpm = "2.0", sev, sgx) probe
+this host's (as `virtcaps domcapabilities` with no arguments, only when
+such a rule is given), or read --domcaps DC.xml (a `virsh
+domcapabilities` document); with --caps FILE they need --domcaps.
 Prints each failed rule with what was wanted and found; exit status 1 when
 one fails, 2 for unknown rules or a file that cannot be read.
 ]=],

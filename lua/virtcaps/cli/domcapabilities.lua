@@ -72,19 +72,16 @@ errors exit with status 2.
       elseif opts.caps then
          dc, err = output.load(ctx, opts.caps, domcaps)
       else
-         local conn, cerr = output.connection(opts)
+         local conn = output.connection(opts)
          local driver = conn and opts.connect and conn.drivers[1]
-         if not conn then
-            return output.fail(ctx, 2, cerr)
-         elseif driver == "lxc" then
-            -- the reference's LXC driver has no domain capabilities
-            return output.fail(ctx, 2, "this function is not supported by the connection driver: "
-               .. "virConnectGetDomainCapabilities")
+         local code
+         dc, code = output.probe_domcaps(ctx, opts, {
+            driver = driver, virttype = opts.virttype, machine = opts.machine,
+            arch = opts.arch, emulatorbin = opts.emulatorbin,
+         })
+         if not dc then
+            return code
          end
-         dc, err = domcaps.probe {
-            driver = driver, virttype = opts.virttype, machine = opts.machine, arch = opts.arch,
-            emulatorbin = opts.emulatorbin,
-         }
       end
       if not dc then
          return output.fail(ctx, 2, err)

@@ -1,5 +1,5 @@
 --- virtcaps.cli.hypervisor_cpu_compare: `virtcaps hypervisor-cpu-compare
--- FILE --domcaps DC.xml`, as `virsh hypervisor-cpu-compare`.
+-- FILE`, as `virsh hypervisor-cpu-compare`.
 -- @module virtcaps.cli.hypervisor_cpu_compare
 local output = require "virtcaps.cli.output"
 
@@ -12,17 +12,28 @@ local SAYS = {
 
 return {
    usage = [=[
-usage: virtcaps hypervisor-cpu-compare FILE --domcaps DC.xml [--json]
+usage: virtcaps hypervisor-cpu-compare FILE [--virttype TYPE] [--emulator PATH] [--arch ARCH] [--machine MACHINE] [--json]
+       virtcaps hypervisor-cpu-compare FILE --domcaps DC.xml [--json]
 
-Whether the CPU the emulator of DC.xml (a `virsh domcapabilities` document)
-gives a guest can run the guest CPU in FILE (a <cpu> element, a domain, a
-capabilities document's host CPU, or a domain capabilities document's
-host-model), printed as `virsh hypervisor-cpu-compare` prints it. Exit
-status 1 when it cannot, with the reason on stderr.
+Whether the CPU an emulator of this host gives a guest can run the guest
+CPU in FILE (a <cpu> element, a domain, a capabilities document's host
+CPU, or a domain capabilities document's host-model), printed as `virsh
+hypervisor-cpu-compare` prints it. Exit status 1 when it cannot, with the
+reason on stderr.
+
+options:
+  --virttype TYPE          the virtualization type (kvm, qemu)
+  --emulator PATH          the emulator
+  --arch ARCH              the guest architecture
+  --machine MACHINE        the machine type
+                           (chosen as virsh chooses them when left out: the
+                           domain capabilities are probed as `virtcaps
+                           domcapabilities` probes them)
+  --domcaps DC.xml         the emulator's `virsh domcapabilities` document instead
 ]=],
-   options = { domcaps = "value" },
+   options = { domcaps = "value", virttype = "value", emulator = "value", arch = "value", machine = "value" },
    args = { 1, 1, "one FILE" },
-   no_caps = "hypervisor-cpu-compare reads domain capabilities: --domcaps FILE",
+   no_caps = "hypervisor-cpu-compare probes domain capabilities, or reads them: --domcaps FILE",
    run = function(ctx, opts, args)
       local cpu = require "virtcaps.cpu"
       local dc, data = output.domcaps_and_file(ctx, opts, args[1])

@@ -22,16 +22,16 @@ commands:
   nodeinfo                 CPU and memory summary, as `virsh nodeinfo`
   guests                   the guests this host can run, as a table
   validate FILE...         checks capabilities (and domain capabilities) documents
-  domcapabilities --caps F what an emulator offers a guest, as `virsh domcapabilities`
+  domcapabilities          what an emulator offers a guest, as `virsh domcapabilities`
   diff A.xml B.xml         what changed from A to B
   check RULES              checks the host against rules (a data file)
   choose --arch A ...      the best way to run a guest
   fits DOMAIN.xml          whether a domain definition can run here
   baseline FILE...         the CPU model every host can run
   cpu-compare CPU.xml      whether the host CPU runs a guest CPU
-  hypervisor-cpu-compare FILE --domcaps DC
+  hypervisor-cpu-compare FILE
                            whether the emulator's CPU runs a guest CPU
-  hypervisor-cpu-baseline FILE --domcaps DC
+  hypervisor-cpu-baseline FILE
                            the CPU model all CPUs run in the emulator's models
   xpath EXPR               XPath over the capabilities document
   detect-virt              the VM and container this host runs in
@@ -121,7 +121,7 @@ local function document(ctx, opts)
    else
       -- The document straight from C; virsh prints it followed by an empty line.
       local popts
-      popts, err = output.connection(opts)
+      popts, err = output.probe_options(ctx, opts)
       if popts then
          out, err = output.probing(ctx, core.probe_xml, popts)
       end
@@ -218,7 +218,8 @@ end
 --- Runs the command line.
 -- @tparam table argv the arguments (without the program name)
 -- @tparam[opt] table ctx stdout, stderr (objects with :write), stdin (for
--- "-"), isatty(fd), prog (the name messages start with)
+-- "-"), isatty(fd), prog (the name messages start with), probe (options
+-- added to every probe of this host: root, paths, qemu_dirs, cache, ...)
 -- @treturn integer the exit status; 2 when the output could not be written
 function M.main(argv, ctx)
    ctx = ctx or {}

@@ -134,15 +134,26 @@ function M.connection(opts)
       .. "xen:///, xen:///system, or qemu, lxc, xen)", uri)
 end
 
+--- The probe options for this host: --connect's driver and ctx.probe (what
+-- a caller of the command line, a spec, stands in for the host with: root,
+-- paths, qemu_dirs, cache, ...); or nil and why.
+function M.probe_options(ctx, opts)
+   local popts, err = M.connection(opts)
+   for k, v in pairs(popts and ctx.probe or {}) do
+      popts[k] = v
+   end
+   return popts, err
+end
+
 --- probe() of this host, with a progress line on a terminal: the first
 -- probe of QEMU binaries takes seconds.
-function M.probing(ctx, probe, popts)
+function M.probing(ctx, probe, popts, ...)
    local tty = ctx.isatty and ctx.isatty(2)
    if tty then
       ctx.stderr:write(ctx.prog, ": probing this host (the first run asks every QEMU binary; later runs use the cache)...")
       ctx.stderr:flush()
    end
-   local result, err = probe(popts)
+   local result, err = probe(popts, ...)
    if tty then
       ctx.stderr:write("\r\27[K")
    end
@@ -194,7 +205,7 @@ function M.get_caps(ctx, opts, plain)
    if opts.caps then
       return M.load(ctx, opts.caps, lib)
    end
-   local popts, err = M.connection(opts)
+   local popts, err = M.probe_options(ctx, opts)
    if not popts then
       return nil, err
    end
@@ -249,24 +260,53 @@ function M.domcaps(ctx, opts)
    return dc
 end
 
---- The domain capabilities of --domcaps FILE (needed) and a file
--- argument's bytes; on failure, the message said and the exit status.
+--- This host's domain capabilities (domcaps.probe_host with the probe
+-- options), with a progress line on a terminal; on failure, the message
+-- said and the exit status 2.
+-- @tparam table want emulatorbin, arch, machine, virttype, driver
+function M.probe_domcaps(ctx, opts, want)
+   local popts, err = M.probe_options(ctx, opts)
+   local dc
+   if popts then
+      dc, err = M.probing(ctx, require("virtcaps.domcaps").probe_host, popts, want)
+   end
+   if not dc then
+      return nil, M.fail(ctx, 2, err)
+   end
+   return dc
+end
+
+--- The options of `virsh hypervisor-cpu-compare` and `-baseline` that
+-- choose the emulator, and domcapabilities' names for them.
+M.HYPERVISOR_OPTIONS = { virttype = "virttype", emulator = "emulatorbin", arch = "arch", machine = "machine" }
+
+--- A file argument's bytes and the domain capabilities of --domcaps FILE,
+-- or this host's probed for virsh's --virttype, --emulator, --arch and
+-- --machine; on failure, the message said and the exit status.
 -- @treturn[1] table domain capabilities
 -- @treturn[1] string the file's bytes
 -- @treturn[2] nil
 -- @treturn[2] integer the exit status
 function M.domcaps_and_file(ctx, opts, path)
-   if not opts.domcaps then
-      return nil, M.fail(ctx, 2, "needs --domcaps FILE (a `virsh domcapabilities` document; `virtcaps"
-         .. " domcapabilities > FILE` writes this host's)")
-   end
-   local dc, code = M.domcaps(ctx, opts)
-   if not dc then
-      return nil, code
+   local want = {}
+   for name, key in pairs(M.HYPERVISOR_OPTIONS) do
+      if opts[name] and opts.domcaps then
+         return nil, M.fail(ctx, 2, "--" .. name .. " chooses what to probe; it cannot be combined with --domcaps")
+      end
+      want[key] = opts[name]
    end
    local data, rerr = M.read_file(ctx, path)
    if not data then
       return nil, M.fail(ctx, 2, rerr)
+   end
+   local dc, code
+   if opts.domcaps then
+      dc, code = M.domcaps(ctx, opts)
+   else
+      dc, code = M.probe_domcaps(ctx, opts, want)
+   end
+   if not dc then
+      return nil, code
    end
    return dc, data
 end

@@ -335,11 +335,16 @@ end
 -- cpu_modes (all needed: "host-passthrough", "maximum", "host-model",
 -- "custom"), cpu_models (custom models that must all be usable here: the
 -- failure names the blockers), tpm (TPM backend versions, all needed:
--- "2.0"), sev, sgx (booleans). Unknown rules and bad values raise, and so
--- does a domain capabilities rule without domain capabilities.
+-- "2.0"), sev, sgx (booleans): without dc, when caps is this host's live
+-- probe (`virtcaps.probe`'s very table), the default domain capabilities
+-- (`virtcaps domcapabilities` with no arguments, the probe's root and
+-- paths) are probed once a rule needs them; a probe that fails is a
+-- failure (rule "domcaps") and the rules find nothing offered. Unknown rules
+-- and bad values raise, and so does a domain capabilities rule without
+-- domain capabilities (dc false, or caps not live).
 -- @tparam table caps
 -- @tparam table rules
--- @tparam[opt] table dc domain capabilities, for their rules
+-- @tparam[opt] table|false dc domain capabilities, for their rules (false: none probed)
 -- @treturn boolean whether every rule holds
 -- @treturn table failures, in the order above: `{rule=, wanted=, found=, message=}`
 -- (wanted and found as text), with numbers beside them where the rule is one:
@@ -349,18 +354,36 @@ end
 function M.check(caps, rules, dc)
    check_table(caps, "caps", 2)
    check_table(rules, "rules", 2)
-   if dc ~= nil then
+   if dc ~= nil and dc ~= false then
       check_table(dc, "dc", 2)
    end
    for k in pairs(rules) do
       if not RULES[k] then
          error(string.format("unknown rule '%s' (known: %s)", tostring(k), join(RULE_ORDER)), 2)
-      elseif DC_RULES[k] and not dc then
-         error(string.format("rule '%s' is about domain capabilities: give them (policy.check(caps, rules, dc), "
-            .. "virtcaps check --domcaps FILE)", k), 2)
+      end
+   end
+   local dc_rule_given
+   for _, name in ipairs(RULE_ORDER) do
+      if DC_RULES[name] and rules[name] ~= nil then
+         dc_rule_given = dc_rule_given or name
       end
    end
    local failures = {}
+   if dc_rule_given and not dc then
+      -- probed only now that a rule needs them
+      local popts = dc == nil and virtcaps.probe_options(caps)
+      if not popts then
+         error(string.format("rule '%s' is about domain capabilities: give them (policy.check(caps, rules, dc), "
+            .. "virtcaps check --domcaps FILE), or check this host's live probe", dc_rule_given), 2)
+      end
+      local err
+      dc, err = virtcaps.domcaps.probe_host(popts)
+      if not dc then
+         -- the rules then find nothing offered
+         failure(failures, "domcaps", "this host's domain capabilities", "none (" .. err .. ")")
+         dc = {}
+      end
+   end
    for _, name in ipairs(RULE_ORDER) do
       if rules[name] ~= nil then
          local ok, err = pcall(RULES[name], caps, rules[name], failures, dc)

@@ -248,6 +248,27 @@ local function check_hugepages(caps, dom, failures)
    end
 end
 
+-- The domain type's virt type, for the domain capabilities of its emulator.
+local VIRTTYPES = { kvm = "kvm", qemu = "qemu", xen = "xen" }
+
+-- The domain capabilities libvirt would validate the domain against, when
+-- caps is this host's live probe: its emulator, arch, machine and virt type.
+-- A probe that fails leaves them out, with a warning.
+local function host_domcaps(caps, dom, warnings)
+   local popts = virtcaps.probe_options(caps)
+   local virttype = VIRTTYPES[dom.type]
+   if not popts or not virttype then
+      return nil
+   end
+   local dc, err = virtcaps.domcaps.probe_host(popts, { virttype = virttype, arch = dom.os.arch,
+      machine = dom.os.machine, emulatorbin = dom.emulator })
+   if not dc then
+      failure(warnings, "domcaps", "the emulator's domain capabilities", "none (" .. err .. "): what the domain "
+         .. "asks of the emulator is not checked")
+   end
+   return dc
+end
+
 --- Checks that a domain definition can run here: an os type and arch the host
 -- has guests for, its domain type, its emulator and machine type, vCPUs
 -- within the machine's maxCpus, its cpuset, memory within the host's, and,
@@ -271,8 +292,12 @@ end
 -- device=, model=}}, graphics = {types}, video = {models}, tpms = {{model=,
 -- backend=, version=}}, hostdevs = {{mode=, type=}}, rngs = {{model=,
 -- backend=}}, launch_security ("sev", "s390-pv"), sgx (true)
--- @tparam[opt] table dc domain capabilities of the emulator (may be left out:
--- opts comes third then)
+-- @tparam[opt] table|false dc domain capabilities of the emulator (may be
+-- left out: opts comes third then). Left out (nil) and caps this host's
+-- live probe (`virtcaps.probe`'s very table): probed for the domain's
+-- emulator, arch, machine and domain type, with the probe's root and paths,
+-- as libvirt validates a domain (a probe that fails is a warning); false:
+-- none
 -- @tparam[opt] table opts overcommit (default true): false makes more vCPUs
 -- than host CPUs a failure
 -- @treturn[1] boolean whether it fits
@@ -284,7 +309,7 @@ end
 function M.fits(caps, domain, dc, opts)
    check_table(caps, "caps", 2)
    -- domain capabilities name their emulator and virt type; options never do
-   if dc ~= nil and (type(dc) ~= "table" or type(dc.path) ~= "string" or type(dc.domain) ~= "string") then
+   if dc ~= nil and dc ~= false and (type(dc) ~= "table" or type(dc.path) ~= "string" or type(dc.domain) ~= "string") then
       if opts ~= nil then
          error("bad argument #3 to 'fits' (domain capabilities expected)", 2)
       end
@@ -363,6 +388,9 @@ function M.fits(caps, domain, dc, opts)
       end
    else
       machine = pick_machine(machines, {}, arch) or nil
+   end
+   if dc == nil and #failures == 0 then
+      dc = host_domcaps(caps, dom, warnings)
    end
    local vcpus = dom.vcpu and dom.vcpu.count
    if vcpus and machine and machine.maxCpus and vcpus > machine.maxCpus then
