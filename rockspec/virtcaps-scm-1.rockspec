@@ -16,7 +16,6 @@ description = {
 dependencies = {
    "lua >= 5.4, < 5.5",
    "dkjson >= 2.5", -- the command line's JSON output
-   "luafilesystem >= 1.8", -- lfs: the command line checks a file's type before opening it
 }
 external_dependencies = {
    LIBXML2 = { header = "libxml2/libxml/parser.h", library = "xml2" },

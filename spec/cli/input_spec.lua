@@ -52,6 +52,22 @@ describe("file arguments", function()
       end
    end)
 
+   it("are checked on the file as opened: nothing is checked by name first", function()
+      -- a FIFO swapped in after a check by name would block the open; the
+      -- reader opens without blocking and checks what it opened
+      local core = require "virtcaps.core"
+      local fifo, small = dir .. "/fifo2", dir .. "/small"
+      assert(support.tool("mkfifo " .. fifo))
+      support.write(small, "0123456789")
+      assert.same({ nil, fifo .. ": not a regular file" }, { core.read_file(fifo, LIMIT) })
+      assert.equal("0123456789", core.read_file(small, 10))
+      assert.same({ nil, small .. ": larger than the limit of 9 bytes" }, { core.read_file(small, 9) })
+      assert.error_matches(function() core.read_file(small .. "\0x", 10) end, "bad argument #1")
+      assert.error_matches(function() core.read_file(small, -1) end, "bad argument #2")
+      local output = require "virtcaps.cli.output"
+      assert.equal("0123456789", output.read_file({}, small))
+   end)
+
    it("refuse a file larger than the document limit before reading it", function()
       local sparse = dir .. "/sparse"
       assert(support.tool("truncate -s 3G " .. sparse))

@@ -1,5 +1,6 @@
 /* virtcaps.core: the Lua face of the C core. Expected failures return
  * nil, message; misuse raises with the argument number. */
+#include "base/hostfs.h"
 #include "base/options.h"
 #include "host/host.h"
 #include "model/model.h"
@@ -219,10 +220,29 @@ static int l_set_metatables(lua_State *L)
     return 0;
 }
 
+/* read_file(path, limit): a regular file's bytes, at most limit; nil,
+ * "PATH: what" otherwise. The type is checked on the descriptor opened
+ * without blocking, so a FIFO or device swapped in after any check is
+ * refused, never waited on. */
+static int l_read_file(lua_State *L)
+{
+    vc_lua_check_nargs(L, 2);
+    const char *path = vc_lua_check_text(L, 1, NULL);
+    lua_Integer limit = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, limit >= 0, 2, "a size in bytes expected");
+    vc_buf *b = vc_lua_buffer(L);
+    vc_error err;
+    if (!(b->data = vc_read_file(path, (size_t)limit, &b->len, &err)))
+        return vc_lua_fail(L, &err);
+    b->cap = b->len + 1;
+    vc_lua_push_buffer(L, b);
+    return 1;
+}
+
 static const luaL_Reg functions[] = {
     {"parse", l_parse},   {"load", l_load},   {"format", l_format},
     {"probe", l_probe}, {"probe_xml", l_probe_xml}, {"nodeinfo", l_nodeinfo},
-    {"signature", l_signature}, {"isatty", l_isatty},
+    {"signature", l_signature}, {"isatty", l_isatty}, {"read_file", l_read_file},
     {"set_metatables", l_set_metatables}, {NULL, NULL},
 };
 

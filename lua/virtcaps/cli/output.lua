@@ -68,8 +68,9 @@ local function read_stdin(ctx)
 end
 
 --- A file argument's bytes: a regular file of at most LIMIT bytes, or
--- standard input for "-". The type is checked before the file is opened,
--- so that a FIFO or a device is refused instead of blocking or filling memory.
+-- standard input for "-". The type is checked on the file as opened (without
+-- blocking), so that a FIFO or a device is refused instead of blocking or
+-- filling memory, even one swapped in at the last moment.
 -- @treturn[1] string
 -- @treturn[2] nil
 -- @treturn[2] string "PATH: what is wrong"
@@ -77,30 +78,7 @@ function M.read_file(ctx, path)
    if path == "-" then
       return read_stdin(ctx)
    end
-   local attr, aerr = require("lfs").attributes(path)
-   if not attr then
-      return nil, path .. ": " .. (tostring(aerr):match(": ([^:]*)$") or tostring(aerr))
-   end
-   if attr.mode ~= "file" then
-      return nil, path .. ": not a regular file"
-   end
-   if attr.size > M.LIMIT then
-      return nil, string.format("%s: larger than the limit of %d bytes", path, M.LIMIT)
-   end
-   local f, err = io.open(path, "rb")
-   if not f then
-      return nil, err
-   end
-   local data, rerr = f:read(M.LIMIT + 1)
-   f:close()
-   if rerr then
-      return nil, path .. ": " .. tostring(rerr)
-   end
-   data = data or ""
-   if #data > M.LIMIT then -- it grew since
-      return nil, string.format("%s: larger than the limit of %d bytes", path, M.LIMIT)
-   end
-   return data
+   return require("virtcaps.core").read_file(path, M.LIMIT)
 end
 
 -- The connection URIs of the reference (and bare driver names) and the
