@@ -113,10 +113,27 @@ describe("virtcaps.domcapabilities (QEMU)", function()
       -- a hit takes the kept name: the entry says Penryn, so does the document
       support.rewrite_json(entry, function(d) d.accel[1].named.host[1] = "Penryn" end)
       assert.equal("Penryn", assert(probe { cpu_map = map, cache_dir = own }).cpu.modes["host-model"].model)
-      -- another database, or changed files, name it again without asking QEMU
+      -- another database, or changed files, name it again without asking
+      -- QEMU, and the entry keeps the new names
       assert.equal(first:xml(), assert(probe { cache_dir = own }):xml())
+      assert.equal("/usr/share/libvirt/cpu_map", support.cache_entry(own, "^qemu%-caps%-").named_db[1])
+      local digest = doc.named_db[2]
       assert(fake.run("sleep 0.01; touch '" .. map .. "/index.xml'"))
+      -- this Lua state read the map before: its names serve, are not kept
       assert.equal(first:xml(), assert(probe { cpu_map = map, cache_dir = own }):xml())
+      assert.equal("/usr/share/libvirt/cpu_map", support.cache_entry(own, "^qemu%-caps%-").named_db[1])
+      -- a new process reads the changed files, and keeps its names under them
+      local code = string.format("local dc = assert(require('virtcaps').domcapabilities { emulatorbin = %q, "
+         .. "arch = 'x86_64', root = %q, paths = { [%q] = %q }, cache_dir = %q, cpu_map = %q, timeout = 60 }) "
+         .. "io.write(dc:xml())", BIN, root, BIN, emulator, own, map)
+      local script = tmp .. "/named.lua"
+      support.write(script, code)
+      local ok, out = support.sh(support.lua_env() .. "lua5.4 " .. script)
+      assert(ok, out)
+      assert.equal(first:xml(), out)
+      local again = support.cache_entry(own, "^qemu%-caps%-").named_db
+      assert.equal(map, again[1])
+      assert.not_equal(digest, again[2])
       assert.equal(runs0, runs())
    end)
 

@@ -63,6 +63,12 @@ static int misuse(void)
            dc_leaf(&b3, none, "path", "x") ? "node" : "NULL", dc_enum_value(&b3, dc_enum_new(&b3, none, "x"), "y"),
            dc_set_attr(&b3, none, "supported", "yes"));
     say("from NULL", &b3, &err3);
+
+    /* a NULL no step gave is the caller's misuse, not a silent failure */
+    vc_error err4 = {0};
+    dc_builder b4 = {.a = dc->arena, .err = &err4};
+    printf("stray NULL: %d\n", dc_set_text(&b4, NULL, "x"));
+    say("stray NULL", &b4, &err4);
     vc_domcaps_free(dc);
     return 0;
 }

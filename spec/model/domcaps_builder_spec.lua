@@ -1,7 +1,8 @@
 -- The builder both drivers build domain capabilities with (model/domcaps.c),
 -- driven by build/dcbuild where the drivers never go: a key or attribute the
 -- schema lacks is misuse, memory running out mid-build says so; the first
--- failure is the one reported and every later step on its NULL fails too.
+-- failure is the one reported and every later step on its NULL fails too;
+-- a NULL no step gave is misuse.
 local support = require "support"
 
 local function dcbuild(what)
@@ -26,6 +27,8 @@ describe("domain capabilities builder", function()
          "min: failed=1 code=5 <vcpu> has no attribute min",
          "from NULL: NULL -1 NULL -1 -1",
          "from NULL: failed=1 code=5 <vcpu> has no attribute min",
+         "stray NULL: -1",
+         "stray NULL: failed=1 code=5 a node or enum expected, got NULL",
          "",
       }, "\n"), dcbuild("misuse"))
    end)

@@ -1052,28 +1052,45 @@ static bool kvm_device(const vc_probe_opts *opts)
     return true;
 }
 
+_Static_assert(sizeof ((vc_qemucaps *)0)->named_digest == VC_CPU_DB_DIGEST, "a CPU model database digest");
+
 /* What was drawn with the CPU model database holds while its files are
- * the ones it was drawn from; otherwise the fill reads the database. */
-static void check_named(vc_qemucaps *qc, const vc_cpu_db *db)
+ * the ones it was drawn from; else x86 answers are drawn again with the
+ * database given (NULL: the default one) and the entry rewritten, without
+ * asking QEMU. */
+static int check_named(vc_cachedir *cache, const char *canon, const struct stat *st, bool kvm_dev, vc_qemucaps *qc,
+                       vc_cpu_db *db, vc_error *err)
 {
     uint8_t now[VC_CPU_DB_DIGEST];
     const char *dir = db ? vc_cpu_db_dir(db) : VC_CPU_MAP_DIR;
     if (qc->named_db && strcmp(qc->named_db, dir) == 0 && vc_cpu_db_files_digest(dir, now) == 0 &&
         memcmp(now, qc->named_digest, sizeof now) == 0)
-        return;
+        return 0;
     for (int i = 0; i < QC_NACCEL; i++)
         qc->accel[i].named.drawn = false;
+    qc->named_db = NULL;
+    if (!vc_arch_is_x86(qc->arch))
+        return 0;
+    vc_cpu_db *own = db ? NULL : vc_cpu_db_new(NULL);
+    if (!db && !own)
+        return vc_oom(err);
+    int rc = vc_qemu_caps_draw(qc, db ? db : own, err);
+    vc_cpu_db_free(own);
+    /* a cache that cannot be written only costs the next call its time */
+    if (rc == 0 && qc->named_db)
+        (void)vc_qccache_store(cache, canon, st, kvm_dev, qc);
+    return rc;
 }
 
-/* The cached answer for the emulator as it is now, or NULL. */
+/* The cached answer for the emulator as it is now, or NULL (with err set
+ * only on OOM). */
 static vc_qemucaps *cached(vc_cachedir *cache, const char *canon, const struct stat *st, bool kvm_dev,
-                           const char *emulator, const vc_cpu_db *db)
+                           const char *emulator, vc_cpu_db *db, vc_error *err)
 {
     vc_qemucaps *qc = vc_qemucaps_new();
-    if (qc && vc_qccache_load(cache, canon, st, kvm_dev, qc) == 1 && (qc->emulator = vc_strdup(qc->arena, emulator))) {
-        check_named(qc, db);
+    if (qc && vc_qccache_load(cache, canon, st, kvm_dev, qc) == 1 && (qc->emulator = vc_strdup(qc->arena, emulator)) &&
+        check_named(cache, canon, st, kvm_dev, qc, db, err) == 0)
         return qc;
-    }
     vc_qemucaps_free(qc);
     return NULL;
 }
@@ -1096,7 +1113,14 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     vc_cachedir_init(&cache, opts ? opts : &no_opts);
     if (st_ok) {
         double t0 = now_ms();
-        vc_qemucaps *hit = cached(&cache, canon, &st, kvm_dev, emulator, cpu_db);
+        vc_error herr = {0};
+        vc_qemucaps *hit = cached(&cache, canon, &st, kvm_dev, emulator, cpu_db, &herr);
+        if (!hit && herr.code == VC_ENOMEM) {
+            *err = herr;
+            vc_cachedir_close(&cache);
+            close(fd);
+            return NULL;
+        }
         if (hit) {
             if (timing)
                 timing->parse_ms = now_ms() - t0;
@@ -1131,7 +1155,8 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
     double t0 = now_ms();
     /* ppc64 models are named with the database; x86 answers that are kept
      * carry what the database concludes from them (vc_qemu_caps_draw) */
-    bool need_db = vc_arch_is_ppc64(s1.arch) || (st_ok && vc_arch_is_x86(s1.arch));
+    bool keep = st_ok && vc_cachedir_fd(&cache) >= 0;
+    bool need_db = vc_arch_is_ppc64(s1.arch) || (keep && vc_arch_is_x86(s1.arch));
     if (!cpu_db && need_db && !(cpu_db = own_db = vc_cpu_db_new(NULL))) {
         vc_oom(err);
         goto out;
@@ -1143,7 +1168,7 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
         if (collect_replies(&s1, qc->arena, &r, err) < 0 || flags(qc, &r, err) < 0)
             goto out;
     }
-    if (st_ok && vc_qemu_caps_draw(qc, cpu_db, err) < 0)
+    if (keep && vc_qemu_caps_draw(qc, cpu_db, err) < 0)
         goto out;
     if (timing)
         timing->parse_ms += now_ms() - t0;

@@ -414,7 +414,7 @@ int vc_qccache_load(vc_cachedir *c, const char *emulator, const struct stat *st,
     }
     if (r.ok && json_object_object_get_ex(doc, "named_db", &v)) {
         qc->named_db = string(&r, col(&r, v, 0, 2), false, false, 4096);
-        const char *hex = json_object_get_string(col(&r, v, 1, 2));
+        const char *hex = string(&r, col(&r, v, 1, 2), false, false, 2 * sizeof qc->named_digest);
         r.ok &= hex && strlen(hex) == 2 * sizeof qc->named_digest && strspn(hex, "0123456789abcdef") == strlen(hex);
         for (size_t i = 0; r.ok && i < sizeof qc->named_digest; i++)
             qc->named_digest[i] = (uint8_t)(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));

@@ -183,9 +183,6 @@ static int host_model_s390(fctx *f, const qc_host_cpu *hc, host_model *hm)
     return 0;
 }
 
-/* virQEMUCapsInitCPUModelX86: the expansion's properties as CPUID data,
- * named with the CPU model database among the models QEMU offers. 1 when
- * no model fits (the reference then offers no host-model). */
 /* The x86 CPU model database; NULL with 1 in *rc when it cannot be read
  * (the reference then offers no host-model), -1 on OOM. */
 static const vc_x86_map *x86_map(fctx *f, int *rc)
@@ -196,6 +193,9 @@ static const vc_x86_map *x86_map(fctx *f, int *rc)
     return map;
 }
 
+/* virQEMUCapsInitCPUModelX86: the expansion's properties as CPUID data,
+ * named with the CPU model database among the models QEMU offers. 1 when
+ * no model fits (the reference then offers no host-model). */
 static int host_model_x86(fctx *f, const qc_host_cpu *hc, host_model *hm)
 {
     int rc;
@@ -268,7 +268,9 @@ static bool qemu_offers(const fctx *f, const char *model)
 static int host_model_from_host(fctx *f, host_model *hm)
 {
     const vc_cpu *cpu = f->h->cpu;
-    bool read = !cpu && f->h->read_cpu;
+    /* x86 decodes the host's CPUID among QEMU's models there (virCPUGetHost
+     * as a guest CPU), which the probe's host CPU is not: left out */
+    bool read = !cpu && f->h->read_cpu && !vc_arch_is_x86(f->qc->arch);
     if (read && f->h->read_cpu(f->h->read_cpu_ctx, &cpu, f->err) < 0)
         return -1;
     if (!cpu || !cpu->model)
@@ -821,16 +823,19 @@ vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_
 
 /* ---- drawing the database's conclusions once, for the cache ---- */
 
-static int draw_accel(fctx *f, const vc_x86_map *map, qc_accel_caps *ac)
+/* Decodes in f's scratch arena, keeps the results in keep (qc's). */
+static int draw_accel(fctx *f, vc_arena *keep, const vc_x86_map *map, qc_accel_caps *ac)
 {
+    qc_named *nm = &ac->named;
+    *nm = (qc_named){0};
     for (size_t i = 0; i < ac->ncpus; i++) {
         qc_cpu_model *c = &ac->cpus[i];
         const char *vendor;
         c->in_db = model_vendor(map, NULL, c->name, &vendor);
-        if (vendor && !(c->vendor = vc_strdup(f->a, vendor)))
+        c->vendor = NULL;
+        if (vendor && !(c->vendor = vc_strdup(keep, vendor)))
             return vc_oom(f->err);
     }
-    qc_named *nm = &ac->named;
     if (ac->host_cpu.model) {
         host_model hm = {0};
         int rc = host_model_x86(f, &ac->host_cpu, &hm);
@@ -840,12 +845,12 @@ static int draw_accel(fctx *f, const vc_x86_map *map, qc_accel_caps *ac)
             return -1;
         nm->host = rc == 0;
         if (nm->host) {
-            if (!(nm->model = vc_strdup(f->a, hm.model)) || (hm.vendor && !(nm->vendor = vc_strdup(f->a, hm.vendor))) ||
-                (hm.nfeatures && !(nm->features = vc_alloc(f->a, hm.nfeatures * sizeof *nm->features))))
+            if (!(nm->model = vc_strdup(keep, hm.model)) || (hm.vendor && !(nm->vendor = vc_strdup(keep, hm.vendor))) ||
+                (hm.nfeatures && !(nm->features = vc_alloc(keep, hm.nfeatures * sizeof *nm->features))))
                 return vc_oom(f->err);
             for (size_t i = 0; i < hm.nfeatures; i++)
-                if (!(nm->features[i].name = vc_strdup(f->a, hm.features[i].name)) ||
-                    !(nm->features[i].policy = vc_strdup(f->a, hm.features[i].policy)))
+                if (!(nm->features[i].name = vc_strdup(keep, hm.features[i].name)) ||
+                    !(nm->features[i].policy = vc_strdup(keep, hm.features[i].policy)))
                     return vc_oom(f->err);
             nm->nfeatures = hm.nfeatures;
         }
@@ -860,20 +865,23 @@ int vc_qemu_caps_draw(vc_qemucaps *qc, vc_cpu_db *db, vc_error *err)
     if (!vc_arch_is_x86(qc->arch))
         return 0;
     for (int i = 0; i < QC_NACCEL; i++) {
-        fctx f = {.a = qc->arena, .err = err, .qc = qc, .db = db, .arch = qc->arch, .accel = i};
-        int rc;
-        const vc_x86_map *map = x86_map(&f, &rc);
-        if (!map)
+        vc_arena *scratch = vc_arena_new();
+        fctx f = {.a = scratch, .err = err, .qc = qc, .db = db, .arch = qc->arch, .accel = i};
+        int rc = scratch ? 0 : vc_oom(err);
+        const vc_x86_map *map = rc == 0 ? x86_map(&f, &rc) : NULL;
+        if (map)
+            rc = draw_accel(&f, qc->arena, map, &qc->accel[i]);
+        vc_arena_free(scratch);
+        if (rc != 0)
             return rc < 0 ? -1 : 0;
-        if (draw_accel(&f, map, &qc->accel[i]) < 0)
-            return -1;
     }
-    /* the identity of the files the map was read from, as it was read */
-    if (!vc_cpu_db_x86_digest(db, digest)) {
-        for (int i = 0; i < QC_NACCEL; i++)
-            qc->accel[i].named.drawn = false;
+    /* kept only under the identity of the files the map was read from, and
+     * only while they are still those (a long-lived Lua state may hold a map
+     * read before they changed: its names are for this call alone) */
+    uint8_t now[VC_CPU_DB_DIGEST];
+    if (!vc_cpu_db_x86_digest(db, digest) || vc_cpu_db_files_digest(vc_cpu_db_dir(db), now) < 0 ||
+        memcmp(now, digest, sizeof now) != 0)
         return 0;
-    }
     if (!(qc->named_db = vc_strdup(qc->arena, vc_cpu_db_dir(db))))
         return vc_oom(err);
     memcpy(qc->named_digest, digest, sizeof digest);

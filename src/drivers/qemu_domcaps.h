@@ -62,9 +62,10 @@ vc_domcaps *vc_qemu_domcaps(const vc_qemucaps *qc, vc_cpu_db *db, const vc_qemu_
                             vc_error *err);
 
 /* Draws what the x86 CPU model database concludes from qc's answers
- * (qc_named, with the database's identity) so that filling needs no
- * database; nothing for other architectures or when the database cannot
- * be read. -1 + err only on OOM. */
+ * (qc_named) so that filling needs no database, with the database's
+ * identity (qc->named_db) when its files are still those it was read from:
+ * only then may it be kept. Nothing for other architectures or when the
+ * database cannot be read. -1 + err only on OOM. */
 int vc_qemu_caps_draw(vc_qemucaps *qc, vc_cpu_db *db, vc_error *err);
 
 #endif

@@ -267,10 +267,20 @@ static int misuse(dc_builder *b, const dc_desc *d, const char *what, const char 
     return -1;
 }
 
-/* A NULL node is an earlier step's failure, recorded then. */
+/* Whether p is there: a NULL node is an earlier step's failure, recorded
+ * then; one given without a failure before is the caller's misuse. */
+static bool given(dc_builder *b, const void *p)
+{
+    if (!p && !b->failed) {
+        b->failed = true;
+        vc_fail(b->err, VC_EMISUSE, "a node or enum expected, got NULL");
+    }
+    return p != NULL;
+}
+
 dc_node *dc_kid(dc_builder *b, dc_node *p, const char *key)
 {
-    if (!p)
+    if (!given(b, p))
         return NULL;
     int i = dc_child_slot(p->desc, key);
     if (i < 0 || i == DC_ENUM_SLOT(p->desc)) {
@@ -294,7 +304,7 @@ dc_node *dc_supported(dc_builder *b, dc_node *p, const char *key, bool yes)
 
 int dc_set_attr(dc_builder *b, dc_node *n, const char *name, const char *value)
 {
-    if (!n)
+    if (!given(b, n))
         return -1;
     int i = dc_attr_slot(n->desc, name);
     if (i < 0)
@@ -304,18 +314,18 @@ int dc_set_attr(dc_builder *b, dc_node *n, const char *name, const char *value)
 
 int dc_set_text(dc_builder *b, dc_node *n, const char *text)
 {
-    return n && built(b, n->text = vc_strdup(b->a, text)) ? 0 : -1;
+    return given(b, n) && built(b, n->text = vc_strdup(b->a, text)) ? 0 : -1;
 }
 
 dc_enum *dc_enum_new(dc_builder *b, dc_node *n, const char *name)
 {
-    dc_enum *e = n ? built(b, dc_enum_push(b->a, n)) : NULL;
+    dc_enum *e = given(b, n) ? built(b, dc_enum_push(b->a, n)) : NULL;
     return e && built(b, e->name = vc_strdup(b->a, name)) ? e : NULL;
 }
 
 int dc_enum_value(dc_builder *b, dc_enum *e, const char *value)
 {
-    char **v = e ? built(b, VC_PUSH(b->a, e->values, e->n)) : NULL;
+    char **v = given(b, e) ? built(b, VC_PUSH(b->a, e->values, e->n)) : NULL;
     return v && built(b, *v = vc_strdup(b->a, value)) ? 0 : -1;
 }
 
