@@ -141,6 +141,59 @@ describe("qemu_caps: the rounds at once where /dev/kvm opens", function()
       end
    end)
 
+   it("the host process's signals: the same answers with SIGCHLD ignored or reaped, or a timer", function()
+      -- a child lua5.4 made hostile by build/hostsig.so (as spec/drivers/host_signals_spec.lua)
+      -- asks count times and prints each distinct answer once
+      local loop = tmp .. "/rounds_loop.lua"
+      support.write(loop, [[
+local core = require "virtcaps.core"
+local function dump(v, out)
+   if type(v) ~= "table" then
+      out[#out + 1] = tostring(v)
+      return
+   end
+   local keys = {}
+   for k in pairs(v) do keys[#keys + 1] = k end
+   table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+   out[#out + 1] = "{"
+   for _, k in ipairs(keys) do
+      out[#out + 1] = tostring(k) .. "="
+      dump(v[k], out)
+   end
+   out[#out + 1] = "}"
+end
+local seen, order = {}, {}
+for _ = 1, tonumber(arg[3]) do
+   local qc, err = core.qemu_caps { emulator = arg[1], cache = false, timeout = 20, paths = { ["/dev/kvm"] = arg[2] } }
+   local out = {}
+   dump(qc or err, out)
+   local answer = table.concat(out, " ")
+   if not seen[answer] then
+      order[#order + 1] = answer
+      seen[answer] = true
+   end
+end
+io.write(table.concat(order, "\n"), "\n")
+]])
+      local function run(mode, emu, count)
+         local preload = (os.getenv("LD_PRELOAD") or "") .. " " .. support.BUILD .. "/hostsig.so"
+         local ok, out = support.sh(string.format("%sLD_PRELOAD='%s' %s lua5.4 %s %s %s %d", support.lua_env(), preload,
+            mode and "VIRTCAPS_HOSTSIG=" .. mode or "", loop, emu, tmp .. "/kvm", count))
+         assert(ok, out)
+         return (out:gsub("hostsig: [^\n]*\n", ""))
+      end
+      local good = emulator("sig-good", "exec " .. replay(), "exec " .. replay())
+      -- the TCG round's exit status comes from its pidfd when the host reaped it
+      local bad = emulator("sig-bad", "exec " .. replay(), "exit 3")
+      local want_good, want_bad = run(nil, good, 1), run(nil, bad, 1)
+      assert.truthy(want_good:find("kvm_supported= true", 1, true))
+      assert.equal("qemu: " .. bad .. ": not a QMP monitor: it printed nothing (it exited with status 3)\n", want_bad)
+      for _, mode in ipairs { "ign", "reap", "itimer" } do
+         support.same_text(want_good, run(mode, good, 5))
+         support.same_text(want_bad, run(mode, bad, 5))
+      end
+   end)
+
    it("round 1 failing ends the TCG round, before or after its word", function()
       -- the TCG round would hold its output open after its answers
       local hold = meet("r2", "r1") .. replay() .. "; exec sleep 60"
