@@ -4,7 +4,9 @@
  * out in two batches on its standard input, the second (what depends on
  * the first's answers: machine properties by canonical name, the host CPU
  * expansion by architecture and accelerator, GIC/SEV/SGX) once the first
- * is answered; its output is parsed as it arrives. */
+ * is answered; its output is parsed as it arrives. Where /dev/kvm opens,
+ * the TCG round runs alongside round 1, its second batch waiting for
+ * round 1's answers (run_rounds). */
 #include "drivers/qemu_caps.h"
 
 #include "base/arch.h"
