@@ -31,8 +31,8 @@ typedef struct vc_run {
      * and out are final) */
     void (*ended)(struct vc_run *r);
     void *ctx;              /* for more and ended */
-    /* set by the caller, or by a callback of any run, to end this run at
-     * once (before it starts, when it is not started yet) */
+    /* set by the caller or by a callback of any run: this run ends at
+     * once, or is never started */
     bool stop;
     /* what happened */
     int outcome;
@@ -55,8 +55,8 @@ typedef struct vc_run {
  * huge pages; then collects them, whatever the host process does with
  * SIGCHLD (see subprocess.c): a run ends at the end of its output, when it
  * floods, at its deadline, shortly after its leader exited (what still
- * writes then escaped its process group), or when stopped; then its whole process group is
- * killed and it is reaped. Never fails as a whole. */
+ * writes then escaped its process group), or when stopped; then its whole
+ * process group is killed and it is reaped. Never fails as a whole. */
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit);
 void vc_run_release(vc_run *r);
 /* " (it died of signal N)", " (it exited with status N)" or "": how a
