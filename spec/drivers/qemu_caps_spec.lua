@@ -74,6 +74,28 @@ describe("qemu_caps: emulators that misbehave", function()
          "query%-cpu%-definitions: model %d+: 'unavailable%-features' is not a string")
    end)
 
+   it("one that answers the first batch and exits: what went unanswered, every time", function()
+      -- the answers and the end of the output may come in one read: the
+      -- second batch then came due with the last output
+      local answer = tmp .. "/first.lua"
+      support.write(answer, [[
+local replies = { '{"QMP": {}}' }
+for line in io.lines() do
+   local id, cmd = line:match('"id":"(vc%-%d+)"'), line:match('"execute":"([%w-]+)"')
+   local ret = cmd == "query-target" and '{"arch": "x86_64"}' or cmd == "query-machines" and "[]" or "{}"
+   replies[#replies + 1] = '{"return": ' .. ret .. ', "id": "' .. id .. '"}'
+   if cmd == "query-migrate-capabilities" then break end
+end
+io.write(table.concat(replies, "\n"), "\n")
+]])
+      -- (cat's write and exit come close together: often in one read)
+      local emulator = fake.script(tmp, "firstonly", "lua5.4 '" .. answer .. "' > '" .. tmp .. "/first.out' && exec cat '"
+         .. tmp .. "/first.out'")
+      for _ = 1, 20 do
+         fails(emulator, "firstonly stopped before answering qom%-list%-properties$")
+      end
+   end)
+
    it("paths that are not an emulator", function()
       fails(tmp .. "/missing", "cannot open .*missing")
       fails("relative/qemu", "must be an absolute path")

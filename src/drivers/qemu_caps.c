@@ -4,7 +4,9 @@
  * out in two batches on its standard input, the second (what depends on
  * the first's answers: machine properties by canonical name, the host CPU
  * expansion by architecture and accelerator, GIC/SEV/SGX) once the first
- * is answered; its output is parsed as it arrives. */
+ * is answered; its output is parsed as it arrives. Where /dev/kvm opens,
+ * the TCG round runs alongside round 1, its second batch waiting for
+ * round 1's answers (run_rounds). */
 #include "drivers/qemu_caps.h"
 
 #include "base/arch.h"
@@ -66,9 +68,9 @@ typedef struct qc_req {
 /* One emulator process and its conversation. */
 typedef struct qc_session {
     bool tcg_round;             /* the second process, -accel tcg */
+    bool released;              /* the TCG round: round 1 wants it and gave its arch */
     const char *arch;           /* libvirt's name: from query-target, or given to the TCG round */
     bool accelerated;           /* round 1 found KVM present and enabled */
-    bool x86_canonical;         /* max-x86_64-cpu has unavailable-features (static expansion suffices) */
     vc_arena *a;
     qc_req reqs[MAX_REQS];
     json_object *msgs[MAX_REQS];    /* each request's reply, whole */
@@ -76,11 +78,19 @@ typedef struct qc_session {
     vc_buf in1, in2;
     json_tokener *tok;
     size_t off, nevents;
-    bool greeted, phase2_sent, failed;
-    vc_error err;
+    bool greeted, phase2_built, failed;
+    vc_error err;               /* what went wrong in the conversation */
     double parse_ms;            /* spent parsing the output while it arrived */
     vc_qmp_machine *machines;   /* round 1's, for the canonical names */
     size_t nmachines;
+    /* while it runs */
+    struct qc_session *tcg;     /* round 1: the TCG round started alongside, waiting for its word */
+    vc_run *run;
+    const char *shown;          /* the emulator as messages name it */
+    int timeout;
+    /* how it went: 0, or -1 with result */
+    int rc;
+    vc_error result;
 } qc_session;
 
 static double now_ms(void)
@@ -300,10 +310,8 @@ static int phase2(qc_session *s)
     if (arch_of(s) < 0)
         return -1;
     json_object *kvm = reply_of(s, RQ_KVM, NULL), *types = reply_of(s, RQ_TYPES, NULL);
-    json_object *commands = reply_of(s, RQ_COMMANDS, NULL), *maxcpu;
+    json_object *commands = reply_of(s, RQ_COMMANDS, NULL);
     s->accelerated = get_bool(kvm, "present") && get_bool(kvm, "enabled");
-    maxcpu = reply_of(s, RQ_OBJPROPS, "max-x86_64-cpu");
-    s->x86_canonical = names_in(maxcpu, "unavailable-features");
     json_object *machines = reply_of(s, RQ_MACHINES, NULL);
     if (machines) {
         vc_qmp_info info;
@@ -397,25 +405,110 @@ static void parse_output(qc_session *s, const char *data, size_t len)
     }
 }
 
+/* virQEMUCapsInitQMP: the TCG round only after a round 1 under KVM, when
+ * QEMU has TCG. */
+static bool wants_tcg_round(const qc_session *s)
+{
+    return s->accelerated && names_in(reply_of(s, RQ_TYPES, NULL), "tcg-accel");
+}
+
+/* The second batch is due once the first is answered and, in the TCG
+ * round, once round 1 gave its word. */
+static bool phase2_due(const qc_session *s)
+{
+    return !s->phase2_built && !s->failed && s->nreplies >= s->nphase1 && (!s->tcg_round || s->released);
+}
+
+/* Builds the second batch and gives it to the process while it runs. */
+static int make_phase2(qc_session *s, vc_run *r)
+{
+    s->phase2_built = true;
+    if (phase2(s) < 0)
+        return -1;
+    if (r && !r->finished) {
+        r->input = s->in2.data;
+        r->input_len = s->in2.len;
+        r->written = 0;
+    }
+    return 0;
+}
+
+/* Round 1's word to the TCG round running alongside: its second batch
+ * when round 1 runs under KVM and QEMU has TCG; otherwise its end (its
+ * answers are not used: the sequential conversation never asks them). */
+static void tell_tcg_round(const qc_session *s1)
+{
+    qc_session *s2 = s1->tcg;
+    if (!wants_tcg_round(s1)) {
+        s2->run->stop = true;
+        return;
+    }
+    s2->arch = s1->arch;
+    s2->released = true;
+    if (!s2->run->finished && phase2_due(s2) && make_phase2(s2, s2->run) < 0)
+        s2->run->stop = true;
+}
+
+static void parse_run_output(qc_session *s, const vc_run *r)
+{
+    double t0 = now_ms();
+    parse_output(s, r->out.data ? r->out.data : "", r->out.len);
+    s->parse_ms += now_ms() - t0;
+}
+
 /* vc_run's more: parse, and once the first batch is answered, send the
  * rest; a conversation gone wrong ends there. */
 static bool on_output(vc_run *r)
 {
     qc_session *s = r->ctx;
-    double t0 = now_ms();
-    parse_output(s, r->out.data, r->out.len);
-    s->parse_ms += now_ms() - t0;
+    parse_run_output(s, r);
     if (s->failed)
         return false;
-    if (s->phase2_sent || s->nreplies < s->nphase1)
+    if (!phase2_due(s))
         return true;
-    s->phase2_sent = true;
-    if (phase2(s) < 0)
+    if (make_phase2(s, r) < 0)
         return false;
-    r->input = s->in2.data;
-    r->input_len = s->in2.len;
-    r->written = 0;
+    if (s->tcg)
+        tell_tcg_round(s);
     return true;
+}
+
+/* How a round went: 0 when every request was answered, else -1 with err. */
+static int verdict(qc_session *s, const vc_run *r, vc_error *err)
+{
+    /* a second batch that came due with the last output is unanswered:
+     * it names what is missing */
+    if (phase2_due(s))
+        (void)make_phase2(s, NULL);
+    char detail[64];
+    const char *shown = s->shown;
+    vc_run_describe_exit(r, detail, sizeof detail);
+    if (r->outcome == VC_RUN_NOSTART)
+        return vc_fail(err, VC_EIO, "qemu: cannot run %s: %s", shown, strerror(r->error));
+    if (r->outcome == VC_RUN_FLOOD)
+        return vc_fail(err, VC_ELIMIT, "qemu: %s printed more than %zu bytes", shown, VC_QC_MAX_OUTPUT);
+    if (s->failed)
+        return vc_fail(err, s->err.code, "qemu: %s: %s%s", shown, s->err.msg, detail);
+    if (r->outcome == VC_RUN_TIMEOUT)
+        return vc_fail(err, VC_EIO, "qemu: %s did not answer within %d ms", shown, s->timeout);
+    if (!s->greeted)
+        return vc_fail(err, VC_EINPUT, "qemu: %s: not a QMP monitor: it printed %s%s", shown,
+                       r->out.len ? "no complete message" : "nothing", detail);
+    if (s->nreplies < s->nreqs && s->reqs[s->nreplies].kind != RQ_QUIT)
+        return vc_fail(err, VC_EINPUT, "qemu: %s stopped before answering %s%s", shown, s->reqs[s->nreplies].cmd,
+                       detail);
+    return 0;
+}
+
+/* vc_run's ended: the rest of the output; round 1 ending before it gave
+ * its word, or failing, ends the TCG round waiting on it. */
+static void on_end(vc_run *r)
+{
+    qc_session *s = r->ctx;
+    parse_run_output(s, r);
+    vc_error e;
+    if (s->tcg && !s->tcg->run->finished && (!s->tcg->released || verdict(s, r, &e) < 0))
+        s->tcg->run->stop = true;
 }
 
 static void session_free(qc_session *s)
@@ -430,65 +523,60 @@ static void session_free(qc_session *s)
     s->tok = NULL;
 }
 
-static int session_init(qc_session *s, vc_arena *a, bool tcg_round, const char *arch, bool x86_canonical)
+/* A session and its first batch (a failure is kept in it: the round then
+ * does not run). */
+static void session_init(qc_session *s, vc_arena *a, bool tcg_round)
 {
     memset(s, 0, sizeof *s);
     s->a = a;
     s->tcg_round = tcg_round;
-    s->arch = arch;
-    s->x86_canonical = x86_canonical;
     vc_buf_init(&s->in1);
     vc_buf_init(&s->in2);
     s->tok = json_tokener_new_ex(QMP_MAX_DEPTH);
-    if (!s->tok)
-        return fail_session(s, VC_ENOMEM, "out of memory");
+    if (!s->tok) {
+        fail_session(s, VC_ENOMEM, "out of memory");
+        return;
+    }
     json_tokener_set_flags(s->tok, JSON_TOKENER_VALIDATE_UTF8);
-    if (phase1(s) < 0)
-        return -1;
-    s->nphase1 = s->nreqs;
-    return 0;
+    if (phase1(s) == 0)
+        s->nphase1 = s->nreqs;
 }
 
-/* Runs one round to its end; 0 when every request was answered. */
-static int run_round(qc_session *s, int fd, const char *file, const char *shown, int timeout, vc_qc_timing *t,
-                     vc_error *err)
+/* Runs rounds (round 1 and the TCG round, or one of them) at once, each
+ * to its end; each session's rc and result say how it went. */
+static void run_rounds(qc_session *const *ss, size_t n, int fd, const char *file, const char *shown, int timeout,
+                       vc_qc_timing *t)
 {
-    char *argv[] = {(char *)file, "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine",
-                    s->tcg_round ? "none,accel=tcg" : "none,accel=kvm:tcg", "-qmp", "stdio", NULL};
-    if (s->failed) {
-        *err = s->err;
-        return -1;
+    enum { MAX_ROUNDS = 2 };
+    char *argv[MAX_ROUNDS][10];
+    vc_run runs[MAX_ROUNDS];
+    for (size_t i = 0; i < n && i < MAX_ROUNDS; i++) {
+        qc_session *s = ss[i];
+        char *args[] = {(char *)file, "-S", "-no-user-config", "-nodefaults", "-nographic", "-machine",
+                        s->tcg_round ? "none,accel=tcg" : "none,accel=kvm:tcg", "-qmp", "stdio", NULL};
+        memcpy(argv[i], args, sizeof args);
+        s->shown = shown;
+        s->timeout = timeout;
+        s->run = &runs[i];
+        /* a session that failed before it could ask is not run */
+        runs[i] = (vc_run){.exe_fd = fd, .argv = argv[i], .input = s->in1.data, .input_len = s->in1.len,
+                           .more = on_output, .ended = on_end, .ctx = s, .stop = s->failed};
     }
-    vc_run r = {.exe_fd = fd, .argv = argv, .input = s->in1.data, .input_len = s->in1.len, .more = on_output, .ctx = s};
     double t0 = now_ms();
-    vc_run_all(&r, 1, timeout, VC_QC_MAX_OUTPUT);
+    vc_run_all(runs, n, timeout, VC_QC_MAX_OUTPUT);
     double t1 = now_ms();
-    parse_output(s, r.out.data ? r.out.data : "", r.out.len);
-    if (t) {
-        t->run_ms += t1 - t0;
-        t->parse_ms += now_ms() - t1 + s->parse_ms;
-        t->bytes += r.out.len;
+    for (size_t i = 0; i < n && i < MAX_ROUNDS; i++) {
+        qc_session *s = ss[i];
+        s->rc = verdict(s, &runs[i], &s->result);
+        if (t) {
+            t->parse_ms += s->parse_ms;
+            t->bytes += runs[i].out.len;
+        }
+        vc_run_release(&runs[i]);
+        s->run = NULL;
     }
-    char detail[64];
-    vc_run_describe_exit(&r, detail, sizeof detail);
-    int rc = -1;
-    if (r.outcome == VC_RUN_NOSTART)
-        vc_fail(err, VC_EIO, "qemu: cannot run %s: %s", shown, strerror(r.error));
-    else if (r.outcome == VC_RUN_FLOOD)
-        vc_fail(err, VC_ELIMIT, "qemu: %s printed more than %zu bytes", shown, VC_QC_MAX_OUTPUT);
-    else if (s->failed)
-        vc_fail(err, s->err.code, "qemu: %s: %s%s", shown, s->err.msg, detail);
-    else if (r.outcome == VC_RUN_TIMEOUT)
-        vc_fail(err, VC_EIO, "qemu: %s did not answer within %d ms", shown, timeout);
-    else if (!s->greeted)
-        vc_fail(err, VC_EINPUT, "qemu: %s: not a QMP monitor: it printed %s%s", shown,
-                r.out.len ? "no complete message" : "nothing", detail);
-    else if (s->nreplies < s->nreqs && s->reqs[s->nreplies].kind != RQ_QUIT)
-        vc_fail(err, VC_EINPUT, "qemu: %s stopped before answering %s%s", shown, s->reqs[s->nreplies].cmd, detail);
-    else
-        rc = 0;
-    vc_run_release(&r);
-    return rc;
+    if (t)
+        t->run_ms += t1 - t0;
 }
 
 /* ---- reading the answers into the model ---- */
@@ -1141,16 +1229,33 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
         vc_qemucaps_free(qc);
         return NULL;
     }
-    session_init(&s1, qc->arena, false, NULL, false);
-    if (run_round(&s1, fd, canon, emulator, timeout, timing, err) < 0)
-        goto out;
-    /* The TCG round: only when round 1 ran under KVM (virQEMUCapsInitQMP). */
-    if (s1.accelerated && names_in(reply_of(&s1, RQ_TYPES, NULL), "tcg-accel")) {
+    session_init(&s1, qc->arena, false);
+    /* With /dev/kvm round 1 will most likely run under KVM: the TCG round
+     * starts with it and waits for its word (when round 1 needs no TCG
+     * round after all, it is ended unheard). */
+    qc_session *rounds[] = {&s1, &s2};
+    if (kvm_dev) {
         have2 = true;
-        session_init(&s2, qc->arena, true, s1.arch, s1.x86_canonical);
-        s2.accelerated = false;
-        if (run_round(&s2, fd, canon, emulator, timeout, timing, err) < 0)
-            goto out;
+        session_init(&s2, qc->arena, true);
+        s1.tcg = &s2;
+    }
+    run_rounds(rounds, have2 ? 2 : 1, fd, canon, emulator, timeout, timing);
+    if (s1.rc < 0) {
+        *err = s1.result;
+        goto out;
+    }
+    bool tcg = wants_tcg_round(&s1);
+    /* Without /dev/kvm, a round 1 under KVM all the same is followed by the TCG round. */
+    if (tcg && !have2) {
+        have2 = true;
+        session_init(&s2, qc->arena, true);
+        s2.arch = s1.arch;
+        s2.released = true;
+        run_rounds(rounds + 1, 1, fd, canon, emulator, timeout, timing);
+    }
+    if (tcg && s2.rc < 0) {
+        *err = s2.result;
+        goto out;
     }
     double t0 = now_ms();
     /* ppc64 models are named with the database; x86 answers that are kept
@@ -1161,7 +1266,7 @@ vc_qemucaps *vc_qemu_caps_probe(const vc_probe_opts *opts, const char *emulator,
         vc_oom(err);
         goto out;
     }
-    if (read_round1(&s1, qc, cpu_db, err) < 0 || (have2 && read_accel(&s2, qc, QC_TCG, cpu_db, err) < 0))
+    if (read_round1(&s1, qc, cpu_db, err) < 0 || (tcg && read_accel(&s2, qc, QC_TCG, cpu_db, err) < 0))
         goto out;
     if (flags) {
         qc_replies r;

@@ -206,6 +206,8 @@ static void finish(vc_run *r, int outcome)
         r->pid = -1;
     }
     close_fd(&r->pid_fd);
+    if (r->ended)
+        r->ended(r);
 }
 
 static void feed(vc_run *r)
@@ -260,14 +262,23 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit)
     char *const envp[] = {"LC_ALL=C", path_env, "GLIBC_TUNABLES=glibc.malloc.hugetlb=1", NULL};
     long deadline = now_ms() + timeout_ms;
     size_t active = 0;
+    /* every run is set up before any callback can look at another */
     for (size_t i = 0; i < n; i++) {
         vc_run *r = &runs[i];
         vc_buf_init(&r->out);
         r->in_fd = r->out_fd = r->pid_fd = -1;
         r->pid = -1;
         r->status = -1;
+        r->error = 0;
         r->written = r->seen = 0;
         r->exited = r->finished = false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        vc_run *r = &runs[i];
+        if (r->stop) {
+            finish(r, VC_RUN_STOPPED);
+            continue;
+        }
         r->error = start(r, envp);
         if (r->error) {
             finish(r, VC_RUN_NOSTART);
@@ -292,9 +303,13 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit)
             need_wait_poll |= !r->exited && r->pid_fd < 0;
         }
         long t = now_ms(), until = deadline;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
             if (!runs[i].finished && runs[i].exited && runs[i].grace_until < until)
                 until = runs[i].grace_until;
+            /* stopped by a callback of a run after it: no waiting */
+            if (!runs[i].finished && runs[i].stop)
+                until = t;
+        }
         long left = until - t;
         if (left < 0)
             left = 0;
@@ -308,6 +323,11 @@ void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit)
             vc_run *r = &runs[i];
             if (r->finished)
                 continue;
+            if (r->stop) {
+                finish(r, VC_RUN_STOPPED);
+                active--;
+                continue;
+            }
             feed(r);
             if (!r->exited && leader_exited(r)) {
                 /* Its children may hold the output open: end them, keep reading. */

@@ -12,6 +12,7 @@ enum vc_run_outcome {
     VC_RUN_NOSTART,   /* could not be started: error holds the errno */
     VC_RUN_TIMEOUT,   /* still running, or its output still open, at the deadline */
     VC_RUN_FLOOD,     /* printed more than the limit */
+    VC_RUN_STOPPED,   /* ended because stop was set */
 };
 
 typedef struct vc_run {
@@ -21,11 +22,18 @@ typedef struct vc_run {
     char *const *argv;
     const char *input;      /* written to its standard input, which stays open */
     size_t input_len;
-    /* optional: called when more output arrived; it may give more to write
-     * by pointing input/input_len at it and setting written to 0; false
-     * ends the run now (its output is already useless) */
+    /* optional: called when more output arrived; it may give more to write,
+     * to this run or another of the same vc_run_all, by pointing
+     * input/input_len at it and setting written to 0; false ends the run
+     * now (its output is already useless) */
     bool (*more)(struct vc_run *r);
-    void *ctx;              /* for more */
+    /* optional: called once the run is over and reaped (outcome, status
+     * and out are final) */
+    void (*ended)(struct vc_run *r);
+    void *ctx;              /* for more and ended */
+    /* set by the caller or by a callback of any run: this run ends at
+     * once, or is never started */
+    bool stop;
     /* what happened */
     int outcome;
     int error;
@@ -46,9 +54,9 @@ typedef struct vc_run {
  * environment LC_ALL=C, the caller's PATH and glibc's malloc on transparent
  * huge pages; then collects them, whatever the host process does with
  * SIGCHLD (see subprocess.c): a run ends at the end of its output, when it
- * floods, at its deadline, or shortly after its leader exited (what still
- * writes then escaped its process group); then its whole process group is
- * killed and it is reaped. Never fails as a whole. */
+ * floods, at its deadline, shortly after its leader exited (what still
+ * writes then escaped its process group), or when stopped; then its whole
+ * process group is killed and it is reaped. Never fails as a whole. */
 void vc_run_all(vc_run *runs, size_t n, int timeout_ms, size_t out_limit);
 void vc_run_release(vc_run *r);
 /* " (it died of signal N)", " (it exited with status N)" or "": how a
