@@ -10,9 +10,13 @@ describe("2,000 probe/parse/format cycles in one state", function()
       assert.is_true(ok, out)
       local early, final = out:match("rss_early_kib=(%d+) rss_end_kib=(%d+)")
       assert.truthy(early, out)
-      -- The allocator's slack moves RSS by up to ~100 KiB either way; what is
+      -- glibc's allocator moves RSS by up to ~100 KiB either way; what is
       -- retained per cycle (300 bytes or more) shows over 1,800 cycles.
-      -- valgrind (make valgrind) finds the smaller leaks.
-      assert.is_true(tonumber(final) - tonumber(early) < 512, out)
+      -- The sanitizer's allocator moves it by up to ~700 KiB with no trend
+      -- (144 to 684 KiB over 2,000 cycles, 560 over 6,000): there only a
+      -- gross retention shows, and LeakSanitizer reports what is never
+      -- freed. valgrind (make valgrind) finds the smaller leaks.
+      local bound = asan and 2048 or 512
+      assert.is_true(tonumber(final) - tonumber(early) < bound, out)
    end)
 end)
