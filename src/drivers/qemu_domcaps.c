@@ -409,7 +409,13 @@ static bool model_vendor(const vc_x86_map *x86, const vc_ppc64_map *ppc, const c
 static bool offered(const fctx *f, const vc_x86_map *x86, const vc_ppc64_map *ppc, const qc_cpu_model *c,
                     const char **vendor)
 {
-    bool known = accel(f)->named.drawn ? (*vendor = c->vendor, c->in_db) : model_vendor(x86, ppc, c->name, vendor);
+    bool known;
+    if (accel(f)->named.drawn) {
+        *vendor = c->vendor;
+        known = c->in_db;
+    } else {
+        known = model_vendor(x86, ppc, c->name, vendor);
+    }
     return known && strcmp(c->name, "host") != 0;
 }
 
